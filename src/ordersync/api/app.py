@@ -1,0 +1,81 @@
+"""The FastAPI app factory: wires the runtime, the routers, the problem handlers and the sweeper."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+
+from ordersync import __version__
+from ordersync.api.problems import install_problem_handlers
+from ordersync.api.routes import admin, catalog, feed, ops, reservations, stock, system
+from ordersync.clock import Clock
+from ordersync.config import LedgerSettings
+from ordersync.contract import API_PREFIX
+from ordersync.db.migrate import is_up_to_date
+from ordersync.runtime import LedgerRuntime
+from ordersync.services.operations import expiry_work
+
+log = logging.getLogger(__name__)
+
+
+class SchemaOutOfDate(RuntimeError):
+    pass
+
+
+async def _sweep_expired(runtime: LedgerRuntime) -> None:
+    while True:
+        await asyncio.sleep(runtime.settings.expiry_sweep_seconds)
+        try:
+            await runtime.writer.run(expiry_work())
+        except Exception:
+            log.exception("expiring reservations failed; will try again")
+
+
+def create_app(settings: LedgerSettings | None = None, clock: Clock | None = None) -> FastAPI:
+    chosen = settings or LedgerSettings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = LedgerRuntime.open(chosen, clock)
+        if not await run_in_threadpool(is_up_to_date, runtime.read_engine):
+            runtime.close()
+            raise SchemaOutOfDate(
+                "the ledger database is not at the latest schema: run `ordersync db upgrade`"
+            )
+        runtime.start()
+        app.state.runtime = runtime
+        sweeper = asyncio.create_task(_sweep_expired(runtime))
+        try:
+            yield
+        finally:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
+            runtime.close()
+
+    app = FastAPI(
+        title="ordersync",
+        summary="The stock ledger of the store network",
+        description=(
+            "One stock record for every store and warehouse: movements, reservations, counts, "
+            "network availability and a change feed for store terminals. Every mutation carries "
+            "a client-generated `op_id` and may be sent again safely. Errors are RFC 9457 "
+            "`application/problem+json` documents with a stable `type`."
+        ),
+        version=__version__,
+        lifespan=lifespan,
+    )
+    install_problem_handlers(app)
+    for module in (system, catalog, stock, reservations, feed, ops, admin):
+        app.include_router(module.router, prefix=API_PREFIX)
+    return app
+
+
+def create_app_from_environment() -> FastAPI:
+    """Factory for ``uvicorn --factory``: settings from ``ORDERSYNC_*`` variables."""
+    return create_app(LedgerSettings())

@@ -1,0 +1,58 @@
+"""Dependencies of the routers: the runtime, the calling device, a read connection."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Connection
+
+from ordersync.domain.errors import Unauthorized
+from ordersync.domain.permissions import Principal
+from ordersync.runtime import LedgerRuntime
+from ordersync.services.tokens import find_principal
+
+_bearer = HTTPBearer(auto_error=False, description="A device token from `ordersync token create`.")
+
+
+def get_runtime(request: Request) -> LedgerRuntime:
+    runtime: LedgerRuntime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[LedgerRuntime, Depends(get_runtime)]
+
+
+def _lookup(runtime: LedgerRuntime, token: str) -> Principal | None:
+    with runtime.read_engine.connect() as connection:
+        return find_principal(connection, token)
+
+
+async def get_principal(
+    runtime: RuntimeDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        raise Unauthorized("send a device token as 'Authorization: Bearer <token>'")
+    token = credentials.credentials
+    principal = runtime.tokens.get(token)
+    if principal is None:
+        principal = await run_in_threadpool(_lookup, runtime, token)
+        if principal is None:
+            raise Unauthorized("the token is unknown or revoked")
+        runtime.tokens.put(token, principal)
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def get_read_connection(runtime: RuntimeDep) -> Iterator[Connection]:
+    with runtime.read_engine.connect() as connection, connection.begin():
+        yield connection
+
+
+ReadDep = Annotated[Connection, Depends(get_read_connection)]

@@ -1,0 +1,83 @@
+"""Device tokens (admin) and the manager's views: suspect positions and the audit log."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response
+from sqlalchemy import select
+
+from ordersync.api.deps import PrincipalDep, ReadDep, RuntimeDep
+from ordersync.contract import AuditEntry, LocationCode, Position, TokenCreate, TokenCreated
+from ordersync.db.ledger_tx import AUDIT, POSITIONS
+from ordersync.domain.permissions import Action
+from ordersync.domain.stock import Stock
+from ordersync.services.tokens import issue_token, revoke_token
+
+router = APIRouter(tags=["administration"])
+
+
+@router.post("/tokens", status_code=201, response_model=TokenCreated)
+async def create_token(
+    body: TokenCreate, principal: PrincipalDep, runtime: RuntimeDep
+) -> TokenCreated:
+    principal.require(Action.MANAGE_TOKENS)
+    return await runtime.writer.run(
+        lambda tx: issue_token(tx, body.location, body.role, body.device)
+    )
+
+
+@router.delete("/tokens/{token_id}", status_code=204)
+async def delete_token(
+    token_id: Annotated[int, Path(ge=1, le=2**62)], principal: PrincipalDep, runtime: RuntimeDep
+) -> Response:
+    principal.require(Action.MANAGE_TOKENS)
+    await runtime.writer.run(lambda tx: revoke_token(tx, token_id))
+    return Response(status_code=204)
+
+
+@router.get("/reports/suspect-positions", response_model=list[Position])
+def suspect_positions(
+    principal: PrincipalDep,
+    connection: ReadDep,
+    location: Annotated[LocationCode | None, Query()] = None,
+) -> list[Position]:
+    """Positions whose record was proved wrong (a sale below zero) and want a count."""
+    scope = location or principal.location
+    principal.require(Action.READ_REPORTS, scope)
+    rows = connection.execute(
+        select(POSITIONS)
+        .where(POSITIONS.c.location == scope, POSITIONS.c.suspect.is_(True))
+        .order_by(POSITIONS.c.sku)
+        .limit(1000)
+    )
+    return [
+        Position(
+            **{
+                **row._asdict(),
+                "available": Stock(row.on_hand, row.reserved, row.safety_stock).available,
+                "suspect": True,
+            }
+        )
+        for row in rows
+    ]
+
+
+@router.get("/audit", response_model=list[AuditEntry])
+def audit_log(
+    principal: PrincipalDep,
+    connection: ReadDep,
+    location: Annotated[LocationCode | None, Query()] = None,
+    after_id: Annotated[int, Query(ge=0, le=2**62)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[AuditEntry]:
+    """Who changed what at a location, oldest first, after audit row ``after_id``."""
+    scope = location or principal.location
+    principal.require(Action.READ_REPORTS, scope)
+    rows = connection.execute(
+        select(AUDIT)
+        .where(AUDIT.c.location == scope, AUDIT.c.id > after_id)
+        .order_by(AUDIT.c.id)
+        .limit(limit)
+    )
+    return [AuditEntry(**row._asdict()) for row in rows]

@@ -1,0 +1,38 @@
+"""The change feed a store pulls to keep its cache: its own positions and the network totals."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from ordersync.api.deps import PrincipalDep, ReadDep, RuntimeDep
+from ordersync.contract import MAX_SEQ, ChangePage, LocationCode
+from ordersync.domain.errors import UnknownLocation
+from ordersync.domain.permissions import Action
+from ordersync.services.feed import read_page
+from ordersync.services.tokens import location_exists
+
+router = APIRouter(tags=["feed"])
+
+
+@router.get("/changes", response_model=ChangePage)
+def changes(
+    principal: PrincipalDep,
+    connection: ReadDep,
+    runtime: RuntimeDep,
+    since: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100_000)] = 1_000,
+    location: Annotated[LocationCode | None, Query()] = None,
+) -> Response:
+    """Changes after feed position ``since`` for the caller's location, in commit order.
+
+    Start at 0 to bootstrap (the feed is compacted: one row per item, location, position and
+    network total, each at its latest state). Keep ``next_since`` and ask again.
+    """
+    scope = location or principal.location
+    principal.require(Action.READ_STOCK, scope)
+    if location is not None and not location_exists(connection, location):
+        raise UnknownLocation(f"no location {location!r} in the network", location=location)
+    page = read_page(connection, scope, since, min(limit, runtime.settings.feed_page_limit))
+    return Response(page.to_json(), media_type="application/json")

@@ -1,0 +1,574 @@
+"""The wire contract of the ledger API: every request and reply body, and the GTIN type.
+
+This is the one module of ``ordersync`` that ``storeapp`` may import. It depends on nothing else in
+the package, so a store terminal can speak to the ledger without loading the server.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+API_PREFIX = "/v1"
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+MAX_QUANTITY = 1_000_000
+MAX_BATCH_LINES = 5_000
+MAX_SEQ = 2**62
+
+
+# --- GTIN barcodes ---------------------------------------------------------------------------
+
+
+def gtin_check_digit(body: str) -> int:
+    """The GS1 check digit for the digits of a GTIN without its last digit."""
+    total = 0
+    for position, char in enumerate(reversed(body)):
+        weight = 3 if position % 2 == 0 else 1
+        total += int(char) * weight
+    return (10 - total % 10) % 10
+
+
+def gtin_problem(code: str) -> str | None:
+    """Why ``code`` is not a valid GTIN-8 or GTIN-13, or None when it is."""
+    if not code.isascii() or not code.isdigit():
+        return "a GTIN has digits only"
+    if len(code) not in (8, 13):
+        return f"a GTIN has 8 or 13 digits, not {len(code)}"
+    expected = gtin_check_digit(code[:-1])
+    if int(code[-1]) != expected:
+        return f"check digit should be {expected}, not {code[-1]}"
+    return None
+
+
+def is_valid_gtin(code: str) -> bool:
+    return gtin_problem(code) is None
+
+
+def with_check_digit(body: str) -> str:
+    """Complete a 7- or 12-digit body into a GTIN-8 or GTIN-13."""
+    return body + str(gtin_check_digit(body))
+
+
+def _validate_gtin(code: str) -> str:
+    problem = gtin_problem(code)
+    if problem is not None:
+        raise ValueError(problem)
+    return code
+
+
+def _validate_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError(f"unknown IANA time zone {name!r}") from error
+    return name
+
+
+def _validate_not_zero(value: int) -> int:
+    if value == 0:
+        raise ValueError("must not be zero")
+    return value
+
+
+Gtin = Annotated[str, AfterValidator(_validate_gtin)]
+Sku = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
+]
+Reference = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
+]
+LocationCode = Annotated[
+    str, StringConstraints(min_length=1, max_length=32, pattern=r"^[A-Z0-9][A-Z0-9_-]*$")
+]
+Quantity = Annotated[int, Field(ge=1, le=MAX_QUANTITY)]
+CountedQuantity = Annotated[int, Field(ge=0, le=MAX_QUANTITY)]
+SignedQuantity = Annotated[
+    int, Field(ge=-MAX_QUANTITY, le=MAX_QUANTITY), AfterValidator(_validate_not_zero)
+]
+FeedPosition = Annotated[int, Field(ge=0, le=MAX_SEQ)]
+ShortText = Annotated[str, StringConstraints(max_length=200)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+TimeZoneName = Annotated[str, AfterValidator(_validate_timezone)]
+OpId = uuid.UUID
+
+
+def uuid7(unix_ms: int | None = None, random_bytes: bytes | None = None) -> uuid.UUID:
+    """A UUIDv7 (RFC 9562): time-ordered, so operation ids sort by creation time."""
+    ms = int(time.time() * 1000) if unix_ms is None else unix_ms
+    rand = os.urandom(10) if random_bytes is None else random_bytes
+    value = (ms & ((1 << 48) - 1)) << 80
+    value |= 0x7 << 76
+    value |= (int.from_bytes(rand[:2], "big") & 0x0FFF) << 64
+    value |= 0b10 << 62
+    value |= int.from_bytes(rand[2:10], "big") & ((1 << 62) - 1)
+    return uuid.UUID(int=value)
+
+
+class Strict(BaseModel):
+    """Base of every request body: unknown fields are an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Reply(BaseModel):
+    """Base of every reply body."""
+
+    model_config = ConfigDict(frozen=True)
+
+
+# --- Enumerations ----------------------------------------------------------------------------
+
+
+class Role(StrEnum):
+    ASSOCIATE = "associate"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+class LocationKind(StrEnum):
+    STORE = "store"
+    WAREHOUSE = "warehouse"
+
+
+class MovementKind(StrEnum):
+    RECEIPT = "receipt"
+    SALE = "sale"
+    RETURN = "return"
+    ADJUSTMENT = "adjustment"
+    COUNT = "count"
+    TRANSFER_OUT = "transfer_out"
+    TRANSFER_IN = "transfer_in"
+    SHIPMENT = "shipment"
+
+
+class ReservationState(StrEnum):
+    PENDING = "pending"
+    COMMITTED = "committed"
+    RELEASED = "released"
+    EXPIRED = "expired"
+
+
+# --- Catalog and network ---------------------------------------------------------------------
+
+
+class ItemIn(Strict):
+    """A size/colour variant of a reference, as the catalog feeds it to the ledger."""
+
+    sku: Sku
+    reference: Reference
+    name: Name
+    size: Annotated[str, StringConstraints(min_length=1, max_length=32)]
+    size_row: Annotated[str, StringConstraints(max_length=16)] | None = None
+    """First axis of the size grid (for lingerie: the band, e.g. ``85``)."""
+    size_column: Annotated[str, StringConstraints(max_length=16)] | None = None
+    """Second axis of the size grid (for lingerie: the cup, e.g. ``B``)."""
+    colour: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    gtins: Annotated[list[Gtin], Field(min_length=1, max_length=20)]
+    price_minor: Annotated[int, Field(ge=0, le=10**12)]
+    """Price in minor units of ``currency`` (cents for EUR)."""
+    currency: Currency = "EUR"
+
+
+class Item(ItemIn):
+    """A catalog item as the ledger returns it."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class ItemsUpsert(Strict):
+    items: Annotated[list[ItemIn], Field(min_length=1, max_length=MAX_BATCH_LINES)]
+
+
+class LocationIn(Strict):
+    """A store or warehouse of the network."""
+
+    code: LocationCode
+    kind: LocationKind
+    name: Name
+    timezone: TimeZoneName
+    latitude: Annotated[float, Field(ge=-90, le=90)]
+    longitude: Annotated[float, Field(ge=-180, le=180)]
+    fulfils_web_orders: bool = True
+    daily_job_capacity: Annotated[int, Field(ge=0, le=100_000)] = 50
+    default_safety_stock: Annotated[int, Field(ge=0, le=MAX_QUANTITY)] = 0
+
+
+class Location(LocationIn):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class LocationsUpsert(Strict):
+    locations: Annotated[list[LocationIn], Field(min_length=1, max_length=MAX_BATCH_LINES)]
+
+
+class CountAck(Reply):
+    """How many records a catalog upsert wrote."""
+
+    written: int
+
+
+# --- Positions and availability --------------------------------------------------------------
+
+
+class Position(Reply):
+    """Stock of one SKU at one location. ``available = on_hand - reserved - safety_stock``."""
+
+    sku: str
+    location: str
+    on_hand: int
+    reserved: int
+    safety_stock: int
+    available: int
+    suspect: bool
+    seq: int
+    updated_at: datetime
+
+
+class NetworkTotal(Reply):
+    """Network-wide stock of one SKU; ``available`` adds only locations with units to offer."""
+
+    sku: str
+    on_hand: int
+    reserved: int
+    available: int
+
+
+class SkuAvailability(Reply):
+    sku: str
+    total: NetworkTotal
+    locations: list[Position]
+
+
+class ReferenceAvailability(Reply):
+    reference: str
+    total: NetworkTotal
+    skus: list[SkuAvailability]
+
+
+class SafetyStockSet(Strict):
+    op_id: OpId
+    safety_stock: Annotated[int, Field(ge=0, le=MAX_QUANTITY)]
+
+
+# --- Movements -------------------------------------------------------------------------------
+
+
+class _LineBase(Strict):
+    sku: Sku
+    location: LocationCode
+
+
+class ReceiptLine(_LineBase):
+    kind: Literal["receipt"]
+    qty: Quantity
+
+
+class SaleLine(_LineBase):
+    """A counter sale: never refused, because the unit is in the associate's hand."""
+
+    kind: Literal["sale"]
+    qty: Quantity
+
+
+class ReturnLine(_LineBase):
+    kind: Literal["return"]
+    qty: Quantity
+
+
+class AdjustmentLine(_LineBase):
+    kind: Literal["adjustment"]
+    delta: SignedQuantity
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class TransferLine(Strict):
+    """Units leaving ``from_location`` and arriving at ``to_location`` as one atomic pair."""
+
+    kind: Literal["transfer"]
+    sku: Sku
+    from_location: LocationCode
+    to_location: LocationCode
+    qty: Quantity
+
+    @model_validator(mode="after")
+    def _distinct_ends(self) -> TransferLine:
+        if self.from_location == self.to_location:
+            raise ValueError("a transfer needs two different locations")
+        return self
+
+
+MovementLine = Annotated[
+    ReceiptLine | SaleLine | ReturnLine | AdjustmentLine | TransferLine,
+    Field(discriminator="kind"),
+]
+
+
+class MovementBatch(Strict):
+    """Movements applied all together or not at all, under one operation id."""
+
+    op_id: OpId
+    lines: Annotated[list[MovementLine], Field(min_length=1, max_length=MAX_BATCH_LINES)]
+    occurred_at: AwareDatetime | None = None
+    """When it happened at the store (the store's clock); the ledger keeps its own time too."""
+
+
+class MovementBatchResult(Reply):
+    op_id: uuid.UUID
+    seq: int
+    movements: int
+    positions: list[Position]
+    suspect: list[Position]
+    """Positions this batch drove below zero: the record was wrong and needs a count."""
+
+
+# --- Reservations ----------------------------------------------------------------------------
+
+
+class ReservationLineIn(Strict):
+    sku: Sku
+    location: LocationCode
+    qty: Quantity
+
+
+class ReservationCreate(Strict):
+    """Hold units, all lines or none. The reservation's id is ``op_id``."""
+
+    op_id: OpId
+    lines: Annotated[list[ReservationLineIn], Field(min_length=1, max_length=200)]
+    ttl_seconds: Annotated[int, Field(ge=1, le=30 * 24 * 3600)] | None = None
+    order_ref: Annotated[str, StringConstraints(max_length=64)] | None = None
+
+
+class ReservationLine(Reply):
+    sku: str
+    location: str
+    qty: int
+    committed_qty: int
+
+
+class Reservation(Reply):
+    id: uuid.UUID
+    state: ReservationState
+    owner_location: str
+    order_ref: str | None
+    lines: list[ReservationLine]
+    created_at: datetime
+    expires_at: datetime
+    ended_at: datetime | None
+
+
+class CommitLine(Strict):
+    sku: Sku
+    location: LocationCode
+    qty: CountedQuantity
+
+
+class ReservationCommit(Strict):
+    """Turn held units into sale or shipment movements; whatever is not committed is released."""
+
+    op_id: OpId
+    lines: Annotated[list[CommitLine], Field(max_length=200)] | None = None
+    """None commits every line in full."""
+    movement: Literal["sale", "shipment"] = "sale"
+
+
+class ReservationRelease(Strict):
+    op_id: OpId
+
+
+# --- Counts ----------------------------------------------------------------------------------
+
+
+class CountIn(Strict):
+    """ "Counted N of SKU at location as of feed position V"."""
+
+    op_id: OpId
+    sku: Sku
+    location: LocationCode
+    counted: CountedQuantity
+    as_of_seq: FeedPosition
+
+
+class CountResult(Reply):
+    op_id: uuid.UUID
+    sku: str
+    location: str
+    counted: int
+    expected_at_count: int
+    moved_since_count: int
+    delta: int
+    position: Position
+
+
+# --- Operations pushed in bulk by a store ----------------------------------------------------
+
+
+class MovementsOp(MovementBatch):
+    op: Literal["movements"]
+
+
+class ReserveOp(ReservationCreate):
+    op: Literal["reserve"]
+
+
+class CommitOp(ReservationCommit):
+    op: Literal["commit"]
+    reservation_id: uuid.UUID
+
+
+class ReleaseOp(ReservationRelease):
+    op: Literal["release"]
+    reservation_id: uuid.UUID
+
+
+class CountOp(CountIn):
+    op: Literal["count"]
+
+
+Operation = Annotated[
+    MovementsOp | ReserveOp | CommitOp | ReleaseOp | CountOp, Field(discriminator="op")
+]
+
+
+class OperationsPush(Strict):
+    """A store's outbox, in order. Each operation stands alone: a refusal does not stop the rest."""
+
+    ops: Annotated[list[Operation], Field(min_length=1, max_length=500)]
+
+
+class OperationResult(Reply):
+    op_id: uuid.UUID
+    status: int
+    replayed: bool
+    body: dict[str, Any]
+    """The reply the single-operation endpoint would give: its result, or a problem document."""
+
+
+class OperationsResult(Reply):
+    results: list[OperationResult]
+
+
+# --- Change feed -----------------------------------------------------------------------------
+
+
+class _ChangeBase(Reply):
+    seq: int
+
+
+class ItemChange(_ChangeBase):
+    kind: Literal["item"]
+    item: Item
+    barcodes_removed: list[str] = []
+
+
+class LocationChange(_ChangeBase):
+    kind: Literal["location"]
+    location: Location
+
+
+class PositionChange(_ChangeBase):
+    kind: Literal["position"]
+    position: Position
+
+
+class NetworkChange(_ChangeBase):
+    kind: Literal["network"]
+    total: NetworkTotal
+
+
+Change = Annotated[
+    ItemChange | LocationChange | PositionChange | NetworkChange, Field(discriminator="kind")
+]
+
+
+class ChangePage(Reply):
+    """A page of the change feed: ask again with ``since=next_since`` while ``has_more``."""
+
+    ledger_id: str
+    """Identifies the ledger's database; a store seeing it change must bootstrap again."""
+    location: str
+    changes: list[Change]
+    next_since: int
+    has_more: bool
+    head: int
+    reset: bool = False
+    """True when ``since`` is ahead of the ledger: the caller must drop its cache and start at 0."""
+
+
+# --- Devices, tokens, audit ------------------------------------------------------------------
+
+
+class TokenCreate(Strict):
+    location: LocationCode
+    role: Role
+    device: Annotated[str, StringConstraints(min_length=1, max_length=64)] = "terminal"
+
+
+class TokenCreated(Reply):
+    token_id: int
+    location: str
+    role: Role
+    device: str
+    token: str
+    """Shown once; the ledger keeps only its hash."""
+
+
+class Whoami(Reply):
+    token_id: int
+    location: str
+    role: Role
+    device: str
+    ledger_id: str
+    server_time: datetime
+
+
+class AuditEntry(Reply):
+    id: int
+    op_id: uuid.UUID | None
+    operation: str
+    actor: int
+    role: str
+    location: str
+    device: str
+    recorded_at: datetime
+
+
+class Health(Reply):
+    status: Literal["ok"]
+    ledger_id: str
+    head: int
+    database: str
+
+
+# --- Problems (RFC 9457) ---------------------------------------------------------------------
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document; extra members carry the specifics (sku, requested, ...)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+
+
+PROBLEM_TYPE_PREFIX = "urn:ordersync:problem:"

@@ -1,0 +1,203 @@
+"""The ledger's tables. Movements and the audit log are append-only (triggers enforce it)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Column, Index, Integer, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from ordersync.db.types import UtcDateTime
+
+# SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
+_ROW_ID = BigInteger().with_variant(Integer, "sqlite")
+
+
+class LedgerMeta(SQLModel, table=True):
+    """Key/value facts about this ledger database (its id, the feed counter)."""
+
+    __tablename__ = "ledger_meta"
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class FeedCounter(SQLModel, table=True):
+    """One row; taken last in every write transaction so feed positions follow commit order."""
+
+    __tablename__ = "feed_counter"
+    id: int = Field(primary_key=True)
+    last_seq: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class LocationRow(SQLModel, table=True):
+    """A store or warehouse."""
+
+    __tablename__ = "locations"
+    code: str = Field(primary_key=True, max_length=32)
+    kind: str = Field(max_length=16)
+    name: str = Field(max_length=200)
+    timezone: str = Field(max_length=64)
+    latitude: float
+    longitude: float
+    fulfils_web_orders: bool
+    daily_job_capacity: int
+    default_safety_stock: int
+    updated_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class ItemRow(SQLModel, table=True):
+    """A sellable variant (SKU) of a reference."""
+
+    __tablename__ = "items"
+    sku: str = Field(primary_key=True, max_length=64)
+    reference: str = Field(index=True, max_length=64)
+    name: str = Field(max_length=200)
+    size: str = Field(max_length=32)
+    size_row: str | None = Field(default=None, max_length=16)
+    size_column: str | None = Field(default=None, max_length=16)
+    colour: str = Field(max_length=64)
+    price_minor: int = Field(sa_type=BigInteger)
+    currency: str = Field(max_length=3)
+    updated_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class BarcodeRow(SQLModel, table=True):
+    """A GTIN printed on a SKU's label; one SKU may have several."""
+
+    __tablename__ = "item_barcodes"
+    gtin: str = Field(primary_key=True, max_length=14)
+    sku: str = Field(index=True, max_length=64)
+
+
+class PositionRow(SQLModel, table=True):
+    """Materialised stock of (sku, location), kept in the same transaction as its movements."""
+
+    __tablename__ = "positions"
+    __table_args__ = (Index("ix_positions_location_sku", "location", "sku"),)
+    sku: str = Field(primary_key=True, max_length=64)
+    location: str = Field(primary_key=True, max_length=32)
+    on_hand: int = Field(sa_type=BigInteger)
+    reserved: int = Field(sa_type=BigInteger)
+    safety_stock: int = Field(sa_type=BigInteger)
+    suspect: bool
+    seq: int = Field(sa_type=BigInteger)
+    updated_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class SkuTotalRow(SQLModel, table=True):
+    """Network totals of one SKU; ``available`` sums only positive per-location availability."""
+
+    __tablename__ = "sku_totals"
+    sku: str = Field(primary_key=True, max_length=64)
+    on_hand: int = Field(sa_type=BigInteger)
+    reserved: int = Field(sa_type=BigInteger)
+    available: int = Field(sa_type=BigInteger)
+    seq: int = Field(sa_type=BigInteger)
+
+
+class MovementRow(SQLModel, table=True):
+    """An immutable ledger entry. ``qty`` is the signed change to on-hand."""
+
+    __tablename__ = "movements"
+    __table_args__ = (Index("ix_movements_position_seq", "sku", "location", "seq"),)
+    id: int | None = Field(
+        default=None, sa_column=Column(_ROW_ID, primary_key=True, autoincrement=True)
+    )
+    seq: int = Field(sa_type=BigInteger, unique=True)
+    op_id: str = Field(index=True, max_length=36)
+    kind: str = Field(max_length=16)
+    sku: str = Field(max_length=64)
+    location: str = Field(max_length=32)
+    qty: int = Field(sa_type=BigInteger)
+    reason: str | None = Field(default=None, max_length=200)
+    reservation_id: str | None = Field(default=None, max_length=36)
+    actor: int
+    device: str = Field(max_length=64)
+    occurred_at: datetime = Field(sa_type=UtcDateTime)
+    recorded_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class ReservationRow(SQLModel, table=True):
+    """A hold on units; ends exactly once (committed, released or expired)."""
+
+    __tablename__ = "reservations"
+    __table_args__ = (Index("ix_reservations_state_expires", "state", "expires_at"),)
+    id: str = Field(primary_key=True, max_length=36)
+    owner_location: str = Field(max_length=32)
+    state: str = Field(max_length=16)
+    order_ref: str | None = Field(default=None, max_length=64)
+    actor: int
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    expires_at: datetime = Field(sa_type=UtcDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    ended_by_op: str | None = Field(default=None, max_length=36)
+
+
+class ReservationLineRow(SQLModel, table=True):
+    __tablename__ = "reservation_lines"
+    __table_args__ = (Index("ix_reservation_lines_position", "sku", "location"),)
+    reservation_id: str = Field(primary_key=True, max_length=36)
+    line_no: int = Field(primary_key=True)
+    sku: str = Field(max_length=64)
+    location: str = Field(max_length=32)
+    qty: int = Field(sa_type=BigInteger)
+    committed_qty: int = Field(sa_type=BigInteger)
+
+
+class IdempotencyRow(SQLModel, table=True):
+    """The first outcome of an operation id, replayed for every later copy of the same request."""
+
+    __tablename__ = "idempotency"
+    op_id: str = Field(primary_key=True, max_length=36)
+    request_hash: str = Field(max_length=64)
+    token_id: int
+    status_code: int
+    response: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(sa_type=UtcDateTime, index=True)
+
+
+class ChangeRow(SQLModel, table=True):
+    """The compacted change feed: one row per key, moved to a new ``seq`` at each change."""
+
+    __tablename__ = "changes"
+    __table_args__ = (
+        UniqueConstraint("kind", "key", name="uq_changes_kind_key"),
+        Index("ix_changes_scope_seq", "scope", "seq"),
+    )
+    seq: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    kind: str = Field(max_length=16)
+    key: str = Field(max_length=128)
+    scope: str = Field(max_length=32)
+    """Empty for changes every store needs; a location code for that location's own rows."""
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class TokenRow(SQLModel, table=True):
+    """A device token, stored as its SHA-256 hash."""
+
+    __tablename__ = "device_tokens"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    location: str = Field(max_length=32)
+    role: str = Field(max_length=16)
+    device: str = Field(max_length=64)
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class AuditRow(SQLModel, table=True):
+    """One row per applied change: who, from where, under which operation id, at what time."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_location_id", "location", "id"),)
+    id: int | None = Field(
+        default=None, sa_column=Column(_ROW_ID, primary_key=True, autoincrement=True)
+    )
+    op_id: str | None = Field(default=None, index=True, max_length=36)
+    operation: str = Field(max_length=32)
+    actor: int
+    role: str = Field(max_length=16)
+    location: str = Field(max_length=32)
+    device: str = Field(max_length=64)
+    recorded_at: datetime = Field(sa_type=UtcDateTime)
+    detail: str = Field(sa_column=Column(Text, nullable=False))

@@ -1,0 +1,111 @@
+"""Refusals the ledger gives, each with a stable problem type and the fields a caller needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ordersync.contract import PROBLEM_TYPE_PREFIX
+
+
+class LedgerError(Exception):
+    """A definite refusal: the request was understood and will not be carried out."""
+
+    slug = "refused"
+    title = "Request refused"
+    status = 400
+
+    def __init__(self, detail: str, **fields: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.fields = fields
+
+    @property
+    def type(self) -> str:
+        return PROBLEM_TYPE_PREFIX + self.slug
+
+    def problem(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+            **self.fields,
+        }
+
+
+class InsufficientStock(LedgerError):
+    slug = "insufficient-stock"
+    title = "Not enough stock available"
+    status = 409
+
+
+class UnknownSku(LedgerError):
+    slug = "unknown-sku"
+    title = "Unknown SKU"
+    status = 422
+
+
+class UnknownLocation(LedgerError):
+    slug = "unknown-location"
+    title = "Unknown location"
+    status = 422
+
+
+class UnknownReference(LedgerError):
+    slug = "unknown-reference"
+    title = "Unknown reference"
+    status = 404
+
+
+class NotFound(LedgerError):
+    slug = "not-found"
+    title = "Not found"
+    status = 404
+
+
+class InvalidState(LedgerError):
+    slug = "invalid-state"
+    title = "Not allowed in the current state"
+    status = 409
+
+
+class ReservationExpired(LedgerError):
+    slug = "reservation-expired"
+    title = "Reservation expired"
+    status = 409
+
+
+class InvalidCommit(LedgerError):
+    slug = "invalid-commit"
+    title = "Commit does not match the reservation"
+    status = 422
+
+
+class StaleCount(LedgerError):
+    slug = "stale-count"
+    title = "Count cannot be reconciled"
+    status = 409
+
+
+class IdempotencyMismatch(LedgerError):
+    slug = "idempotency-key-reused"
+    title = "Operation id reused with a different request"
+    status = 422
+
+
+class Forbidden(LedgerError):
+    slug = "forbidden"
+    title = "Not allowed for this device"
+    status = 403
+
+
+class Unauthorized(LedgerError):
+    slug = "unauthorized"
+    title = "Missing or invalid token"
+    status = 401
+
+
+class InvalidRequest(LedgerError):
+    slug = "invalid-request"
+    title = "Invalid request"
+    status = 422

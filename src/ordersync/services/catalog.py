@@ -1,0 +1,94 @@
+"""The network's catalog and locations: written by an admin, published on the change feed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ordersync.contract import CountAck, Item, ItemIn, Location, LocationIn
+from ordersync.db.ledger_tx import BARCODES, ITEMS, LOCATIONS, LedgerTx
+from ordersync.domain.errors import InvalidRequest
+from ordersync.domain.permissions import Action, Principal
+
+
+def upsert_locations(
+    tx: LedgerTx, principal: Principal, locations: Sequence[LocationIn]
+) -> CountAck:
+    principal.require(Action.MANAGE_CATALOG)
+    rows = [{**loc.model_dump(mode="json"), "updated_at": tx.now} for loc in locations]
+    tx.upsert_rows(LOCATIONS, rows, ["code"])
+    for loc in locations:
+        tx.record_change(
+            "location",
+            loc.code,
+            "",
+            {"location": Location(**loc.model_dump()).model_dump(mode="json")},
+        )
+    tx.audit(
+        op_id=None,
+        operation="locations.upsert",
+        actor=principal.token_id,
+        role=principal.role.value,
+        location=principal.location,
+        device=principal.device,
+        detail={"codes": [loc.code for loc in locations][:50], "count": len(locations)},
+    )
+    return CountAck(written=len(rows))
+
+
+def upsert_items(tx: LedgerTx, principal: Principal, items: Sequence[ItemIn]) -> CountAck:
+    principal.require(Action.MANAGE_CATALOG)
+    _check_barcodes(tx, items)
+    skus = [item.sku for item in items]
+    existing = tx.barcodes_of(skus)
+    dropped: dict[str, list[str]] = {}
+    for item in items:
+        gone = sorted(existing.get(item.sku, set()) - set(item.gtins))
+        if gone:
+            dropped[item.sku] = gone
+    if dropped:
+        tx.delete_barcodes([g for gtins in dropped.values() for g in gtins])
+    item_rows = [
+        {**item.model_dump(mode="json", exclude={"gtins"}), "updated_at": tx.now} for item in items
+    ]
+    tx.upsert_rows(ITEMS, item_rows, ["sku"])
+    tx.upsert_rows(
+        BARCODES,
+        [{"gtin": gtin, "sku": item.sku} for item in items for gtin in item.gtins],
+        ["gtin"],
+    )
+    for item in items:
+        tx.record_change(
+            "item",
+            item.sku,
+            "",
+            {
+                "item": Item(**item.model_dump()).model_dump(mode="json"),
+                "barcodes_removed": dropped.get(item.sku, []),
+            },
+        )
+    tx.audit(
+        op_id=None,
+        operation="items.upsert",
+        actor=principal.token_id,
+        role=principal.role.value,
+        location=principal.location,
+        device=principal.device,
+        detail={"count": len(items)},
+    )
+    return CountAck(written=len(item_rows))
+
+
+def _check_barcodes(tx: LedgerTx, items: Sequence[ItemIn]) -> None:
+    claimed: dict[str, str] = {}
+    for item in items:
+        for gtin in item.gtins:
+            if claimed.setdefault(gtin, item.sku) != item.sku:
+                raise InvalidRequest(
+                    f"GTIN {gtin} is given to two SKUs", gtin=gtin, skus=[claimed[gtin], item.sku]
+                )
+    owners = tx.barcode_owners(claimed)
+    for gtin, owner in owners.items():
+        if owner != claimed[gtin]:
+            raise InvalidRequest(
+                f"GTIN {gtin} already belongs to SKU {owner}", gtin=gtin, sku=owner
+            )

@@ -1,0 +1,59 @@
+"""Cycle counts: what was found on the shelf at a feed position becomes the right delta now."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ordersync.contract import CountIn, CountResult, MovementKind
+from ordersync.db.ledger_tx import LedgerTx
+from ordersync.domain.counts import reconcile_count
+from ordersync.domain.errors import StaleCount
+from ordersync.domain.permissions import Action, Principal
+from ordersync.services.movements import Poster
+from ordersync.services.stock_checks import KnownEntities
+
+
+def record_count(tx: LedgerTx, principal: Principal, command: CountIn) -> dict[str, Any]:
+    principal.require(Action.COUNT, command.location)
+    known = KnownEntities(tx)
+    location = known.location(command.location)
+    known.sku(command.sku)
+    head = tx.head()
+    if command.as_of_seq > head:
+        raise StaleCount(
+            "the count names a feed position the ledger has not reached",
+            as_of_seq=command.as_of_seq,
+            head=head,
+        )
+    tx.ensure_position(command.sku, command.location, location.default_safety_stock)
+    current = tx.position(command.sku, command.location)
+    assert current is not None
+    moved, recounted = tx.moved_since(command.sku, command.location, command.as_of_seq)
+    if recounted:
+        raise StaleCount(
+            "a later count of this position was already recorded; count again",
+            sku=command.sku,
+            location=command.location,
+            as_of_seq=command.as_of_seq,
+        )
+    reconciliation = reconcile_count(command.counted, current.stock.on_hand, moved)
+    poster = Poster(tx, principal, str(command.op_id), tx.now, known)
+    if reconciliation.delta:
+        poster.post(
+            MovementKind.COUNT,
+            command.sku,
+            command.location,
+            reconciliation.delta,
+            reason=f"counted {command.counted} as of {command.as_of_seq}",
+        )
+    after = tx.set_position_flags(command.sku, command.location, suspect=False)
+    return CountResult(
+        op_id=command.op_id,
+        sku=command.sku,
+        location=command.location,
+        counted=command.counted,
+        expected_at_count=reconciliation.expected_at_count,
+        moved_since_count=reconciliation.moved_since_count,
+        delta=reconciliation.delta,
+        position=after.to_contract(),
+    ).model_dump(mode="json")

@@ -1,0 +1,85 @@
+"""Exactly-once operations: the first outcome of an operation id is stored and replayed.
+
+The stored-outcome check runs before any stock check, so a retried request after a lost reply
+gets the original answer (a success stays a success, a refusal stays a refusal) even if stock has
+moved since. The same id with a different request is refused and changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from ordersync.db.ledger_tx import LedgerTx
+from ordersync.domain.errors import IdempotencyMismatch, LedgerError
+from ordersync.domain.permissions import Principal
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status: int
+    body: dict[str, Any]
+    replayed: bool
+
+
+def request_fingerprint(operation: str, target: str, request: BaseModel, location: str) -> str:
+    """A hash of what was asked: the operation, its target, the body and the asking location."""
+    canonical = json.dumps(
+        {
+            "operation": operation,
+            "target": target,
+            "location": location,
+            "body": request.model_dump(mode="json", exclude={"op", "reservation_id"}),
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def run_idempotent(
+    tx: LedgerTx,
+    *,
+    principal: Principal,
+    op_id: str,
+    operation: str,
+    fingerprint: str,
+    apply: Callable[[], dict[str, Any]],
+    success_status: int = 200,
+    audit_location: str | None = None,
+) -> Outcome:
+    stored = tx.stored_outcome(op_id)
+    if stored is not None:
+        if stored.request_hash != fingerprint:
+            raise IdempotencyMismatch(
+                "this operation id was already used for a different request",
+                op_id=op_id,
+            )
+        return Outcome(stored.status_code, json.loads(stored.response), replayed=True)
+    savepoint = tx.connection.begin_nested()
+    mark = tx.mark()
+    try:
+        body = apply()
+    except LedgerError as refusal:
+        savepoint.rollback()
+        tx.restore(mark)
+        outcome = Outcome(refusal.status, refusal.problem(), replayed=False)
+    else:
+        savepoint.commit()
+        outcome = Outcome(success_status, body, replayed=False)
+        tx.audit(
+            op_id=op_id,
+            operation=operation,
+            actor=principal.token_id,
+            role=principal.role.value,
+            location=audit_location or principal.location,
+            device=principal.device,
+            detail={"status": success_status},
+        )
+    tx.store_outcome(op_id, fingerprint, principal.token_id, outcome.status, outcome.body)
+    return outcome

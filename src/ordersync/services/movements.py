@@ -1,0 +1,148 @@
+"""Receipts, counter sales, returns, adjustments and transfers, applied all or nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ordersync.contract import (
+    AdjustmentLine,
+    MovementBatch,
+    MovementBatchResult,
+    MovementKind,
+    ReceiptLine,
+    ReturnLine,
+    SaleLine,
+    TransferLine,
+)
+from ordersync.db.ledger_tx import LedgerTx, PositionState
+from ordersync.domain.errors import InsufficientStock, InvalidRequest
+from ordersync.domain.permissions import Action, Principal
+from ordersync.domain.stock import is_suspect_after, signed_quantity
+from ordersync.services.stock_checks import KnownEntities
+
+_ACTION_OF_LINE = {
+    "receipt": Action.RECEIVE,
+    "sale": Action.SELL,
+    "return": Action.RETURN,
+    "adjustment": Action.ADJUST,
+    "transfer": Action.TRANSFER,
+}
+
+
+@dataclass
+class Poster:
+    """Posts the movements of one operation and keeps the last state of each position touched."""
+
+    tx: LedgerTx
+    principal: Principal
+    op_id: str
+    occurred_at: datetime
+    known: KnownEntities
+    touched: dict[tuple[str, str], PositionState] = field(default_factory=dict)
+    movements: int = 0
+
+    def post(
+        self,
+        kind: MovementKind,
+        sku: str,
+        location: str,
+        qty: int,
+        *,
+        reason: str | None = None,
+        reservation_id: str | None = None,
+    ) -> PositionState:
+        delta = signed_quantity(kind, qty)
+        seq = self.tx.next_seq()
+        default_safety = self.known.location(location).default_safety_stock
+        _, after = self.tx.change_on_hand(
+            sku, location, delta, default_safety_stock=default_safety, seq=seq
+        )
+        self.tx.add_movement(
+            seq=seq,
+            op_id=self.op_id,
+            kind=kind.value,
+            sku=sku,
+            location=location,
+            qty=delta,
+            actor=self.principal.token_id,
+            device=self.principal.device,
+            occurred_at=self.occurred_at,
+            reason=reason,
+            reservation_id=reservation_id,
+        )
+        if is_suspect_after(kind, after.stock) and not after.suspect:
+            after = self.tx.set_position_flags(sku, location, suspect=True)
+        self.touched[(sku, location)] = after
+        self.movements += 1
+        return after
+
+
+def _authorize_and_validate(
+    batch: MovementBatch, principal: Principal, known: KnownEntities
+) -> None:
+    for line in batch.lines:
+        action = _ACTION_OF_LINE[line.kind]
+        if isinstance(line, TransferLine):
+            principal.require(action, line.from_location)
+            known.location(line.from_location)
+            known.location(line.to_location)
+        else:
+            principal.require(action, line.location)
+            known.location(line.location)
+        known.sku(line.sku)
+
+
+def apply_movements(tx: LedgerTx, principal: Principal, batch: MovementBatch) -> dict[str, Any]:
+    known = KnownEntities(tx)
+    _authorize_and_validate(batch, principal, known)
+    poster = Poster(tx, principal, str(batch.op_id), batch.occurred_at or tx.now, known)
+    for line in batch.lines:
+        if isinstance(line, ReceiptLine):
+            poster.post(MovementKind.RECEIPT, line.sku, line.location, line.qty)
+        elif isinstance(line, SaleLine):
+            poster.post(MovementKind.SALE, line.sku, line.location, line.qty)
+        elif isinstance(line, ReturnLine):
+            poster.post(MovementKind.RETURN, line.sku, line.location, line.qty)
+        elif isinstance(line, AdjustmentLine):
+            _adjust(tx, poster, line)
+        else:
+            _transfer(tx, poster, line)
+    result = MovementBatchResult(
+        op_id=batch.op_id,
+        seq=tx.head(),
+        movements=poster.movements,
+        positions=[p.to_contract() for p in poster.touched.values()],
+        suspect=[p.to_contract() for p in poster.touched.values() if p.suspect],
+    )
+    return result.model_dump(mode="json")
+
+
+def _adjust(tx: LedgerTx, poster: Poster, line: AdjustmentLine) -> None:
+    current = tx.position(line.sku, line.location)
+    on_hand = current.stock.on_hand if current is not None else 0
+    if on_hand + line.delta < 0:
+        raise InvalidRequest(
+            "an adjustment cannot leave a negative quantity on hand; record a count instead",
+            sku=line.sku,
+            location=line.location,
+            on_hand=on_hand,
+            delta=line.delta,
+        )
+    poster.post(MovementKind.ADJUSTMENT, line.sku, line.location, line.delta, reason=line.reason)
+
+
+def _transfer(tx: LedgerTx, poster: Poster, line: TransferLine) -> None:
+    source = tx.position(line.sku, line.from_location)
+    free = 0 if source is None else source.stock.on_hand - source.stock.reserved
+    if free < line.qty:
+        raise InsufficientStock(
+            f"{line.from_location} has {max(free, 0)} unreserved units of {line.sku}",
+            sku=line.sku,
+            location=line.from_location,
+            requested=line.qty,
+            available=max(free, 0),
+        )
+    poster.post(MovementKind.TRANSFER_OUT, line.sku, line.from_location, line.qty)
+    poster.post(MovementKind.TRANSFER_IN, line.sku, line.to_location, line.qty)

@@ -1,0 +1,167 @@
+"""Every ledger mutation as a unit of work for the writer, wrapped in exactly-once handling.
+
+The single-operation endpoints and a store's bulk push both come through here, so an operation
+gets the same answer and the same stored outcome whichever way it arrives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from ordersync.contract import (
+    CommitOp,
+    CountIn,
+    CountOp,
+    MovementBatch,
+    MovementsOp,
+    Operation,
+    ReleaseOp,
+    ReservationCommit,
+    ReservationCreate,
+    ReservationRelease,
+    ReserveOp,
+    SafetyStockSet,
+)
+from ordersync.db.ledger_tx import LedgerTx
+from ordersync.domain.permissions import Action, Principal
+from ordersync.services.counts import record_count
+from ordersync.services.idempotency import Outcome, request_fingerprint, run_idempotent
+from ordersync.services.movements import apply_movements
+from ordersync.services.reservations import (
+    commit_reservation,
+    create_reservation,
+    expire_due,
+    release_reservation,
+)
+from ordersync.services.stock_checks import KnownEntities
+
+OutcomeWork = Callable[[LedgerTx], Outcome]
+
+
+def movements_work(principal: Principal, command: MovementBatch) -> OutcomeWork:
+    def work(tx: LedgerTx) -> Outcome:
+        return run_idempotent(
+            tx,
+            principal=principal,
+            op_id=str(command.op_id),
+            operation="movements",
+            fingerprint=request_fingerprint("movements", "", command, principal.location),
+            apply=partial(apply_movements, tx, principal, command),
+            success_status=201,
+        )
+
+    return work
+
+
+def reserve_work(principal: Principal, command: ReservationCreate, default_ttl: int) -> OutcomeWork:
+    def work(tx: LedgerTx) -> Outcome:
+        return run_idempotent(
+            tx,
+            principal=principal,
+            op_id=str(command.op_id),
+            operation="reservation.create",
+            fingerprint=request_fingerprint("reserve", "", command, principal.location),
+            apply=partial(create_reservation, tx, principal, command, default_ttl),
+            success_status=201,
+        )
+
+    return work
+
+
+def commit_work(
+    principal: Principal, reservation_id: str, command: ReservationCommit
+) -> OutcomeWork:
+    def work(tx: LedgerTx) -> Outcome:
+        return run_idempotent(
+            tx,
+            principal=principal,
+            op_id=str(command.op_id),
+            operation="reservation.commit",
+            fingerprint=request_fingerprint("commit", reservation_id, command, principal.location),
+            apply=partial(commit_reservation, tx, principal, reservation_id, command),
+        )
+
+    return work
+
+
+def release_work(
+    principal: Principal, reservation_id: str, command: ReservationRelease
+) -> OutcomeWork:
+    def work(tx: LedgerTx) -> Outcome:
+        return run_idempotent(
+            tx,
+            principal=principal,
+            op_id=str(command.op_id),
+            operation="reservation.release",
+            fingerprint=request_fingerprint("release", reservation_id, command, principal.location),
+            apply=partial(release_reservation, tx, principal, reservation_id, str(command.op_id)),
+        )
+
+    return work
+
+
+def count_work(principal: Principal, command: CountIn) -> OutcomeWork:
+    def work(tx: LedgerTx) -> Outcome:
+        return run_idempotent(
+            tx,
+            principal=principal,
+            op_id=str(command.op_id),
+            operation="count",
+            fingerprint=request_fingerprint("count", "", command, principal.location),
+            apply=partial(record_count, tx, principal, command),
+            success_status=201,
+            audit_location=command.location,
+        )
+
+    return work
+
+
+def safety_stock_work(
+    principal: Principal, sku: str, location: str, command: SafetyStockSet
+) -> OutcomeWork:
+    def apply(tx: LedgerTx) -> dict[str, object]:
+        principal.require(Action.SET_SAFETY_STOCK, location)
+        known = KnownEntities(tx)
+        default = known.location(location).default_safety_stock
+        known.sku(sku)
+        tx.ensure_position(sku, location, default)
+        after = tx.set_position_flags(sku, location, safety_stock=command.safety_stock)
+        return after.to_contract().model_dump(mode="json")
+
+    def work(tx: LedgerTx) -> Outcome:
+        return run_idempotent(
+            tx,
+            principal=principal,
+            op_id=str(command.op_id),
+            operation="safety_stock.set",
+            fingerprint=request_fingerprint(
+                "safety_stock", f"{location}|{sku}", command, principal.location
+            ),
+            apply=partial(apply, tx),
+            audit_location=location,
+        )
+
+    return work
+
+
+def operation_work(principal: Principal, op: Operation, default_ttl: int) -> OutcomeWork:
+    """The unit of work for one entry of a store's bulk push."""
+    if isinstance(op, MovementsOp):
+        return movements_work(principal, op)
+    if isinstance(op, ReserveOp):
+        return reserve_work(principal, op, default_ttl)
+    if isinstance(op, CommitOp):
+        return commit_work(principal, str(op.reservation_id), op)
+    if isinstance(op, ReleaseOp):
+        return release_work(principal, str(op.reservation_id), op)
+    if isinstance(op, CountOp):
+        return count_work(principal, op)
+    raise AssertionError(f"unhandled operation {op!r}")
+
+
+def expiry_work(limit: int = 500) -> Callable[[LedgerTx], int]:
+    def work(tx: LedgerTx) -> int:
+        return expire_due(tx, limit=limit)
+
+    return work

@@ -1,0 +1,89 @@
+"""Fixtures shared by every test tier: fresh databases per backend, the API in process."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ordersync.api.app import create_app
+from ordersync.clock import ManualClock
+from ordersync.config import LedgerSettings
+from tests.ledger_harness import (
+    POSTGRES_URL,
+    START,
+    Network,
+    PostgresDatabases,
+    SqliteDatabases,
+    backends,
+    seed_network,
+)
+
+
+@pytest.fixture(scope="session")
+def sqlite_databases(tmp_path_factory: pytest.TempPathFactory) -> SqliteDatabases:
+    return SqliteDatabases(tmp_path_factory.mktemp("ledgers"))
+
+
+@pytest.fixture(scope="session")
+def postgres_databases() -> Iterator[PostgresDatabases | None]:
+    if not POSTGRES_URL:
+        yield None
+        return
+    databases = PostgresDatabases(POSTGRES_URL)
+    yield databases
+    databases.close()
+
+
+@pytest.fixture(params=backends())
+def ledger_url(
+    request: pytest.FixtureRequest,
+    sqlite_databases: SqliteDatabases,
+    postgres_databases: PostgresDatabases | None,
+) -> Iterator[str]:
+    databases = sqlite_databases if request.param == "sqlite" else postgres_databases
+    assert databases is not None
+    url = databases.fresh()
+    yield url
+    databases.drop(url)
+
+
+@pytest.fixture
+def postgres_url(postgres_databases: PostgresDatabases | None) -> Iterator[str]:
+    if postgres_databases is None:
+        pytest.skip("set ORDERSYNC_TEST_DATABASE_URL to run the PostgreSQL tests")
+    url = postgres_databases.fresh()
+    yield url
+    postgres_databases.drop(url)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def network(ledger_url: str, clock: ManualClock) -> Iterator[Network]:
+    seeded = seed_network(ledger_url, clock)
+    yield seeded
+    seeded.engine.dispose()
+
+
+def ledger_settings(url: str) -> LedgerSettings:
+    return LedgerSettings(
+        database_url=url, token_cache_seconds=0, expiry_sweep_seconds=3600, reservation_ttl_seconds=600
+    )
+
+
+@pytest.fixture
+def api(network: Network, clock: ManualClock) -> Iterator[TestClient]:
+    app = create_app(ledger_settings(network.url), clock=clock)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+
+
+@pytest.fixture
+def tmp_data_dir(tmp_path: Path) -> Path:
+    return tmp_path
