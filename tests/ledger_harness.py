@@ -52,7 +52,7 @@ class SqliteDatabases:
 
 
 class PostgresDatabases:
-    """Creates each test database from a migrated template database (CREATE DATABASE ... TEMPLATE)."""
+    """Creates each test database from a migrated template (CREATE DATABASE ... TEMPLATE)."""
 
     def __init__(self, admin_url: str) -> None:
         self._admin_url = admin_url
@@ -132,7 +132,9 @@ class Network:
         key = f"{location_code}:{role.value}"
         if key not in self.tokens:
             created = run_in_transaction(
-                self.engine, self.clock, lambda tx: issue_token(tx, location_code, role, "test-device")
+                self.engine,
+                self.clock,
+                lambda tx: issue_token(tx, location_code, role, "test-device"),
             )
             self.tokens[key] = created.token
         return self.tokens[key]
@@ -143,8 +145,16 @@ class Network:
 
 def seed_network(url: str, clock: ManualClock) -> Network:
     engine = create_ledger_engine(url, writer=True)
-    locations = [location("A"), location("B", latitude=45.76, longitude=4.83), location("WH", kind=LocationKind.WAREHOUSE)]
-    items = [item("S1"), item("S2", size="90C", size_row="90", size_column="C"), item("S3", reference="REF-2")]
+    locations = [
+        location("A"),
+        location("B", latitude=45.76, longitude=4.83),
+        location("WH", kind=LocationKind.WAREHOUSE),
+    ]
+    items = [
+        item("S1"),
+        item("S2", size="90C", size_row="90", size_column="C"),
+        item("S3", reference="REF-2"),
+    ]
     run_in_transaction(engine, clock, lambda tx: upsert_locations(tx, SYSTEM, locations))
     run_in_transaction(engine, clock, lambda tx: upsert_items(tx, SYSTEM, items))
     return Network(url=url, clock=clock, engine=engine)

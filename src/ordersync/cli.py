@@ -1,4 +1,4 @@
-"""The ``ordersync`` command: serve the API, migrate, check the ledger, issue tokens, load a demo."""
+"""The ``ordersync`` command: serve, migrate, check the ledger, issue tokens, load a demo."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import NoReturn
 
+import platformdirs
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -69,7 +71,9 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     engine = create_ledger_engine(settings.database_url, writer=True)
     try:
         created = run_in_transaction(
-            engine, SystemClock(), lambda tx: issue_token(tx, args.location, Role(args.role), args.device)
+            engine,
+            SystemClock(),
+            lambda tx: issue_token(tx, args.location, Role(args.role), args.device),
         )
     finally:
         engine.dispose()
@@ -108,6 +112,36 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
         table.add_row(key.replace("_", " "), str(value))
     console.print(table)
     return EXIT_OK
+
+
+def demo_database_url() -> str:
+    data_dir = Path(platformdirs.user_data_dir("ordersync", appauthor=False)) / "demo"
+    return f"sqlite:///{data_dir / 'ledger.db'}"
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """The ledger on its demo network, with a ready token, served on 127.0.0.1."""
+    if not args.database_url and "ORDERSYNC_DATABASE_URL" not in os.environ:
+        args.database_url = demo_database_url()
+    cmd_demo_data(args)
+    settings = _settings(args)
+    engine = create_ledger_engine(settings.database_url, writer=True)
+    try:
+        created = run_in_transaction(
+            engine, SystemClock(), lambda tx: issue_token(tx, "PAR-01", Role.MANAGER, "demo")
+        )
+    finally:
+        engine.dispose()
+    base = f"http://{args.host}:{args.port}"
+    console.print(
+        f"\nA manager token for store PAR-01: [bold]{created.token}[/]\n"
+        f"Try:  curl -H 'Authorization: Bearer {created.token}' "
+        f"{base}/v1/availability/references/BRA-ELO\n"
+        f"API documentation: {base}/docs  (Ctrl+C stops the ledger)\n",
+        highlight=False,
+    )
+    args.no_upgrade = True
+    return cmd_serve(args)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -150,7 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="serve the HTTP API")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
     serve.add_argument("--port", type=int, default=8700, help="port (default 8700)")
     serve.add_argument("--workers", type=int, default=1, help="server processes (default 1)")
     serve.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
@@ -188,6 +224,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--seed", type=int, default=7, help="random seed of the demo (default 7)")
     demo.set_defaults(handler=cmd_demo_data)
+
+    demo_run = commands.add_parser(
+        "demo", help="load the demo network into a demo database and serve it on 127.0.0.1"
+    )
+    demo_run.add_argument("--seed", type=int, default=7, help="random seed of the demo (default 7)")
+    demo_run.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    demo_run.add_argument("--port", type=int, default=8700, help="port (default 8700)")
+    demo_run.set_defaults(
+        handler=cmd_demo, workers=1, log_level="warning", access_log=False, no_upgrade=True
+    )
     return parser
 
 

@@ -12,14 +12,20 @@ def test_receipt_then_sale_updates_position_and_feed(api: TestClient, network: N
     headers = network.headers("A")
     reply = api.post(
         "/v1/movements",
-        json={"op_id": str(uuid7()), "lines": [{"kind": "receipt", "sku": "S1", "location": "A", "qty": 5}]},
+        json={
+            "op_id": str(uuid7()),
+            "lines": [{"kind": "receipt", "sku": "S1", "location": "A", "qty": 5}],
+        },
         headers=headers,
     )
     assert reply.status_code == 201, reply.text
     assert reply.json()["positions"][0]["on_hand"] == 5
     sale = api.post(
         "/v1/movements",
-        json={"op_id": str(uuid7()), "lines": [{"kind": "sale", "sku": "S1", "location": "A", "qty": 7}]},
+        json={
+            "op_id": str(uuid7()),
+            "lines": [{"kind": "sale", "sku": "S1", "location": "A", "qty": 7}],
+        },
         headers=headers,
     )
     assert sale.status_code == 201, sale.text
@@ -38,7 +44,10 @@ def test_reservation_refused_beyond_available(api: TestClient, network: Network)
     headers = network.headers("A")
     api.post(
         "/v1/movements",
-        json={"op_id": str(uuid7()), "lines": [{"kind": "receipt", "sku": "S1", "location": "A", "qty": 2}]},
+        json={
+            "op_id": str(uuid7()),
+            "lines": [{"kind": "receipt", "sku": "S1", "location": "A", "qty": 2}],
+        },
         headers=headers,
     )
     ok = api.post(
