@@ -18,7 +18,7 @@ from ordersync.config import LedgerSettings
 from ordersync.contract import API_PREFIX
 from ordersync.db.migrate import is_up_to_date
 from ordersync.runtime import LedgerRuntime
-from ordersync.services.operations import expiry_work
+from ordersync.services.operations import expiry_work, retention_work
 
 log = logging.getLogger(__name__)
 
@@ -27,13 +27,24 @@ class SchemaOutOfDate(RuntimeError):
     pass
 
 
-async def _sweep_expired(runtime: LedgerRuntime) -> None:
+RETENTION_SWEEP_SECONDS = 3600.0
+
+
+async def _housekeeping(runtime: LedgerRuntime) -> None:
+    """Expire reservations whose time is up; now and then, forget outcomes past retention."""
+    loop = asyncio.get_running_loop()
+    next_retention = loop.time()
     while True:
         await asyncio.sleep(runtime.settings.expiry_sweep_seconds)
         try:
             await runtime.writer.run(expiry_work())
+            if loop.time() >= next_retention:
+                await runtime.writer.run(
+                    retention_work(runtime.settings.idempotency_retention_days)
+                )
+                next_retention = loop.time() + RETENTION_SWEEP_SECONDS
         except Exception:
-            log.exception("expiring reservations failed; will try again")
+            log.exception("ledger housekeeping failed; will try again")
 
 
 def create_app(settings: LedgerSettings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -49,7 +60,7 @@ def create_app(settings: LedgerSettings | None = None, clock: Clock | None = Non
             )
         runtime.start()
         app.state.runtime = runtime
-        sweeper = asyncio.create_task(_sweep_expired(runtime))
+        sweeper = asyncio.create_task(_housekeeping(runtime))
         try:
             yield
         finally:

@@ -18,7 +18,7 @@ from ordersync.services.tokens import find_principal
 _bearer = HTTPBearer(auto_error=False, description="A device token from `ordersync token create`.")
 
 
-def get_runtime(request: Request) -> LedgerRuntime:
+async def get_runtime(request: Request) -> LedgerRuntime:
     runtime: LedgerRuntime = request.app.state.runtime
     return runtime
 

@@ -1,5 +1,8 @@
 """LedgerTx: one write transaction of the ledger and every statement the services may run in it.
 
+The statements of the write path run as plain SQL on the transaction's cursor (see ``db.raw``);
+the rare ones (catalog upserts) use SQLAlchemy Core on the same connection.
+
 Feed positions (``seq``) come from one counter row that the transaction locks the first time it
 needs one and keeps until commit; so positions are handed out in commit order and a reader of the
 change feed can never see position N+1 while N is still to commit. Feed rows are collected per key
@@ -14,11 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, and_, case, func, select, update
+from sqlalchemy import Connection, Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from ordersync.contract import NetworkTotal, Position
+from ordersync.contract import Position
+from ordersync.db.raw import RawSql
 from ordersync.db.tables import (
     AuditRow,
     BarcodeRow,
@@ -92,15 +96,44 @@ class TxMark:
     changes: dict[tuple[str, str], PendingChange]
 
 
-def _position_from_row(row: Any) -> PositionState:
-    return PositionState(
-        sku=row.sku,
-        location=row.location,
-        stock=Stock(row.on_hand, row.reserved, row.safety_stock),
-        suspect=bool(row.suspect),
-        seq=row.seq,
-        updated_at=row.updated_at,
-    )
+_POSITION_COLUMNS = "sku, location, on_hand, reserved, safety_stock, suspect, seq, updated_at"
+
+
+@dataclass(frozen=True, slots=True)
+class LocationFacts:
+    code: str
+    default_safety_stock: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredOutcome:
+    request_hash: str
+    status_code: int
+    response: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReservationRecord:
+    id: str
+    owner_location: str
+    state: str
+    order_ref: str | None
+    created_at: datetime
+    expires_at: datetime
+    ended_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReservationLineRecord:
+    line_no: int
+    sku: str
+    location: str
+    qty: int
+    committed_qty: int
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 class LedgerTx:
@@ -109,10 +142,15 @@ class LedgerTx:
     def __init__(self, connection: Connection, now: datetime) -> None:
         self.connection = connection
         self.now = now
-        self.is_postgres = connection.dialect.name == "postgresql"
+        self.sql = RawSql(connection)
+        self.is_postgres = self.sql.is_postgres
+        self._now_db = self.sql.time(now)
         self._last_seq: int | None = None
         self._counter_start: int | None = None
         self._changes: dict[tuple[str, str], PendingChange] = {}
+        self._locations: dict[str, LocationFacts] = {}
+        self._skus: set[str] = set()
+        self._savepoints = 0
 
     # --- operation scope ---------------------------------------------------------------------
 
@@ -122,14 +160,27 @@ class LedgerTx:
     def restore(self, mark: TxMark) -> None:
         self._changes = dict(mark.changes)
 
+    def savepoint(self) -> str:
+        self._savepoints += 1
+        name = f"op_{self._savepoints}"
+        self.sql.execute(f"SAVEPOINT {name}")
+        return name
+
+    def release(self, name: str) -> None:
+        self.sql.execute(f"RELEASE SAVEPOINT {name}")
+
+    def rollback_to(self, name: str) -> None:
+        self.sql.execute(f"ROLLBACK TO SAVEPOINT {name}")
+        # Cached facts may describe rows the savepoint took back (a location upsert).
+        self._locations.clear()
+        self._skus.clear()
+
     # --- feed positions ----------------------------------------------------------------------
 
     def next_seq(self) -> int:
         if self._last_seq is None:
-            query = select(COUNTER.c.last_seq).where(COUNTER.c.id == 1)
-            if self.is_postgres:
-                query = query.with_for_update()
-            current = self.connection.execute(query).scalar_one()
+            lock = " FOR UPDATE" if self.is_postgres else ""
+            (current,) = self.sql.one(f"SELECT last_seq FROM feed_counter WHERE id = 1{lock}")
             self._last_seq = int(current)
             self._counter_start = self._last_seq
         self._last_seq += 1
@@ -138,11 +189,8 @@ class LedgerTx:
     def head(self) -> int:
         if self._last_seq is not None:
             return self._last_seq
-        return int(
-            self.connection.execute(
-                select(COUNTER.c.last_seq).where(COUNTER.c.id == 1)
-            ).scalar_one()
-        )
+        (current,) = self.sql.one("SELECT last_seq FROM feed_counter WHERE id = 1")
+        return int(current)
 
     def record_change(self, kind: str, key: str, scope: str, payload: dict[str, Any]) -> None:
         # Moving the key to the end keeps feed rows in the order their last change happened.
@@ -162,38 +210,41 @@ class LedgerTx:
                 }
                 for change in self._changes.values()
             ]
-            self._upsert_changes(rows)
+            self.sql.executemany(
+                "INSERT INTO changes (seq, kind, key, scope, payload) "
+                "VALUES (:seq, :kind, :key, :scope, :payload) "
+                "ON CONFLICT (kind, key) DO UPDATE SET seq = excluded.seq, "
+                "scope = excluded.scope, payload = excluded.payload",
+                rows,
+            )
             self._changes.clear()
         if self._last_seq is not None and self._last_seq != self._counter_start:
-            self.connection.execute(
-                update(COUNTER).where(COUNTER.c.id == 1).values(last_seq=self._last_seq)
+            self.sql.execute(
+                "UPDATE feed_counter SET last_seq = :last WHERE id = 1", {"last": self._last_seq}
             )
-
-    def _upsert_changes(self, rows: list[dict[str, Any]]) -> None:
-        insert = self._insert(CHANGES)
-        statement = insert.on_conflict_do_update(
-            index_elements=[CHANGES.c.kind, CHANGES.c.key],
-            set_={
-                "seq": insert.excluded.seq,
-                "scope": insert.excluded.scope,
-                "payload": insert.excluded.payload,
-            },
-        )
-        self.connection.execute(statement, rows)
 
     def _insert(self, table: Table) -> Any:
         return pg_insert(table) if self.is_postgres else sqlite_insert(table)
 
     # --- catalog -----------------------------------------------------------------------------
 
-    def location_row(self, code: str) -> Any | None:
-        return self.connection.execute(select(LOCATIONS).where(LOCATIONS.c.code == code)).first()
+    def location_row(self, code: str) -> LocationFacts | None:
+        if code not in self._locations:
+            row = self.sql.first(
+                "SELECT code, default_safety_stock FROM locations WHERE code = :code",
+                {"code": code},
+            )
+            if row is None:
+                return None
+            self._locations[code] = LocationFacts(row[0], int(row[1]))
+        return self._locations[code]
 
     def sku_exists(self, sku: str) -> bool:
-        return (
-            self.connection.execute(select(ITEMS.c.sku).where(ITEMS.c.sku == sku)).first()
-            is not None
-        )
+        if sku not in self._skus:
+            if self.sql.first("SELECT 1 FROM items WHERE sku = :sku", {"sku": sku}) is None:
+                return False
+            self._skus.add(sku)
+        return True
 
     def upsert_rows(self, table: Table, rows: Sequence[dict[str, Any]], keys: list[str]) -> None:
         if not rows:
@@ -202,6 +253,7 @@ class LedgerTx:
         updatable = {c.name: insert.excluded[c.name] for c in table.columns if c.name not in keys}
         statement = insert.on_conflict_do_update(index_elements=keys, set_=updatable)
         self.connection.execute(statement, list(rows))
+        self._locations.clear()
 
     def barcodes_of(self, skus: Iterable[str]) -> dict[str, set[str]]:
         found: dict[str, set[str]] = {}
@@ -223,61 +275,60 @@ class LedgerTx:
 
     # --- positions ---------------------------------------------------------------------------
 
+    def _position(self, row: tuple[Any, ...]) -> PositionState:
+        sku, location, on_hand, reserved, safety_stock, suspect, seq, updated_at = row
+        return PositionState(
+            sku=sku,
+            location=location,
+            stock=Stock(int(on_hand), int(reserved), int(safety_stock)),
+            suspect=bool(suspect),
+            seq=int(seq),
+            updated_at=self.sql.read_time(updated_at),
+        )
+
     def position(self, sku: str, location: str) -> PositionState | None:
-        row = self.connection.execute(
-            select(POSITIONS).where(and_(POSITIONS.c.sku == sku, POSITIONS.c.location == location))
-        ).first()
-        return None if row is None else _position_from_row(row)
+        row = self.sql.first(
+            f"SELECT {_POSITION_COLUMNS} FROM positions WHERE sku = :sku AND location = :location",
+            {"sku": sku, "location": location},
+        )
+        return None if row is None else self._position(row)
 
     def change_on_hand(
         self, sku: str, location: str, delta: int, *, default_safety_stock: int, seq: int
     ) -> tuple[Stock, PositionState]:
         """Add ``delta`` to on-hand (creating the position); returns (stock before, state after)."""
-        insert = self._insert(POSITIONS)
-        statement = (
-            insert.values(
-                sku=sku,
-                location=location,
-                on_hand=delta,
-                reserved=0,
-                safety_stock=default_safety_stock,
-                suspect=False,
-                seq=seq,
-                updated_at=self.now,
-            )
-            .on_conflict_do_update(
-                index_elements=[POSITIONS.c.sku, POSITIONS.c.location],
-                set_={
-                    "on_hand": POSITIONS.c.on_hand + delta,
-                    "seq": seq,
-                    "updated_at": self.now,
-                },
-            )
-            .returning(*POSITIONS.c)
+        row = self.sql.one(
+            "INSERT INTO positions (sku, location, on_hand, reserved, safety_stock, suspect, seq, "
+            "updated_at) VALUES (:sku, :location, :delta, 0, :safety, :suspect, :seq, :now) "
+            "ON CONFLICT (sku, location) DO UPDATE SET on_hand = positions.on_hand + :delta, "
+            f"seq = :seq, updated_at = :now RETURNING {_POSITION_COLUMNS}",
+            {
+                "sku": sku,
+                "location": location,
+                "delta": delta,
+                "safety": default_safety_stock,
+                "suspect": False,
+                "seq": seq,
+                "now": self._now_db,
+            },
         )
-        after = _position_from_row(self.connection.execute(statement).one())
+        after = self._position(row)
         before = Stock(after.stock.on_hand - delta, after.stock.reserved, after.stock.safety_stock)
         self._after_position_change(before, after)
         return before, after
 
     def try_reserve(self, sku: str, location: str, qty: int, seq: int) -> PositionState | None:
         """Hold ``qty`` units if ``available`` stays at or above zero; None when it would not."""
-        statement = (
-            update(POSITIONS)
-            .where(
-                and_(
-                    POSITIONS.c.sku == sku,
-                    POSITIONS.c.location == location,
-                    POSITIONS.c.on_hand - POSITIONS.c.reserved - POSITIONS.c.safety_stock >= qty,
-                )
-            )
-            .values(reserved=POSITIONS.c.reserved + qty, seq=seq, updated_at=self.now)
-            .returning(*POSITIONS.c)
+        row = self.sql.first(
+            "UPDATE positions SET reserved = reserved + :qty, seq = :seq, updated_at = :now "
+            "WHERE sku = :sku AND location = :location "
+            "AND on_hand - reserved - safety_stock >= :qty "
+            f"RETURNING {_POSITION_COLUMNS}",
+            {"qty": qty, "seq": seq, "now": self._now_db, "sku": sku, "location": location},
         )
-        row = self.connection.execute(statement).first()
         if row is None:
             return None
-        after = _position_from_row(row)
+        after = self._position(row)
         before = Stock(after.stock.on_hand, after.stock.reserved - qty, after.stock.safety_stock)
         self._after_position_change(before, after)
         return after
@@ -285,18 +336,20 @@ class LedgerTx:
     def change_reserved_and_on_hand(
         self, sku: str, location: str, reserved_delta: int, on_hand_delta: int, seq: int
     ) -> PositionState:
-        statement = (
-            update(POSITIONS)
-            .where(and_(POSITIONS.c.sku == sku, POSITIONS.c.location == location))
-            .values(
-                reserved=POSITIONS.c.reserved + reserved_delta,
-                on_hand=POSITIONS.c.on_hand + on_hand_delta,
-                seq=seq,
-                updated_at=self.now,
-            )
-            .returning(*POSITIONS.c)
+        row = self.sql.one(
+            "UPDATE positions SET reserved = reserved + :reserved, on_hand = on_hand + :on_hand, "
+            "seq = :seq, updated_at = :now WHERE sku = :sku AND location = :location "
+            f"RETURNING {_POSITION_COLUMNS}",
+            {
+                "reserved": reserved_delta,
+                "on_hand": on_hand_delta,
+                "seq": seq,
+                "now": self._now_db,
+                "sku": sku,
+                "location": location,
+            },
         )
-        after = _position_from_row(self.connection.execute(statement).one())
+        after = self._position(row)
         before = Stock(
             after.stock.on_hand - on_hand_delta,
             after.stock.reserved - reserved_delta,
@@ -313,80 +366,84 @@ class LedgerTx:
         suspect: bool | None = None,
         safety_stock: int | None = None,
     ) -> PositionState:
-        values: dict[str, Any] = {"updated_at": self.now}
-        if suspect is not None:
-            values["suspect"] = suspect
-        if safety_stock is not None:
-            values["safety_stock"] = safety_stock
-        before_row = self.position(sku, location)
-        statement = (
-            update(POSITIONS)
-            .where(and_(POSITIONS.c.sku == sku, POSITIONS.c.location == location))
-            .values(**values)
-            .returning(*POSITIONS.c)
+        current = self.position(sku, location)
+        if current is None:
+            raise LookupError(f"no position {sku} at {location}")
+        row = self.sql.one(
+            "UPDATE positions SET suspect = :suspect, safety_stock = :safety, updated_at = :now "
+            f"WHERE sku = :sku AND location = :location RETURNING {_POSITION_COLUMNS}",
+            {
+                "suspect": current.suspect if suspect is None else suspect,
+                "safety": current.stock.safety_stock if safety_stock is None else safety_stock,
+                "now": self._now_db,
+                "sku": sku,
+                "location": location,
+            },
         )
-        after = _position_from_row(self.connection.execute(statement).one())
-        before = before_row.stock if before_row is not None else after.stock
-        self._after_position_change(before, after)
+        after = self._position(row)
+        self._after_position_change(current.stock, after)
         return after
 
     def ensure_position(self, sku: str, location: str, default_safety_stock: int) -> None:
-        insert = self._insert(POSITIONS)
-        self.connection.execute(
-            insert.values(
-                sku=sku,
-                location=location,
-                on_hand=0,
-                reserved=0,
-                safety_stock=default_safety_stock,
-                suspect=False,
-                seq=0,
-                updated_at=self.now,
-            ).on_conflict_do_nothing(index_elements=[POSITIONS.c.sku, POSITIONS.c.location])
+        self.sql.execute(
+            "INSERT INTO positions (sku, location, on_hand, reserved, safety_stock, suspect, seq, "
+            "updated_at) VALUES (:sku, :location, 0, 0, :safety, :suspect, 0, :now) "
+            "ON CONFLICT (sku, location) DO NOTHING",
+            {
+                "sku": sku,
+                "location": location,
+                "safety": default_safety_stock,
+                "suspect": False,
+                "now": self._now_db,
+            },
         )
 
     def _after_position_change(self, before: Stock, after: PositionState) -> None:
-        d_on_hand = after.stock.on_hand - before.on_hand
-        d_reserved = after.stock.reserved - before.reserved
-        d_available = after.stock.offerable - before.offerable
-        insert = self._insert(TOTALS)
-        statement = (
-            insert.values(
-                sku=after.sku,
-                on_hand=d_on_hand,
-                reserved=d_reserved,
-                available=d_available,
-                seq=after.seq,
-            )
-            .on_conflict_do_update(
-                index_elements=[TOTALS.c.sku],
-                set_={
-                    "on_hand": TOTALS.c.on_hand + d_on_hand,
-                    "reserved": TOTALS.c.reserved + d_reserved,
-                    "available": TOTALS.c.available + d_available,
-                    "seq": after.seq,
-                },
-            )
-            .returning(TOTALS.c.sku, TOTALS.c.on_hand, TOTALS.c.reserved, TOTALS.c.available)
+        on_hand, reserved, available = self.sql.one(
+            "INSERT INTO sku_totals (sku, on_hand, reserved, available, seq) "
+            "VALUES (:sku, :on_hand, :reserved, :available, :seq) "
+            "ON CONFLICT (sku) DO UPDATE SET on_hand = sku_totals.on_hand + :on_hand, "
+            "reserved = sku_totals.reserved + :reserved, "
+            "available = sku_totals.available + :available, seq = :seq "
+            "RETURNING on_hand, reserved, available",
+            {
+                "sku": after.sku,
+                "on_hand": after.stock.on_hand - before.on_hand,
+                "reserved": after.stock.reserved - before.reserved,
+                "available": after.stock.offerable - before.offerable,
+                "seq": after.seq,
+            },
         )
-        total = self.connection.execute(statement).one()
+        stock = after.stock
         self.record_change(
             "position",
             f"{after.location}|{after.sku}",
             after.location,
-            {"position": after.to_contract().model_dump(mode="json")},
+            {
+                "position": {
+                    "sku": after.sku,
+                    "location": after.location,
+                    "on_hand": stock.on_hand,
+                    "reserved": stock.reserved,
+                    "safety_stock": stock.safety_stock,
+                    "available": stock.available,
+                    "suspect": after.suspect,
+                    "seq": after.seq,
+                    "updated_at": _iso(after.updated_at),
+                }
+            },
         )
         self.record_change(
             "network",
             after.sku,
             "",
             {
-                "total": NetworkTotal(
-                    sku=total.sku,
-                    on_hand=total.on_hand,
-                    reserved=total.reserved,
-                    available=total.available,
-                ).model_dump(mode="json")
+                "total": {
+                    "sku": after.sku,
+                    "on_hand": int(on_hand),
+                    "reserved": int(reserved),
+                    "available": int(available),
+                }
             },
         )
 
@@ -407,112 +464,145 @@ class LedgerTx:
         reason: str | None = None,
         reservation_id: str | None = None,
     ) -> None:
-        self.connection.execute(
-            MOVEMENTS.insert().values(
-                seq=seq,
-                op_id=op_id,
-                kind=kind,
-                sku=sku,
-                location=location,
-                qty=qty,
-                reason=reason,
-                reservation_id=reservation_id,
-                actor=actor,
-                device=device,
-                occurred_at=occurred_at,
-                recorded_at=self.now,
-            )
+        self.sql.execute(
+            "INSERT INTO movements (seq, op_id, kind, sku, location, qty, reason, reservation_id, "
+            "actor, device, occurred_at, recorded_at) VALUES (:seq, :op_id, :kind, :sku, "
+            ":location, :qty, :reason, :reservation_id, :actor, :device, :occurred_at, :now)",
+            {
+                "seq": seq,
+                "op_id": op_id,
+                "kind": kind,
+                "sku": sku,
+                "location": location,
+                "qty": qty,
+                "reason": reason,
+                "reservation_id": reservation_id,
+                "actor": actor,
+                "device": device,
+                "occurred_at": self.sql.time(occurred_at),
+                "now": self._now_db,
+            },
         )
 
     def moved_since(self, sku: str, location: str, since_seq: int) -> tuple[int, bool]:
         """Sum of movements after ``since_seq``, and whether a count is among them."""
-        row = self.connection.execute(
-            select(
-                func.coalesce(func.sum(MOVEMENTS.c.qty), 0),
-                func.coalesce(func.max(case((MOVEMENTS.c.kind == "count", 1), else_=0)), 0),
-            ).where(
-                and_(
-                    MOVEMENTS.c.sku == sku,
-                    MOVEMENTS.c.location == location,
-                    MOVEMENTS.c.seq > since_seq,
-                )
-            )
-        ).one()
-        return int(row[0]), bool(row[1])
+        total, counted = self.sql.one(
+            "SELECT COALESCE(SUM(qty), 0), "
+            "COALESCE(MAX(CASE WHEN kind = 'count' THEN 1 ELSE 0 END), 0) "
+            "FROM movements WHERE sku = :sku AND location = :location AND seq > :since",
+            {"sku": sku, "location": location, "since": since_seq},
+        )
+        return int(total), bool(counted)
 
     # --- reservations ------------------------------------------------------------------------
 
     def insert_reservation(self, row: dict[str, Any], lines: list[dict[str, Any]]) -> None:
-        self.connection.execute(RESERVATIONS.insert().values(**row))
-        self.connection.execute(RESERVATION_LINES.insert(), lines)
+        self.sql.execute(
+            "INSERT INTO reservations (id, owner_location, state, order_ref, actor, created_at, "
+            "expires_at) VALUES (:id, :owner_location, :state, :order_ref, :actor, :created_at, "
+            ":expires_at)",
+            {
+                **row,
+                "created_at": self.sql.time(row["created_at"]),
+                "expires_at": self.sql.time(row["expires_at"]),
+            },
+        )
+        self.sql.executemany(
+            "INSERT INTO reservation_lines (reservation_id, line_no, sku, location, qty, "
+            "committed_qty) VALUES (:reservation_id, :line_no, :sku, :location, :qty, "
+            ":committed_qty)",
+            lines,
+        )
 
-    def reservation(self, reservation_id: str) -> tuple[Any, list[Any]] | None:
-        row = self.connection.execute(
-            select(RESERVATIONS).where(RESERVATIONS.c.id == reservation_id)
-        ).first()
+    def reservation(
+        self, reservation_id: str
+    ) -> tuple[ReservationRecord, list[ReservationLineRecord]] | None:
+        row = self.sql.first(
+            "SELECT id, owner_location, state, order_ref, created_at, expires_at, ended_at "
+            "FROM reservations WHERE id = :id",
+            {"id": reservation_id},
+        )
         if row is None:
             return None
-        lines = self.connection.execute(
-            select(RESERVATION_LINES)
-            .where(RESERVATION_LINES.c.reservation_id == reservation_id)
-            .order_by(RESERVATION_LINES.c.line_no)
-        ).all()
-        return row, list(lines)
+        record = ReservationRecord(
+            id=row[0],
+            owner_location=row[1],
+            state=row[2],
+            order_ref=row[3],
+            created_at=self.sql.read_time(row[4]),
+            expires_at=self.sql.read_time(row[5]),
+            ended_at=None if row[6] is None else self.sql.read_time(row[6]),
+        )
+        lines = [
+            ReservationLineRecord(int(n), sku, location, int(qty), int(committed))
+            for n, sku, location, qty, committed in self.sql.all(
+                "SELECT line_no, sku, location, qty, committed_qty FROM reservation_lines "
+                "WHERE reservation_id = :id ORDER BY line_no",
+                {"id": reservation_id},
+            )
+        ]
+        return record, lines
 
     def end_reservation(self, reservation_id: str, state: str, op_id: str | None) -> bool:
         """Move a pending reservation to its final state; False if it had already ended."""
-        result = self.connection.execute(
-            update(RESERVATIONS)
-            .where(and_(RESERVATIONS.c.id == reservation_id, RESERVATIONS.c.state == "pending"))
-            .values(state=state, ended_at=self.now, ended_by_op=op_id)
+        changed = self.sql.rowcount(
+            "UPDATE reservations SET state = :state, ended_at = :now, ended_by_op = :op_id "
+            "WHERE id = :id AND state = 'pending'",
+            {"state": state, "now": self._now_db, "op_id": op_id, "id": reservation_id},
         )
-        return result.rowcount == 1
+        return changed == 1
 
     def set_committed_qty(self, reservation_id: str, line_no: int, qty: int) -> None:
-        self.connection.execute(
-            update(RESERVATION_LINES)
-            .where(
-                and_(
-                    RESERVATION_LINES.c.reservation_id == reservation_id,
-                    RESERVATION_LINES.c.line_no == line_no,
-                )
-            )
-            .values(committed_qty=qty)
+        self.sql.execute(
+            "UPDATE reservation_lines SET committed_qty = :qty "
+            "WHERE reservation_id = :id AND line_no = :line_no",
+            {"qty": qty, "id": reservation_id, "line_no": line_no},
         )
 
     def due_reservations(
         self, limit: int, sku: str | None = None, location: str | None = None
     ) -> list[str]:
-        query = select(RESERVATIONS.c.id).where(
-            and_(RESERVATIONS.c.state == "pending", RESERVATIONS.c.expires_at <= self.now)
-        )
+        params: dict[str, Any] = {"now": self._now_db, "limit": limit}
+        where = "state = 'pending' AND expires_at <= :now"
         if sku is not None and location is not None:
-            held_here = select(RESERVATION_LINES.c.reservation_id).where(
-                and_(RESERVATION_LINES.c.sku == sku, RESERVATION_LINES.c.location == location)
+            where += (
+                " AND id IN (SELECT reservation_id FROM reservation_lines "
+                "WHERE sku = :sku AND location = :location)"
             )
-            query = query.where(RESERVATIONS.c.id.in_(held_here))
-        rows = self.connection.execute(query.order_by(RESERVATIONS.c.expires_at).limit(limit))
-        return [r[0] for r in rows]
+            params.update(sku=sku, location=location)
+        rows = self.sql.all(
+            f"SELECT id FROM reservations WHERE {where} ORDER BY expires_at LIMIT :limit", params
+        )
+        return [str(r[0]) for r in rows]
 
     # --- idempotency and audit ---------------------------------------------------------------
 
-    def stored_outcome(self, op_id: str) -> Any | None:
-        return self.connection.execute(
-            select(IDEMPOTENCY).where(IDEMPOTENCY.c.op_id == op_id)
-        ).first()
+    def stored_outcome(self, op_id: str) -> StoredOutcome | None:
+        row = self.sql.first(
+            "SELECT request_hash, status_code, response FROM idempotency WHERE op_id = :op_id",
+            {"op_id": op_id},
+        )
+        return None if row is None else StoredOutcome(row[0], int(row[1]), row[2])
 
     def store_outcome(
         self, op_id: str, request_hash: str, token_id: int, status: int, body: dict[str, Any]
     ) -> None:
-        self.connection.execute(
-            IDEMPOTENCY.insert().values(
-                op_id=op_id,
-                request_hash=request_hash,
-                token_id=token_id,
-                status_code=status,
-                response=json.dumps(body, separators=(",", ":"), default=str),
-                created_at=self.now,
-            )
+        self.sql.execute(
+            "INSERT INTO idempotency (op_id, request_hash, token_id, status_code, response, "
+            "created_at) VALUES (:op_id, :hash, :token_id, :status, :response, :now)",
+            {
+                "op_id": op_id,
+                "hash": request_hash,
+                "token_id": token_id,
+                "status": status,
+                "response": json.dumps(body, separators=(",", ":"), default=str),
+                "now": self._now_db,
+            },
+        )
+
+    def forget_outcomes_before(self, moment: datetime) -> int:
+        return self.sql.rowcount(
+            "DELETE FROM idempotency WHERE created_at < :moment", {"moment": self.sql.time(moment)}
         )
 
     def audit(
@@ -526,15 +616,17 @@ class LedgerTx:
         device: str,
         detail: dict[str, Any],
     ) -> None:
-        self.connection.execute(
-            AUDIT.insert().values(
-                op_id=op_id,
-                operation=operation,
-                actor=actor,
-                role=role,
-                location=location,
-                device=device,
-                recorded_at=self.now,
-                detail=json.dumps(detail, separators=(",", ":"), default=str),
-            )
+        self.sql.execute(
+            "INSERT INTO audit_log (op_id, operation, actor, role, location, device, recorded_at, "
+            "detail) VALUES (:op_id, :operation, :actor, :role, :location, :device, :now, :detail)",
+            {
+                "op_id": op_id,
+                "operation": operation,
+                "actor": actor,
+                "role": role,
+                "location": location,
+                "device": device,
+                "now": self._now_db,
+                "detail": json.dumps(detail, separators=(",", ":"), default=str),
+            },
         )

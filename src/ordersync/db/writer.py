@@ -21,11 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ordersync.clock import Clock
 from ordersync.db.ledger_tx import LedgerTx
-from ordersync.domain.errors import LedgerError
 
 T = TypeVar("T")
 Work = Callable[[LedgerTx], Any]
@@ -35,16 +34,26 @@ _RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}
 _MAX_ATTEMPTS = 12
 
 
+def _driver_error(error: BaseException) -> BaseException:
+    # Statements run through SQLAlchemy wrap the driver's exception; raw cursor ones do not.
+    return error.orig if isinstance(error, DBAPIError) and error.orig is not None else error
+
+
 def is_retryable(error: BaseException) -> bool:
     """Deadlocks, serialization failures and a busy SQLite file are worth replaying."""
-    if isinstance(error, OperationalError):
-        text = str(error.orig).lower()
+    cause = _driver_error(error)
+    if type(cause).__name__ == "OperationalError":
+        text = str(cause).lower()
         if "database is locked" in text or "database is busy" in text:
             return True
-    if isinstance(error, DBAPIError):
-        sqlstate = getattr(error.orig, "sqlstate", None)
-        return sqlstate in _RETRYABLE_SQLSTATES
-    return False
+    return getattr(cause, "sqlstate", None) in _RETRYABLE_SQLSTATES
+
+
+def is_duplicate_key(error: BaseException) -> bool:
+    cause = _driver_error(error)
+    return isinstance(error, IntegrityError) or any(
+        klass.__name__ == "IntegrityError" for klass in type(cause).__mro__
+    )
 
 
 @dataclass
@@ -55,25 +64,21 @@ class _Job:
 
 def _apply_one(tx: LedgerTx, work: Work) -> tuple[Any, BaseException | None]:
     for attempt in range(2):
-        savepoint = tx.connection.begin_nested()
+        savepoint = tx.savepoint()
         mark = tx.mark()
         try:
             result = work(tx)
-        except IntegrityError as error:
-            # Another process committed the same operation id a moment ago: run it again, it
-            # will now find the stored outcome.
-            savepoint.rollback()
-            tx.restore(mark)
-            if attempt == 1:
-                return None, error
-            continue
-        except (LedgerError, Exception) as error:
+        except Exception as error:
             if is_retryable(error):
                 raise
-            savepoint.rollback()
+            tx.rollback_to(savepoint)
             tx.restore(mark)
+            if is_duplicate_key(error) and attempt == 0:
+                # Another process committed the same operation id a moment ago: run it again,
+                # it will now find the stored outcome.
+                continue
             return None, error
-        savepoint.commit()
+        tx.release(savepoint)
         return result, None
     raise AssertionError("unreachable")
 

@@ -11,6 +11,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel
@@ -42,6 +43,11 @@ def request_fingerprint(operation: str, target: str, request: BaseModel, locatio
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def forget_old_outcomes(tx: LedgerTx, retention_days: int) -> int:
+    """Drop stored outcomes past their retention; a replay older than that is a new operation."""
+    return tx.forget_outcomes_before(tx.now - timedelta(days=retention_days))
+
+
 def run_idempotent(
     tx: LedgerTx,
     *,
@@ -61,16 +67,16 @@ def run_idempotent(
                 op_id=op_id,
             )
         return Outcome(stored.status_code, json.loads(stored.response), replayed=True)
-    savepoint = tx.connection.begin_nested()
+    savepoint = tx.savepoint()
     mark = tx.mark()
     try:
         body = apply()
     except LedgerError as refusal:
-        savepoint.rollback()
+        tx.rollback_to(savepoint)
         tx.restore(mark)
         outcome = Outcome(refusal.status, refusal.problem(), replayed=False)
     else:
-        savepoint.commit()
+        tx.release(savepoint)
         outcome = Outcome(success_status, body, replayed=False)
         tx.audit(
             op_id=op_id,

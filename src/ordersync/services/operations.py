@@ -26,7 +26,12 @@ from ordersync.contract import (
 from ordersync.db.ledger_tx import LedgerTx
 from ordersync.domain.permissions import Action, Principal
 from ordersync.services.counts import record_count
-from ordersync.services.idempotency import Outcome, request_fingerprint, run_idempotent
+from ordersync.services.idempotency import (
+    Outcome,
+    forget_old_outcomes,
+    request_fingerprint,
+    run_idempotent,
+)
 from ordersync.services.movements import apply_movements
 from ordersync.services.reservations import (
     commit_reservation,
@@ -163,5 +168,12 @@ def operation_work(principal: Principal, op: Operation, default_ttl: int) -> Out
 def expiry_work(limit: int = 500) -> Callable[[LedgerTx], int]:
     def work(tx: LedgerTx) -> int:
         return expire_due(tx, limit=limit)
+
+    return work
+
+
+def retention_work(retention_days: int) -> Callable[[LedgerTx], int]:
+    def work(tx: LedgerTx) -> int:
+        return forget_old_outcomes(tx, retention_days)
 
     return work

@@ -55,16 +55,28 @@ def create_reservation(
                 available=max(available, 0),
             )
     ttl = command.ttl_seconds or default_ttl_seconds
-    expires_at = tx.now + timedelta(seconds=ttl)
+    reservation = Reservation(
+        id=command.op_id,
+        state=ReservationState.PENDING,
+        owner_location=principal.location,
+        order_ref=command.order_ref,
+        lines=[
+            ReservationLine(sku=line.sku, location=line.location, qty=line.qty, committed_qty=0)
+            for line in command.lines
+        ],
+        created_at=tx.now,
+        expires_at=tx.now + timedelta(seconds=ttl),
+        ended_at=None,
+    )
     tx.insert_reservation(
         {
             "id": reservation_id,
-            "owner_location": principal.location,
-            "state": ReservationState.PENDING.value,
-            "order_ref": command.order_ref,
+            "owner_location": reservation.owner_location,
+            "state": reservation.state.value,
+            "order_ref": reservation.order_ref,
             "actor": principal.token_id,
-            "created_at": tx.now,
-            "expires_at": expires_at,
+            "created_at": reservation.created_at,
+            "expires_at": reservation.expires_at,
         },
         [
             {
@@ -75,10 +87,10 @@ def create_reservation(
                 "qty": line.qty,
                 "committed_qty": 0,
             }
-            for number, line in enumerate(command.lines)
+            for number, line in enumerate(reservation.lines)
         ],
     )
-    return _load(tx, reservation_id).model_dump(mode="json")
+    return reservation.model_dump(mode="json")
 
 
 def _load(tx: LedgerTx, reservation_id: str) -> Reservation:
