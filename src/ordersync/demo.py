@@ -106,21 +106,18 @@ _STORES = (
                luxury=True, delivery_weekday=2, delivery_week=0),
     _StoreSpec("MRS-01", "Marseille Saint-Ferréol", 43.2930, 5.3780, 90, 1, 12.0, 27.0,
                delivery_weekday=2, delivery_week=1),
-    _StoreSpec("BDX-01", "Bordeaux Sainte-Catherine", 44.8400, -0.5740, 80, 1, 11.0, 26.0,
+    _StoreSpec("BDX-01", "Bordeaux Sainte-Catherine", 44.8400, -0.5740, 80, 1, 12.0, 26.0,
                delivery_weekday=3, delivery_week=0),
-    _StoreSpec("LIL-01", "Lille Grand Place", 50.6370, 3.0635, 80, 1, 11.0, 25.0,
-               delivery_weekday=3, delivery_week=1),
-    _StoreSpec("NTE-01", "Nantes Crébillon", 47.2130, -1.5600, 60, 0, 9.0, 20.0,
-               delivery_weekday=1, delivery_week=1),
-    _StoreSpec("TLS-01", "Toulouse Capitole", 43.6045, 1.4440, 70, 1, 10.0, 22.0,
-               delivery_weekday=2, delivery_week=1),
-    _StoreSpec("NCE-01", "Nice Jean Médecin", 43.7010, 7.2680, 50, 2, 9.0, 15.0,
+    _StoreSpec("LIL-01", "Lille Grand Place", 50.6370, 3.0635, 80, 1, 14.0, 25.0),
+    _StoreSpec("NTE-01", "Nantes Crébillon", 47.2130, -1.5600, 60, 0, 12.0, 20.0),
+    _StoreSpec("TLS-01", "Toulouse Capitole", 43.6045, 1.4440, 70, 1, 13.0, 22.0),
+    _StoreSpec("NCE-01", "Nice Jean Médecin", 43.7010, 7.2680, 50, 2, 10.0, 15.0,
                luxury=True),
-    _StoreSpec("STR-01", "Strasbourg Kléber", 48.5835, 7.7458, 60, 1, 9.0, 14.0),
-    _StoreSpec("REN-01", "Rennes Le Bastard", 48.1115, -1.6800, 40, 0, 7.0, 10.0),
-    _StoreSpec("MTP-01", "Montpellier Comédie", 43.6085, 3.8800, 25, 0, 7.0, 9.0,
+    _StoreSpec("STR-01", "Strasbourg Kléber", 48.5835, 7.7458, 60, 1, 10.0, 14.0),
+    _StoreSpec("REN-01", "Rennes Le Bastard", 48.1115, -1.6800, 40, 0, 8.0, 10.0),
+    _StoreSpec("MTP-01", "Montpellier Comédie", 43.6085, 3.8800, 25, 0, 8.0, 9.0,
                fulfils_web_orders=False),
-    _StoreSpec("ANN-01", "Annecy Vieille Ville", 45.8990, 6.1280, 15, 2, 6.0, 7.0,
+    _StoreSpec("ANN-01", "Annecy Vieille Ville", 45.8990, 6.1280, 15, 2, 7.0, 7.0,
                fulfils_web_orders=False, luxury=True),
 )  # fmt: skip
 
@@ -319,7 +316,7 @@ def _initial_quantity(rng: random.Random, sku: _Sku, depth: float, luxury: bool)
         # Silk is shown one or two pieces per size, and only where it sells.
         return round(rng.uniform(0.3, 2.4) * _LUXURY_WEIGHT[sku.item.size]) if luxury else 0
     # Smaller stores do not stock the edge of the size grid at all.
-    if depth < 10.0 and sku.weight < 0.12:
+    if depth < 11.0 and sku.weight < 0.12:
         return 0
     return max(0, round(depth * sku.weight * rng.uniform(0.6, 1.4)))
 
@@ -364,12 +361,12 @@ class _Simulation:
         self.emit(WAREHOUSE, day, _local_moment(day, 6, 15), lines)
 
     def replenish(self, store: str) -> list[MovementLine]:
-        """Transfers from the warehouse bringing every low SKU of ``store`` back to its level."""
+        """Warehouse transfers refilling each SKU of ``store`` down to a third of its level."""
         stock, target = self.stock[store], self.target[store]
         warehouse = self.stock[WAREHOUSE]
         lines: list[MovementLine] = []
         for sku, level in target.items():
-            if stock[sku] * 2 > level:
+            if stock[sku] * 3 > level:
                 continue
             qty = min(level - stock[sku], warehouse.get(sku, 0))
             if qty <= 0:

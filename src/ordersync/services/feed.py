@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, union_all
 
 from ordersync.db.ledger_tx import CHANGES, COUNTER, table_of
 from ordersync.db.tables import LedgerMeta
@@ -52,13 +52,19 @@ def read_page(connection: Connection, location: str, since: int, limit: int) -> 
     identity = ledger_id(connection)
     if since > head:
         return FeedPage(identity, location, [], 0, True, head, reset=True)
-    # one row more than the limit is what proves there are more
-    rows = connection.execute(
+    # One range scan of the (scope, seq) index per scope, so the cost follows what this
+    # location needs, not how many changes other locations made. One row more than the limit
+    # is what proves there are more.
+    per_scope = [
         select(CHANGES.c.seq, CHANGES.c.kind, CHANGES.c.payload)
-        .where(CHANGES.c.seq > since, CHANGES.c.scope.in_(("", location)))
+        .where(CHANGES.c.scope == scope, CHANGES.c.seq > since)
         .order_by(CHANGES.c.seq)
         .limit(limit + 1)
-    ).all()
+        .subquery()
+        for scope in ("", location)
+    ]
+    both = union_all(*(select(part) for part in per_scope)).subquery()
+    rows = connection.execute(select(both).order_by(both.c.seq).limit(limit + 1)).all()
     has_more = len(rows) > limit
     rows = rows[:limit]
     # Every stored payload is a JSON object; splice seq and kind in front of its members.
