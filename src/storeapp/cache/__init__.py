@@ -1,0 +1,1 @@
+"""The local cache: a SQLite file (WAL, synchronous=FULL) that keeps the app working offline."""

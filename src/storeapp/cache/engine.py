@@ -1,0 +1,37 @@
+"""The cache's SQLite engine: WAL, synchronous=FULL (a recorded sale survives a power cut)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+
+from storeapp.cache.tables import CACHE_METADATA
+
+
+def open_cache_engine(path: Path) -> Engine:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        f"sqlite:///{path}",
+        connect_args={"check_same_thread": False, "timeout": 30},
+        pool_size=4,
+        max_overflow=4,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout = 30000")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # Every write checks then writes; IMMEDIATE keeps the TUI and a sync process apart.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    CACHE_METADATA.create_all(engine)
+    return engine

@@ -1,0 +1,125 @@
+"""Tables of the local cache: the ledger's view (catalog, positions, totals) and the outbox."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Index, Integer, MetaData, Text
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
+
+# The cache keeps its own metadata: in one process (tests, the demo) the ledger's tables, some
+# with the same names, are registered too.
+CACHE_METADATA = MetaData()
+
+
+class CacheModel(SQLModel, registry=registry(metadata=CACHE_METADATA)):
+    """Base of the cache tables. Times are ISO 8601 text in UTC."""
+
+
+class CacheItem(CacheModel, table=True):
+    """A catalog variant as the feed delivered it; ``search_text`` is folded for name search."""
+
+    __tablename__ = "items"
+    sku: str = Field(primary_key=True)
+    reference: str = Field(index=True)
+    name: str
+    size: str
+    size_row: str | None = None
+    size_column: str | None = None
+    colour: str
+    price_minor: int
+    currency: str
+    search_text: str = Field(index=True)
+
+
+class CacheBarcode(CacheModel, table=True):
+    __tablename__ = "barcodes"
+    gtin: str = Field(primary_key=True)
+    sku: str = Field(index=True)
+
+
+class CacheLocation(CacheModel, table=True):
+    __tablename__ = "locations"
+    code: str = Field(primary_key=True)
+    kind: str
+    name: str
+    timezone: str
+    latitude: float
+    longitude: float
+    fulfils_web_orders: bool
+
+
+class CachePosition(CacheModel, table=True):
+    """This store's own stock as the ledger last reported it (never including unsent sales)."""
+
+    __tablename__ = "positions"
+    sku: str = Field(primary_key=True)
+    location: str = Field(primary_key=True)
+    on_hand: int
+    reserved: int
+    safety_stock: int
+    suspect: bool
+    seq: int
+    updated_at: str
+
+
+class CacheNetworkTotal(CacheModel, table=True):
+    __tablename__ = "network_totals"
+    sku: str = Field(primary_key=True)
+    on_hand: int
+    reserved: int
+    available: int
+
+
+class CacheRemotePosition(CacheModel, table=True):
+    """Other locations' stock from the last live lookup, kept to answer offline with its age."""
+
+    __tablename__ = "remote_positions"
+    sku: str = Field(primary_key=True)
+    location: str = Field(primary_key=True)
+    on_hand: int
+    reserved: int
+    safety_stock: int
+    available: int
+    updated_at: str
+    fetched_at: str
+
+
+class OutboxEntry(CacheModel, table=True):
+    """An operation not yet answered by the ledger, in the order it was made.
+
+    ``state`` is ``pending`` until a definite answer: accepted entries are deleted, refused ones
+    become ``attention`` and stay for staff to see, with the ledger's problem document.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_state_id", "state", "id"),)
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
+    op_id: str = Field(unique=True)
+    kind: str
+    summary: str
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    state: str = "pending"
+    created_at: str
+    attempts: int = 0
+    last_attempt_at: str | None = None
+    last_error: str | None = None
+    problem: str | None = Field(default=None, sa_column=Column(Text))
+    resolved_at: str | None = None
+
+
+class OutboxEffect(CacheModel, table=True):
+    """The local effect of a pending entry on one position, added to the ledger's view on screen."""
+
+    __tablename__ = "outbox_effects"
+    outbox_id: int = Field(primary_key=True)
+    sku: str = Field(primary_key=True)
+    location: str = Field(primary_key=True)
+    on_hand_delta: int
+
+
+class SyncState(CacheModel, table=True):
+    """Key/value state of the sync: feed cursor, ledger id, last contact, last error."""
+
+    __tablename__ = "sync_state"
+    key: str = Field(primary_key=True)
+    value: str

@@ -1,0 +1,1 @@
+"""What staff do at the terminal, without any UI: lookup, counter sales, status. No textual here."""

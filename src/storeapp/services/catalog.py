@@ -1,0 +1,87 @@
+"""Reading the cached catalog: barcodes, SKUs, references, name search, and the size grid order."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, text
+
+from storeapp.cache.feed_apply import fold
+
+_LETTER_SIZES = ["XXS", "XS", "S", "M", "L", "XL", "XXL", "3XL", "4XL"]
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogItem:
+    sku: str
+    reference: str
+    name: str
+    size: str
+    size_row: str | None
+    size_column: str | None
+    colour: str
+    price_minor: int
+    currency: str
+
+
+_COLUMNS = "sku, reference, name, size, size_row, size_column, colour, price_minor, currency"
+
+
+def _item(row: object) -> CatalogItem:
+    return CatalogItem(*row)  # type: ignore[misc]
+
+
+def by_gtin(connection: Connection, gtin: str) -> CatalogItem | None:
+    row = connection.execute(
+        text(
+            f"SELECT {_COLUMNS} FROM items WHERE sku = (SELECT sku FROM barcodes WHERE gtin = :g)"
+        ),
+        {"g": gtin},
+    ).first()
+    return None if row is None else _item(row)
+
+
+def by_sku(connection: Connection, sku: str) -> CatalogItem | None:
+    row = connection.execute(
+        text(f"SELECT {_COLUMNS} FROM items WHERE sku = :sku COLLATE NOCASE"), {"sku": sku}
+    ).first()
+    return None if row is None else _item(row)
+
+
+def of_reference(connection: Connection, reference: str) -> list[CatalogItem]:
+    rows = connection.execute(
+        text(f"SELECT {_COLUMNS} FROM items WHERE reference = :r COLLATE NOCASE ORDER BY sku"),
+        {"r": reference},
+    )
+    return [_item(row) for row in rows]
+
+
+def search(connection: Connection, query: str, limit: int = 50) -> list[CatalogItem]:
+    """Items whose name, reference, SKU or colour hold every word of ``query``."""
+    words = [w for w in re.split(r"\s+", fold(query)) if w]
+    if not words:
+        return []
+    clauses = " AND ".join(f"search_text LIKE :w{i} ESCAPE '\\'" for i in range(len(words)))
+    params: dict[str, object] = {f"w{i}": f"%{_escape_like(w)}%" for i, w in enumerate(words)}
+    params["limit"] = limit
+    rows = connection.execute(
+        text(f"SELECT {_COLUMNS} FROM items WHERE {clauses} ORDER BY reference, sku LIMIT :limit"),
+        params,
+    )
+    return [_item(row) for row in rows]
+
+
+def _escape_like(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def size_order(label: str) -> tuple[int, float, str]:
+    """Sort key for size labels: numbers by value, letter sizes XS..XXL in order, others by name."""
+    upper = label.upper()
+    if upper in _LETTER_SIZES:
+        return (1, float(_LETTER_SIZES.index(upper)), upper)
+    number = re.match(r"^\d+(\.\d+)?", label)
+    if number:
+        return (0, float(number.group(0)), label)
+    return (2, 0.0, label)

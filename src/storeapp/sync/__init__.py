@@ -1,0 +1,1 @@
+"""Talking to the ledger: the HTTP client, and the engine that pushes the outbox, pulls the feed."""

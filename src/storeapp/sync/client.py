@@ -1,0 +1,147 @@
+"""LedgerClient: the store's HTTP client of the ledger, with every failure sorted into two kinds.
+
+``LedgerUnavailable``: no definite answer (network down, timeout, 5xx, a reply that is not what
+the contract says); the caller may try again later. ``LedgerRefused``: a definite 4xx refusal
+with its problem document.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from ordersync.contract import (
+    API_PREFIX,
+    ChangePage,
+    OperationsResult,
+    ReferenceAvailability,
+    SkuAvailability,
+    Whoami,
+)
+
+M = TypeVar("M", bound=BaseModel)
+_RETRYABLE_STATUS = {408, 425, 429}
+
+
+class LedgerUnavailable(Exception):
+    """No definite answer: try again later."""
+
+
+class LedgerRefused(Exception):
+    """A definite refusal (4xx) with the ledger's problem document."""
+
+    def __init__(self, status: int, problem: dict[str, Any]) -> None:
+        self.status = status
+        self.problem = problem
+        super().__init__(problem.get("detail") or problem.get("title") or f"HTTP {status}")
+
+
+class LedgerUnauthorized(LedgerRefused):
+    """The device token is missing, unknown or revoked: nothing will pass until it is fixed."""
+
+
+class LedgerClient:
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        timeout: float = 5.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self._client = httpx.Client(
+            base_url=base_url.rstrip("/") + API_PREFIX,
+            headers={"Authorization": f"Bearer {token}", "User-Agent": "storeapp"},
+            timeout=timeout,
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> LedgerClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        params: dict[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> httpx.Response:
+        try:
+            kwargs: dict[str, Any] = {"json": json_body, "params": params}
+            if timeout is not None:
+                kwargs["timeout"] = timeout
+            response = self._client.request(method, path, **kwargs)
+        except httpx.TimeoutException as error:
+            raise LedgerUnavailable(
+                f"the ledger did not answer in time ({type(error).__name__})"
+            ) from error
+        except httpx.HTTPError as error:
+            raise LedgerUnavailable(f"cannot reach the ledger: {error}") from error
+        status = response.status_code
+        if status >= 500 or status in _RETRYABLE_STATUS:
+            raise LedgerUnavailable(f"the ledger answered HTTP {status}")
+        if status >= 400:
+            problem = _problem_of(response)
+            if status == 401:
+                raise LedgerUnauthorized(status, problem)
+            raise LedgerRefused(status, problem)
+        return response
+
+    @staticmethod
+    def _parse(response: httpx.Response, model: type[M]) -> M:
+        try:
+            return model.model_validate_json(response.content)
+        except ValidationError as error:
+            raise LedgerUnavailable(
+                f"the ledger's reply to {response.request.url.path} is not understood"
+            ) from error
+
+    def whoami(self) -> Whoami:
+        return self._parse(self._request("GET", "/me"), Whoami)
+
+    def changes(self, since: int, limit: int) -> ChangePage:
+        response = self._request("GET", "/changes", params={"since": since, "limit": limit})
+        return self._parse(response, ChangePage)
+
+    def push(self, payloads: list[dict[str, Any]]) -> OperationsResult:
+        response = self._request("POST", "/ops", json_body={"ops": payloads})
+        result = self._parse(response, OperationsResult)
+        if len(result.results) != len(payloads):
+            raise LedgerUnavailable("the ledger answered a different number of operations")
+        return result
+
+    def sku_availability(self, sku: str, timeout: float | None = None) -> SkuAvailability:
+        response = self._request("GET", f"/availability/skus/{sku}", timeout=timeout)
+        return self._parse(response, SkuAvailability)
+
+    def reference_availability(
+        self, reference: str, timeout: float | None = None
+    ) -> ReferenceAvailability:
+        response = self._request("GET", f"/availability/references/{reference}", timeout=timeout)
+        return self._parse(response, ReferenceAvailability)
+
+
+def _problem_of(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        body = None
+    if isinstance(body, dict) and "status" in body:
+        return body
+    return {
+        "type": "about:blank",
+        "title": response.reason_phrase or "Refused",
+        "status": response.status_code,
+        "detail": response.text[:300],
+    }
