@@ -324,9 +324,8 @@ def _initial_quantity(rng: random.Random, sku: _Sku, depth: float, luxury: bool)
 class _Simulation:
     """Tracks stock while it writes batches, so no sale or transfer ever takes a missing unit."""
 
-    def __init__(self, seed: int, anchor: date) -> None:
+    def __init__(self, seed: int) -> None:
         self.seed = seed
-        self.anchor = anchor
         self.rng = random.Random(seed)
         self.stock: dict[str, dict[str, int]] = {}
         self.target: dict[str, dict[str, int]] = {}
@@ -402,7 +401,7 @@ def build_demo_network(seed: int = 7, *, anchor: date = DEFAULT_ANCHOR) -> DemoN
     ``anchor`` only places the history in the calendar (weekends, Sundays closed); the same seed
     and anchor always give an equal network.
     """
-    sim = _Simulation(seed, anchor)
+    sim = _Simulation(seed)
     catalog = _build_catalog()
     weight_of = {sku.item.sku: sku.weight for sku in catalog}
     first_day = anchor - timedelta(days=HISTORY_DAYS)
@@ -426,13 +425,14 @@ def build_demo_network(seed: int = 7, *, anchor: date = DEFAULT_ANCHOR) -> DemoN
         day = first_day + timedelta(days=index)
         weekday = day.weekday()
         trend = 1.0 + index / (HISTORY_DAYS - 1)
+        # The supplier delivers the warehouse every fourth Monday.
         if weekday == 0 and (index // 7) % 4 == 3:
             sim.supplier_delivery(day)
         for spec in _STORES:
             if weekday == 6 and not spec.open_sundays:
                 continue
             lines: list[MovementLine] = []
-            fortnight = (day.toordinal() // 7) % 2
+            fortnight = ((day.toordinal() - 1) // 7) % 2
             if spec.delivery_weekday == weekday and fortnight == spec.delivery_week:
                 lines.extend(sim.replenish(spec.code))
             skus = carried[spec.code]

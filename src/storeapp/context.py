@@ -1,0 +1,101 @@
+"""StoreContext: the services of one store terminal, built from its settings (CLI, TUI, tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+from sqlalchemy import Engine
+
+from storeapp.cache.engine import open_cache_engine
+from storeapp.cache.state import LOCATION, read_state, write_state
+from storeapp.config import StoreSettings
+from storeapp.services.lookup import LookupService
+from storeapp.services.sales import CounterSales
+from storeapp.services.status import StatusService
+from storeapp.sync.client import LedgerClient
+from storeapp.sync.engine import SyncEngine, SyncWorker
+
+Now = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class NotSetUp(Exception):
+    """The terminal has no ledger token or does not know its store yet."""
+
+
+@dataclass
+class StoreContext:
+    settings: StoreSettings
+    engine: Engine
+    client: LedgerClient
+    location: str
+    now: Now
+    lookup: LookupService
+    sales: CounterSales
+    status: StatusService
+    sync: SyncEngine
+
+    def worker(self, on_report: Callable[..., None] | None = None) -> SyncWorker:
+        return SyncWorker(
+            self.sync,
+            self.settings.data_dir / "sync.lock",
+            interval=self.settings.sync_interval_seconds,
+            on_report=on_report,
+        )
+
+    def close(self) -> None:
+        self.client.close()
+        self.engine.dispose()
+
+
+def remember_location(engine: Engine, location: str) -> None:
+    with engine.begin() as connection:
+        write_state(connection, LOCATION, location)
+
+
+def open_store(
+    settings: StoreSettings,
+    *,
+    now: Now = utc_now,
+    transport: httpx.BaseTransport | None = None,
+) -> StoreContext:
+    """Open the cache and wire the services; the store's location is the one setup recorded."""
+    if not settings.token:
+        raise NotSetUp("this terminal has no ledger token: run `storeapp setup`")
+    engine = open_cache_engine(settings.cache_path)
+    with engine.connect() as connection:
+        location = read_state(connection, LOCATION)
+    if location is None:
+        engine.dispose()
+        raise NotSetUp("this terminal does not know its store yet: run `storeapp setup`")
+    client = LedgerClient(
+        settings.ledger_url,
+        settings.token,
+        timeout=settings.request_timeout_seconds,
+        transport=transport,
+    )
+    return StoreContext(
+        settings=settings,
+        engine=engine,
+        client=client,
+        location=location,
+        now=now,
+        lookup=LookupService(
+            engine, location, now, client, live_timeout=settings.lookup_timeout_seconds
+        ),
+        sales=CounterSales(engine, location, now),
+        status=StatusService(engine, location, now),
+        sync=SyncEngine(
+            engine,
+            client,
+            now,
+            push_batch_size=settings.push_batch_size,
+            feed_page_size=settings.feed_page_size,
+        ),
+    )
