@@ -16,21 +16,24 @@ from babel.dates import format_datetime, format_timedelta
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
 
-DOMAIN = "storeapp"
-
-
 @cache
 def _catalog(language: str) -> dict[str, str]:
-    path = resources.files("storeapp") / "locale" / language / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if not path.is_file():
-        return {}
-    with path.open("rb") as handle:
-        catalog = read_po(handle)
-    return {
-        str(message.id): str(message.string)
-        for message in catalog
-        if message.id and isinstance(message.id, str) and message.string and not message.fuzzy
-    }
+    """Every ``.po`` file of the language merged (one per area of the app: tui, cli, ...)."""
+    folder = resources.files("storeapp") / "locale" / language / "LC_MESSAGES"
+    messages: dict[str, str] = {}
+    if not folder.is_dir():
+        return messages
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".po"):
+            continue
+        with entry.open("rb") as handle:
+            catalog = read_po(handle)
+        messages.update(
+            (str(message.id), str(message.string))
+            for message in catalog
+            if message.id and isinstance(message.id, str) and message.string and not message.fuzzy
+        )
+    return messages
 
 
 class Translator:
