@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -79,6 +79,20 @@ def _validate_timezone(name: str) -> str:
     return name
 
 
+_EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+_LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def _validate_plausible_time(value: datetime) -> datetime:
+    try:
+        moment = value.astimezone(UTC)
+    except OverflowError as error:
+        raise ValueError("time is out of range") from error
+    if not _EARLIEST <= moment < _LATEST:
+        raise ValueError("time must be between 2000 and 2100")
+    return moment
+
+
 def _validate_not_zero(value: int) -> int:
     if value == 0:
         raise ValueError("must not be zero")
@@ -106,6 +120,8 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 TimeZoneName = Annotated[str, AfterValidator(_validate_timezone)]
 OpId = uuid.UUID
+EventTime = Annotated[AwareDatetime, Field(strict=True), AfterValidator(_validate_plausible_time)]
+"""A time told by a device: with its zone, as an RFC 3339 string, between 2000 and 2100."""
 
 
 def uuid7(unix_ms: int | None = None, random_bytes: bytes | None = None) -> uuid.UUID:
@@ -324,7 +340,7 @@ class MovementBatch(Strict):
 
     op_id: OpId
     lines: Annotated[list[MovementLine], Field(min_length=1, max_length=MAX_BATCH_LINES)]
-    occurred_at: AwareDatetime | None = None
+    occurred_at: EventTime | None = None
     """When it happened at the store (the store's clock); the ledger keeps its own time too."""
 
 

@@ -34,7 +34,7 @@ from ordersync.contract import (
     TransferLine,
     with_check_digit,
 )
-from ordersync.db.ledger_tx import LedgerTx, table_of
+from ordersync.db.ledger_tx import MOVEMENTS, LedgerTx, table_of
 from ordersync.db.tables import LedgerMeta
 from ordersync.db.writer import Work, execute_batch, run_in_transaction
 from ordersync.domain.permissions import Principal
@@ -221,6 +221,8 @@ class DemoSummary:
     references: int
     batches_applied: int
     batches_replayed: int
+    batches_skipped: int
+    """Already in the ledger, but loaded so long ago that the ledger forgot their outcome."""
     sale_lines: int
     receipt_lines: int
     transfer_lines: int
@@ -479,6 +481,23 @@ def _anchor_work(tx: LedgerTx) -> date:
     return today
 
 
+def _batch_work(batch: MovementBatch) -> Work:
+    submit = movements_work(DEMO_PRINCIPAL, batch)
+    op_id = str(batch.op_id)
+
+    def work(tx: LedgerTx) -> Outcome | None:
+        # Stored outcomes are dropped after the idempotency retention period; movements never
+        # are. Without this check a load run after that period would post the whole history again.
+        posted = tx.connection.execute(
+            select(MOVEMENTS.c.op_id).where(MOVEMENTS.c.op_id == op_id).limit(1)
+        ).first()
+        if posted is not None and tx.stored_outcome(op_id) is None:
+            return None
+        return submit(tx)
+
+    return work
+
+
 def _chunks(seq: Sequence[DemoBatch], size: int) -> Iterator[Sequence[DemoBatch]]:
     for start in range(0, len(seq), size):
         yield seq[start : start + size]
@@ -488,7 +507,8 @@ def load_demo_network(engine: Engine, clock: Clock, seed: int = 7) -> DemoSummar
     """Write the demo network into the ledger behind ``engine``; safe to run again.
 
     The first load stores its date as the anchor; later loads reuse it, so they regenerate the
-    very same batches under the same operation ids and the ledger replays each one.
+    very same batches under the same operation ids and the ledger replays each one (or, past its
+    idempotency retention, the batch is found among the movements and skipped).
     """
     anchor = run_in_transaction(engine, clock, _anchor_work)
     network = build_demo_network(seed, anchor=anchor)
@@ -501,9 +521,9 @@ def load_demo_network(engine: Engine, clock: Clock, seed: int = 7) -> DemoSummar
             engine, clock, partial(upsert_items, principal=DEMO_PRINCIPAL, items=chunk)
         )
 
-    applied = replayed = 0
+    applied = replayed = skipped = 0
     for group in _chunks(network.batches, BATCHES_PER_TRANSACTION):
-        works: list[Work] = [movements_work(DEMO_PRINCIPAL, b.batch) for b in group]
+        works = [_batch_work(b.batch) for b in group]
         for demo_batch, (result, error) in zip(
             group, execute_batch(engine, clock, works), strict=True
         ):
@@ -511,12 +531,14 @@ def load_demo_network(engine: Engine, clock: Clock, seed: int = 7) -> DemoSummar
                 raise RuntimeError(
                     f"demo batch {demo_batch.location} {demo_batch.day} failed: {error!r}"
                 ) from error
-            outcome: Outcome = result
-            if outcome.status >= 400:
+            outcome: Outcome | None = result
+            if outcome is None:
+                skipped += 1
+            elif outcome.status >= 400:
                 raise RuntimeError(
                     f"demo batch {demo_batch.location} {demo_batch.day} was refused: {outcome.body}"
                 )
-            if outcome.replayed:
+            elif outcome.replayed:
                 replayed += 1
             else:
                 applied += 1
@@ -528,6 +550,7 @@ def load_demo_network(engine: Engine, clock: Clock, seed: int = 7) -> DemoSummar
         references=len(network.references),
         batches_applied=applied,
         batches_replayed=replayed,
+        batches_skipped=skipped,
         sale_lines=network.lines_of("sale"),
         receipt_lines=network.lines_of("receipt"),
         transfer_lines=network.lines_of("transfer"),

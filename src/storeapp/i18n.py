@@ -16,6 +16,7 @@ from babel.dates import format_datetime, format_timedelta
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
 
+
 @cache
 def _catalog(language: str) -> dict[str, str]:
     """Every ``.po`` file of the language merged (one per area of the app: tui, cli, ...)."""

@@ -7,19 +7,23 @@ has no sample here: add one when you add a route.
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 from sqlalchemy import func, select
 
+from ordersync.api.app import create_app
+from ordersync.clock import ManualClock
 from ordersync.contract import (
     API_PREFIX,
     PROBLEM_MEDIA_TYPE,
@@ -36,9 +40,18 @@ from ordersync.contract import (
     SafetyStockSet,
     TokenCreate,
     uuid7,
+    with_check_digit,
 )
 from ordersync.db.ledger_tx import AUDIT, IDEMPOTENCY, MOVEMENTS, RESERVATIONS
-from tests.ledger_harness import Network
+from tests.conftest import ledger_settings
+from tests.ledger_harness import (
+    START,
+    Network,
+    PostgresDatabases,
+    SqliteDatabases,
+    backends,
+    seed_network,
+)
 
 Reply = httpx.Response
 
@@ -57,6 +70,9 @@ LEAK_MARKERS = (
     "OperationalError",
     "DataError",
 )
+
+
+_sku_numbers = itertools.count(1)
 
 
 def new_op_id() -> str:
@@ -160,6 +176,7 @@ class Ledger:
 
     client: TestClient
     network: Network
+    clock: ManualClock
 
     def headers(self, location: str = "A", role: Role = Role.ASSOCIATE) -> dict[str, str]:
         return self.network.headers(location, role)
@@ -184,7 +201,9 @@ class Ledger:
             params=params,
         )
 
-    def movements(self, lines: list[dict[str, Any]], headers: dict[str, str] | None = None) -> Reply:
+    def movements(
+        self, lines: list[dict[str, Any]], headers: dict[str, str] | None = None
+    ) -> Reply:
         return self.send("POST", "/v1/movements", {"op_id": new_op_id(), "lines": lines}, headers)
 
     def receive(self, sku: str, location: str, qty: int) -> None:
@@ -203,6 +222,23 @@ class Ledger:
         )
         assert reply.status_code == 201, reply.text
         return reservation_id
+
+    def new_sku(self, reference: str = "REF-T") -> str:
+        """A SKU of its own for one test, so tests sharing a ledger do not see each other."""
+        number = next(_sku_numbers)
+        sku = f"T{number}"
+        item = {
+            "sku": sku,
+            "reference": reference,
+            "name": f"Test item {number}",
+            "size": "M",
+            "colour": "bleu",
+            "gtins": [with_check_digit(f"200{number:09d}")],
+            "price_minor": 1990,
+        }
+        reply = self.send("PUT", "/v1/items", {"items": [item]})
+        assert reply.status_code == 200, reply.text
+        return sku
 
     def position(self, location: str, sku: str) -> dict[str, Any] | None:
         reply = self.send("GET", f"/v1/positions/{location}/{sku}")
@@ -229,11 +265,12 @@ class Ledger:
         assert reply.status_code == 200, reply.text
         return int(reply.json()["token_id"])
 
-    def audit_api(self, location: str, headers: dict[str, str] | None = None) -> list[dict[str, Any]]:
-        """The audit log of ``location`` as its manager reads it (every page)."""
+    def audit_api(
+        self, location: str, after: int = 0, headers: dict[str, str] | None = None
+    ) -> list[dict[str, Any]]:
+        """The audit log of ``location`` after row ``after``, as its manager reads it."""
         reader = self.headers(location, Role.MANAGER) if headers is None else headers
         rows: list[dict[str, Any]] = []
-        after = 0
         while True:
             reply = self.client.get(
                 "/v1/audit",
@@ -283,7 +320,7 @@ class Ledger:
                 select(RESERVATIONS.c.state).where(RESERVATIONS.c.id == reservation_id)
             ).scalar()
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self, skus: Iterable[str] = STORE_SKUS) -> dict[str, Any]:
         """Everything an applied operation would change: replays and refusals must not."""
         with self.network.engine.connect() as connection:
             states = dict(
@@ -294,9 +331,7 @@ class Ledger:
             stored = connection.execute(select(func.count()).select_from(IDEMPOTENCY)).scalar()
         return {
             "positions": {
-                (location, sku): self.stock(location, sku)
-                for location in LOCATIONS
-                for sku in STORE_SKUS
+                (location, sku): self.stock(location, sku) for location in LOCATIONS for sku in skus
             },
             "head": self.head(),
             "movements": self.movement_count(),
@@ -304,6 +339,28 @@ class Ledger:
             "reservations": states,
             "stored_outcomes": stored,
         }
+
+
+@pytest.fixture(scope="module", params=backends())
+def shared(
+    request: pytest.FixtureRequest,
+    sqlite_databases: SqliteDatabases,
+    postgres_databases: PostgresDatabases | None,
+) -> Iterator[Ledger]:
+    """One seeded ledger and app for a whole module: a fresh database per test costs too much
+    on PostgreSQL. Tests keep apart by using SKUs of their own and comparing before and after."""
+    databases = sqlite_databases if request.param == "sqlite" else postgres_databases
+    assert databases is not None
+    url = databases.fresh()
+    clock = ManualClock(START)
+    network = seed_network(url, clock)
+    app = create_app(ledger_settings(url), clock=clock)
+    try:
+        with TestClient(app, raise_server_exceptions=False) as client:
+            yield Ledger(client, network, clock)
+    finally:
+        network.engine.dispose()
+        databases.drop(url)
 
 
 # --- one valid request per route -------------------------------------------------------------
@@ -329,9 +386,11 @@ def fill(template: str, params: dict[str, str]) -> str:
 
 
 def _stocked(ledger: Ledger) -> None:
-    if ledger.position("A", "S1") is None:
-        ledger.receive("S1", "A", 100_000)
-        ledger.receive("S2", "A", 100_000)
+    """Plenty of S1 and S2 at A, whatever earlier tests on the shared ledger did."""
+    for sku in ("S1", "S2"):
+        found = ledger.position("A", sku)
+        if found is None or found["available"] < 100_000:
+            ledger.receive(sku, "A", 1_000_000)
 
 
 def _movements(ledger: Ledger) -> Sample:
@@ -526,7 +585,9 @@ def _locations(ledger: Ledger) -> Sample:
 
 
 def _tokens(ledger: Ledger) -> Sample:
-    return Sample(body={"location": "B", "role": "associate", "device": "till-2"}, model=TokenCreate)
+    return Sample(
+        body={"location": "B", "role": "associate", "device": "till-2"}, model=TokenCreate
+    )
 
 
 def _token_delete(ledger: Ledger) -> Sample:

@@ -228,7 +228,7 @@ async def test_refused_holds_mixed_with_receipts_keep_every_receipt_and_the_feed
         replies = await asyncio.gather(*(c.post(path, json=b) for c, path, b in requests))
         for (_, path, _), reply in zip(requests, replies, strict=True):
             if path == "/v1/movements":
-                assert reply.status_code == 201, reply.text
+                assert reply.status_code == 201, reply.text + "\n" + ledger_server.output()
             else:
                 assert_insufficient_stock(reply)
         received = await position(at_b, "B", "S2")

@@ -24,7 +24,7 @@ from ordersync.db.ledger_tx import (
 )
 from ordersync.db.migrate import upgrade
 from ordersync.db.tables import LedgerMeta
-from ordersync.db.writer import execute_batch
+from ordersync.db.writer import execute_batch, run_in_transaction
 from ordersync.demo import (
     ANCHOR_KEY,
     DEMO_PRINCIPAL,
@@ -35,7 +35,7 @@ from ordersync.demo import (
 )
 from ordersync.services.check import check_ledger
 from ordersync.services.idempotency import Outcome
-from ordersync.services.operations import movements_work
+from ordersync.services.operations import movements_work, retention_work
 
 START = datetime(2026, 3, 2, 9, tzinfo=UTC)
 META = table_of(LedgerMeta)
@@ -74,6 +74,7 @@ def test_first_load_applies_every_batch(loaded: Loaded) -> None:
     assert summary.anchor == date(2026, 3, 2)
     assert summary.batches_applied == len(network.batches)
     assert summary.batches_replayed == 0
+    assert summary.batches_skipped == 0
     assert summary.locations == len(network.locations) >= 13
     assert summary.items == len(network.items)
     assert summary.references == len(network.references) >= 12
@@ -140,7 +141,9 @@ def test_movements_keep_the_store_time_and_the_demo_device(loaded: Loaded) -> No
     assert devices == ["demo-data"]
 
 
-def test_loading_again_later_replays_everything_and_adds_nothing(loaded: Loaded) -> None:
+def test_loading_again_later_adds_nothing_even_past_idempotency_retention(
+    loaded: Loaded,
+) -> None:
     before = movement_count(loaded.engine)
     loaded.clock.advance(timedelta(days=5, hours=3))
 
@@ -148,7 +151,21 @@ def test_loading_again_later_replays_everything_and_adds_nothing(loaded: Loaded)
 
     assert again.anchor == loaded.summary.anchor
     assert again.batches_applied == 0
+    assert again.batches_skipped == 0
     assert again.batches_replayed == loaded.summary.batches_applied
+    assert movement_count(loaded.engine) == before
+
+    # Months later the ledger has forgotten the outcomes; the movements are still there.
+    loaded.clock.advance(timedelta(days=60))
+    forgotten = run_in_transaction(loaded.engine, loaded.clock, retention_work(35))
+    assert forgotten == loaded.summary.batches_applied
+
+    much_later = load_demo_network(loaded.engine, loaded.clock)
+
+    assert much_later.anchor == loaded.summary.anchor
+    assert much_later.batches_applied == 0
+    assert much_later.batches_replayed == 0
+    assert much_later.batches_skipped == loaded.summary.batches_applied
     assert movement_count(loaded.engine) == before
     with loaded.engine.connect() as conn:
         assert check_ledger(conn).ok

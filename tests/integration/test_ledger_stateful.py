@@ -345,6 +345,11 @@ def _require(principal: Principal, needed: Role, location: str) -> None:
         raise Refused("forbidden")
 
 
+def owner_of(principal: Principal, locations: list[str]) -> str:
+    """A reservation at one location is that location's (an admin reserves on its behalf)."""
+    return locations[0] if len(set(locations)) == 1 else principal.location
+
+
 def _known_sku(sku: str) -> None:
     if sku not in SKUS:
         raise Refused("unknown-sku")
@@ -439,7 +444,7 @@ class Oracle:
             m.positions[key].reserved += line.qty
         reservation = ModelReservation(
             id=op.op_id,
-            owner=op.principal.location,
+            owner=owner_of(op.principal, [line.location for line in command.lines]),
             order_ref=command.order_ref,
             created_at=now,
             expires_at=now + timedelta(seconds=command.ttl_seconds or DEFAULT_TTL),
@@ -742,13 +747,17 @@ class LedgerMachine(RuleBasedStateMachine):
             if op.name == "reserve":
                 assert isinstance(op.command, ReservationCreate)
                 keys = [(line.sku, line.location) for line in op.command.lines]
-                shapes[op.op_id] = (op.principal.location, keys, 1)
+                owner = owner_of(op.principal, [location for _, location in keys])
+                shapes[op.op_id] = (owner, keys, 1)
         return shapes
 
     def draw_target(self, data: st.DataObject, pending_ops: list[Op]) -> tuple[str, str, list[Key]]:
         shapes = self.reservation_shapes(pending_ops)
         pending = sorted(rid for rid, shape in shapes.items() if shape[2])
-        choice = data.draw(st.sampled_from(["pending", "pending", "pending", "any", "unknown"]))
+        choice = data.draw(
+            st.sampled_from(["pending", "pending", "pending", "pending", "any", "unknown"]),
+            label="reservation",
+        )
         if choice == "unknown" or not shapes:
             return str(self.new_op_id()), "A", [("S1", "A")]
         rid = data.draw(
@@ -927,12 +936,19 @@ class LedgerMachine(RuleBasedStateMachine):
     def reserve_one_line(self, data: st.DataObject) -> None:
         self.run([self.draw_reserve(data, most_lines=1)])
 
-    @precondition(lambda self: self.oracle.model.reservations)
+    def pending(self) -> list[ModelReservation]:
+        return [
+            r
+            for r in self.oracle.model.reservations.values()
+            if r.state is ReservationState.PENDING
+        ]
+
+    @precondition(lambda self: self.pending())
     @rule(data=st.data())
     def commit(self, data: st.DataObject) -> None:
         self.run([self.draw_commit(data, [])])
 
-    @precondition(lambda self: self.oracle.model.reservations)
+    @precondition(lambda self: self.pending())
     @rule(data=st.data())
     def release(self, data: st.DataObject) -> None:
         self.run([self.draw_release(data, [])])
@@ -970,19 +986,11 @@ class LedgerMachine(RuleBasedStateMachine):
         """No sweep runs: reservations past their time stay pending until something ends them."""
         self.clock.advance(timedelta(seconds=seconds))
 
-    @precondition(
-        lambda self: any(
-            r.state is ReservationState.PENDING for r in self.oracle.model.reservations.values()
-        )
-    )
+    @precondition(lambda self: self.pending())
     @rule(data=st.data())
     def expire(self, data: st.DataObject) -> None:
-        pending = sorted(
-            r.id
-            for r in self.oracle.model.reservations.values()
-            if r.state is ReservationState.PENDING
-        )
-        chosen = self.oracle.model.reservations[data.draw(st.sampled_from(pending))]
+        pending = sorted(self.pending(), key=lambda r: r.id)
+        chosen = data.draw(st.sampled_from(pending), label="reservation")
         moment = chosen.expires_at + timedelta(seconds=data.draw(st.integers(0, 3)))
         if moment > self.clock.now():
             self.clock.set(moment)

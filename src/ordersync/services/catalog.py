@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy import Connection, select
+
 from ordersync.contract import CountAck, Item, ItemIn, Location, LocationIn
 from ordersync.db.ledger_tx import BARCODES, ITEMS, LOCATIONS, LedgerTx
-from ordersync.domain.errors import InvalidRequest
+from ordersync.domain.errors import InvalidRequest, UnknownLocation
 from ordersync.domain.permissions import Action, Principal
 
 
@@ -92,3 +94,14 @@ def _check_barcodes(tx: LedgerTx, items: Sequence[ItemIn]) -> None:
             raise InvalidRequest(
                 f"GTIN {gtin} already belongs to SKU {owner}", gtin=gtin, sku=owner
             )
+
+
+def location_exists(connection: Connection, code: str) -> bool:
+    found = connection.execute(select(LOCATIONS.c.code).where(LOCATIONS.c.code == code)).first()
+    return found is not None
+
+
+def require_known_location(connection: Connection, code: str | None) -> None:
+    """Refuse a query that names a location the network does not have."""
+    if code is not None and not location_exists(connection, code):
+        raise UnknownLocation(f"no location {code!r} in the network", location=code)

@@ -57,8 +57,14 @@ def run_idempotent(
     fingerprint: str,
     apply: Callable[[], dict[str, Any]],
     success_status: int = 200,
-    audit_location: str | None = None,
+    audit_location: str | Callable[[dict[str, Any]], str] | None = None,
 ) -> Outcome:
+    """Apply once: replay the stored outcome of ``op_id``, or apply and store the outcome.
+
+    ``audit_location`` is where the change is audited (default: the device's location); a
+    callable receives the successful reply body, for operations whose location is only known
+    once applied.
+    """
     stored = tx.stored_outcome(op_id)
     if stored is not None:
         if stored.request_hash != fingerprint:
@@ -83,7 +89,11 @@ def run_idempotent(
             operation=operation,
             actor=principal.token_id,
             role=principal.role.value,
-            location=audit_location or principal.location,
+            location=(
+                audit_location(body)
+                if callable(audit_location)
+                else audit_location or principal.location
+            ),
             device=principal.device,
             detail={"status": success_status},
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 from ordersync.contract import (
     CommitOp,
@@ -22,6 +23,7 @@ from ordersync.contract import (
     ReservationRelease,
     ReserveOp,
     SafetyStockSet,
+    TransferLine,
 )
 from ordersync.db.ledger_tx import LedgerTx
 from ordersync.domain.permissions import Action, Principal
@@ -44,6 +46,15 @@ from ordersync.services.stock_checks import KnownEntities
 OutcomeWork = Callable[[LedgerTx], Outcome]
 
 
+def _acted_at(principal: Principal, locations: set[str]) -> str:
+    """The location an operation is audited under: the one it acted on, when there is one."""
+    return next(iter(locations)) if len(locations) == 1 else principal.location
+
+
+def _owner(reservation: dict[str, Any]) -> str:
+    return str(reservation["owner_location"])
+
+
 def movements_work(principal: Principal, command: MovementBatch) -> OutcomeWork:
     def work(tx: LedgerTx) -> Outcome:
         return run_idempotent(
@@ -54,6 +65,13 @@ def movements_work(principal: Principal, command: MovementBatch) -> OutcomeWork:
             fingerprint=request_fingerprint("movements", "", command, principal.location),
             apply=partial(apply_movements, tx, principal, command),
             success_status=201,
+            audit_location=_acted_at(
+                principal,
+                {
+                    line.from_location if isinstance(line, TransferLine) else line.location
+                    for line in command.lines
+                },
+            ),
         )
 
     return work
@@ -69,6 +87,7 @@ def reserve_work(principal: Principal, command: ReservationCreate, default_ttl: 
             fingerprint=request_fingerprint("reserve", "", command, principal.location),
             apply=partial(create_reservation, tx, principal, command, default_ttl),
             success_status=201,
+            audit_location=_acted_at(principal, {line.location for line in command.lines}),
         )
 
     return work
@@ -85,6 +104,7 @@ def commit_work(
             operation="reservation.commit",
             fingerprint=request_fingerprint("commit", reservation_id, command, principal.location),
             apply=partial(commit_reservation, tx, principal, reservation_id, command),
+            audit_location=_owner,
         )
 
     return work
@@ -101,6 +121,7 @@ def release_work(
             operation="reservation.release",
             fingerprint=request_fingerprint("release", reservation_id, command, principal.location),
             apply=partial(release_reservation, tx, principal, reservation_id, str(command.op_id)),
+            audit_location=_owner,
         )
 
     return work

@@ -58,7 +58,12 @@ def create_reservation(
     reservation = Reservation(
         id=command.op_id,
         state=ReservationState.PENDING,
-        owner_location=principal.location,
+        # An admin reserving at one store reserves on that store's behalf.
+        owner_location=(
+            command.lines[0].location
+            if len({line.location for line in command.lines}) == 1
+            else principal.location
+        ),
         order_ref=command.order_ref,
         lines=[
             ReservationLine(sku=line.sku, location=line.location, qty=line.qty, committed_qty=0)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from sqlalchemy import Connection, select, update
 
 from ordersync.contract import Role, TokenCreated
-from ordersync.db.ledger_tx import LOCATIONS, LedgerTx, table_of
+from ordersync.db.ledger_tx import LedgerTx, table_of
 from ordersync.db.tables import TokenRow
 from ordersync.domain.errors import NotFound, UnknownLocation
 from ordersync.domain.permissions import Principal
@@ -79,11 +79,6 @@ def find_principal(connection: Connection, token: str) -> Principal | None:
     if row is None:
         return None
     return Principal(token_id=row.id, location=row.location, role=Role(row.role), device=row.device)
-
-
-def location_exists(connection: Connection, code: str) -> bool:
-    found = connection.execute(select(LOCATIONS.c.code).where(LOCATIONS.c.code == code)).first()
-    return found is not None
 
 
 class TokenCache:

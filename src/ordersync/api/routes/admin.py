@@ -12,6 +12,7 @@ from ordersync.contract import AuditEntry, LocationCode, Position, TokenCreate, 
 from ordersync.db.ledger_tx import AUDIT, POSITIONS
 from ordersync.domain.permissions import Action
 from ordersync.domain.stock import Stock
+from ordersync.services.catalog import require_known_location
 from ordersync.services.tokens import issue_token, revoke_token
 
 router = APIRouter(tags=["administration"])
@@ -45,6 +46,7 @@ def suspect_positions(
     """Positions whose record was proved wrong (a sale below zero) and want a count."""
     scope = location or principal.location
     principal.require(Action.READ_REPORTS, scope)
+    require_known_location(connection, location)
     rows = connection.execute(
         select(POSITIONS)
         .where(POSITIONS.c.location == scope, POSITIONS.c.suspect.is_(True))
@@ -74,6 +76,7 @@ def audit_log(
     """Who changed what at a location, oldest first, after audit row ``after_id``."""
     scope = location or principal.location
     principal.require(Action.READ_REPORTS, scope)
+    require_known_location(connection, location)
     rows = connection.execute(
         select(AUDIT)
         .where(AUDIT.c.location == scope, AUDIT.c.id > after_id)

@@ -8,10 +8,9 @@ from fastapi import APIRouter, Query, Response
 
 from ordersync.api.deps import PrincipalDep, ReadDep, RuntimeDep
 from ordersync.contract import MAX_SEQ, ChangePage, LocationCode
-from ordersync.domain.errors import UnknownLocation
 from ordersync.domain.permissions import Action
+from ordersync.services.catalog import require_known_location
 from ordersync.services.feed import read_page
-from ordersync.services.tokens import location_exists
 
 router = APIRouter(tags=["feed"])
 
@@ -32,7 +31,6 @@ def changes(
     """
     scope = location or principal.location
     principal.require(Action.READ_STOCK, scope)
-    if location is not None and not location_exists(connection, location):
-        raise UnknownLocation(f"no location {location!r} in the network", location=location)
+    require_known_location(connection, location)
     page = read_page(connection, scope, since, min(limit, runtime.settings.feed_page_limit))
     return Response(page.to_json(), media_type="application/json")

@@ -1,0 +1,1 @@
+"""Screens of the store terminal, one per module."""

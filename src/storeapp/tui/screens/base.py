@@ -1,0 +1,33 @@
+"""What every full screen of the store terminal shares: the store's services, translated keys."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from textual.screen import ModalScreen, Screen
+
+from storeapp.context import StoreContext
+from storeapp.tui.text import translate_bindings
+
+R = TypeVar("R")
+
+
+class StoreScreen(Screen[None]):
+    """A full screen: status bar on top, footer at the bottom (each screen composes both)."""
+
+    def __init__(self, context: StoreContext) -> None:
+        super().__init__()
+        self.context = context
+        translate_bindings(self)
+
+    def help_lines(self) -> list[tuple[str, str]]:
+        """Keys that are not bindings of the screen (a widget's arrows, Enter), for the help."""
+        return []
+
+
+class StoreModal(ModalScreen[R]):
+    """A small dialog over the current screen; a scan closes it (see ``StoreApp``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        translate_bindings(self)

@@ -1,0 +1,1 @@
+"""Widgets of the store terminal, one per module."""

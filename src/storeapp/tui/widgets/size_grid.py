@@ -1,0 +1,98 @@
+"""The size grid of a reference in one colour: for lingerie, bands down and cups across.
+
+Each cell shows what this store has available and what the whole network has (``2 · 14``);
+a size out of stock here stands out, the size on screen is marked, and Enter opens a size.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.coordinate import Coordinate
+from textual.widgets import DataTable
+
+from storeapp.services.lookup import SizeCell, SizeGrid
+from storeapp.tui.format import NO_VALUE, number
+from storeapp.tui.messages import SizeChosen
+
+
+class SizeGridTable(DataTable[Text]):
+    """A DataTable with a cell cursor over the grid; posts ``SizeChosen`` on Enter."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "size-grid--current",
+        "size-grid--out-here",
+        "size-grid--out-everywhere",
+        "size-grid--missing",
+    }
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="cell")
+        self._grid: SizeGrid | None = None
+        self._current: str | None = None
+
+    @property
+    def grid(self) -> SizeGrid | None:
+        return self._grid
+
+    def show(self, grid: SizeGrid, current_sku: str, *, keep_cursor: bool = False) -> None:
+        """Draw ``grid``, cursor on ``current_sku`` (or where it was, with ``keep_cursor``)."""
+        old = self._grid
+        same_shape = old is not None and (old.colour, old.rows, old.columns) == (
+            grid.colour,
+            grid.rows,
+            grid.columns,
+        )
+        kept = self.cursor_coordinate if keep_cursor and same_shape else None
+        self._grid = grid
+        self._current = current_sku
+        self.clear(columns=True)
+        self.show_row_labels = grid.rows != [""]
+        cursor = Coordinate(0, 0)
+        rows: list[list[Text]] = []
+        for r, row in enumerate(grid.rows):
+            cells = []
+            for c, column in enumerate(grid.columns):
+                cell = grid.cell(row, column)
+                if cell is not None and cell.sku == current_sku:
+                    cursor = Coordinate(r, c)
+                cells.append(self._cell_text(cell))
+            rows.append(cells)
+        for c, column in enumerate(grid.columns):
+            # Every cell of a column is as wide as the widest, so each sits under its size.
+            width = max([len(column), *(row[c].cell_len for row in rows)])
+            for row_cells in rows:
+                row_cells[c].align("center", width)
+            self.add_column(Text(column.center(width)), key=column, width=width)
+        for row, cells in zip(grid.rows, rows, strict=True):
+            self.add_row(*cells, key=row, label=Text(row, style="bold"))
+        if kept is not None and self.is_valid_coordinate(kept):
+            cursor = kept
+        self.move_cursor(row=cursor.row, column=cursor.column, animate=False)
+
+    def _cell_text(self, cell: SizeCell | None) -> Text:
+        if cell is None:
+            missing = self.get_component_rich_style("size-grid--missing", partial=True)
+            return Text(NO_VALUE, style=missing)
+        text = Text(f"{number(cell.store_available)} · {number(cell.network_available)}")
+        if cell.store_available <= 0:
+            nowhere = cell.network_available <= 0
+            out = "size-grid--out-everywhere" if nowhere else "size-grid--out-here"
+            text.stylize(self.get_component_rich_style(out, partial=True))
+        if cell.sku == self._current:
+            text.stylize(self.get_component_rich_style("size-grid--current", partial=True))
+        return text
+
+    def sku_at(self, coordinate: Coordinate) -> str | None:
+        if self._grid is None or not self.is_valid_coordinate(coordinate):
+            return None
+        key = self.coordinate_to_cell_key(coordinate)
+        cell = self._grid.cell(str(key.row_key.value), str(key.column_key.value))
+        return None if cell is None else cell.sku
+
+    def on_data_table_cell_selected(self, event: DataTable.CellSelected) -> None:
+        event.stop()
+        sku = self.sku_at(event.coordinate)
+        if sku is not None:
+            self.post_message(SizeChosen(sku))

@@ -1,0 +1,42 @@
+"""The status line on every screen: store, online or offline, age of the network view, queues."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Static
+
+from storeapp.i18n import _
+from storeapp.services.status import StoreStatus
+from storeapp.tui.format import number, view_age
+
+
+class StatusBar(Horizontal):
+    """Follows the app's ``store_status``, which the app refreshes every second and after a sync."""
+
+    def compose(self) -> ComposeResult:
+        yield Static("…", id="status-store")
+        yield Static("", id="status-link")
+        yield Static("", id="status-age")
+        yield Static("", id="status-waiting")
+        yield Static("", id="status-attention")
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "store_status", self.show, init=True)
+
+    def show(self, status: StoreStatus | None) -> None:
+        if status is None:
+            return
+        store = self.query_one("#status-store", Static)
+        store.update(f"{status.location} · {status.location_name}")
+        link = self.query_one("#status-link", Static)
+        link.update(_("ONLINE") if status.online else _("OFFLINE"))
+        link.set_class(status.online, "-online")
+        link.set_class(not status.online, "-offline")
+        self.query_one("#status-age", Static).update(view_age(status.view_age))
+        waiting = self.query_one("#status-waiting", Static)
+        waiting.update(_("{count} to sync", count=number(status.waiting)))
+        waiting.set_class(status.waiting > 0, "-busy")
+        attention = self.query_one("#status-attention", Static)
+        attention.update(_("{count} to check", count=number(status.attention)))
+        attention.set_class(status.attention > 0, "-alert")

@@ -1,0 +1,337 @@
+"""Real processes for the storeapp process tests: a store worker to kill, and a ledger to serve.
+
+Run as ``python -m tests.storeapp.crash_worker --data-dir D --ledger-url U --token T``, this is a
+store process that records counter sales and syncs them, in a loop, until it is killed. Its
+sales are numbered 1, 2, 3, ... and sale N always has the same operation id, SKU, quantity and
+time, so a run can tell which sales the runs before it made:
+
+* sale N counts as made once ``CounterSales.record`` has returned (the sale and its outbox entry
+  are then in the cache, together);
+* right after that, the worker writes N into its own progress table in the same cache file. A
+  kill between the two leaves sale N in the outbox, still pending (no sync ran in between), so
+  the next run finds its operation id there, marks it made and goes on with N + 1. No sale is
+  ever recorded twice, none is skipped.
+
+The test starts it both ways: as that command (a cold start, as in a store), and forked from a
+``multiprocessing`` fork server that has imported everything once (``forked_worker``), so that
+fifty kills and restarts fit in well under a minute.
+
+Imported, it gives the tests the numbering of the sales, the reconciliation above, the ways to
+start the worker, and ``LedgerProcess``: ``ordersync serve`` on 127.0.0.1, stopped and started
+again on the same port and database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import traceback
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TextIO
+from uuid import UUID
+
+import httpx
+from sqlalchemy import Engine, text
+
+from ordersync.contract import uuid7
+
+PROGRESS_TABLE = "crash_worker_made"
+SKUS = ("S1", "S2", "S3")
+FIRST_SALE_AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+EXIT_LOCK_BUSY = 3
+EXIT_REFUSED = 4
+READY = "ready"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+# --- the numbered sales ----------------------------------------------------------------------
+
+
+def op_id_of(number: int) -> UUID:
+    """The operation id of sale ``number``: a UUIDv7, the same in every run."""
+    moment = FIRST_SALE_AT + timedelta(seconds=number)
+    return uuid7(int(moment.timestamp() * 1000), number.to_bytes(10, "big"))
+
+
+def sku_of(number: int) -> str:
+    return SKUS[number % len(SKUS)]
+
+
+def qty_of(number: int) -> int:
+    return 1 + number % 2
+
+
+def occurred_at(number: int) -> datetime:
+    return FIRST_SALE_AT + timedelta(seconds=number)
+
+
+def ensure_progress_table(engine: Engine) -> None:
+    with engine.begin() as connection:
+        connection.execute(
+            text(f"CREATE TABLE IF NOT EXISTS {PROGRESS_TABLE} (n INTEGER PRIMARY KEY)")
+        )
+
+
+def mark_made(engine: Engine, number: int) -> None:
+    with engine.begin() as connection:
+        connection.execute(text(f"INSERT INTO {PROGRESS_TABLE} (n) VALUES (:n)"), {"n": number})
+
+
+def reconcile(engine: Engine) -> int:
+    """Mark a sale recorded just before a kill as made; returns the number of the next sale."""
+    ensure_progress_table(engine)
+    with engine.connect() as connection:
+        last = connection.execute(text(f"SELECT MAX(n) FROM {PROGRESS_TABLE}")).scalar_one()
+    following = (last or 0) + 1
+    with engine.connect() as connection:
+        recorded = connection.execute(
+            text("SELECT COUNT(*) FROM outbox WHERE op_id = :id"),
+            {"id": str(op_id_of(following))},
+        ).scalar_one()
+    if recorded:
+        mark_made(engine, following)
+        following += 1
+    return following
+
+
+def sales_made(engine: Engine) -> list[int]:
+    with engine.connect() as connection:
+        return [
+            int(n)
+            for n in connection.execute(text(f"SELECT n FROM {PROGRESS_TABLE} ORDER BY n"))
+            .scalars()
+            .all()
+        ]
+
+
+# --- the worker process ----------------------------------------------------------------------
+
+
+def run_worker(argv: list[str] | None = None, out: TextIO | None = None) -> int:
+    from storeapp.config import StoreSettings
+    from storeapp.context import open_store
+    from storeapp.services.sales import CounterSales
+    from storeapp.sync.engine import SyncLockBusy
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--ledger-url", required=True)
+    parser.add_argument("--token", required=True)
+    parser.add_argument("--max-seconds", type=float, default=30.0)
+    args = parser.parse_args(argv)
+    stream = out or sys.stdout
+
+    def say(line: str) -> None:
+        stream.write(line + "\n")
+        stream.flush()
+
+    settings = StoreSettings(
+        ledger_url=args.ledger_url,
+        token=args.token,
+        data_dir=args.data_dir,
+        push_batch_size=4,
+        feed_page_size=25,
+        request_timeout_seconds=10.0,
+    )
+    context = open_store(settings)
+    worker = context.worker()
+    try:
+        worker.acquire()  # a killed predecessor must not have left the lock held
+    except SyncLockBusy as error:
+        say(f"lock busy: {error}")
+        return EXIT_LOCK_BUSY
+    number = reconcile(context.engine)
+    say(f"{READY} next={number}")
+    deadline = time.monotonic() + args.max_seconds
+    while time.monotonic() < deadline:
+        for _ in range(1 + number % 3):
+            moment = occurred_at(number)
+            sales = CounterSales(
+                context.engine,
+                context.location,
+                now=lambda moment=moment: moment,
+                new_id=lambda number=number: op_id_of(number),
+            )
+            sales.record(sku_of(number), qty_of(number))
+            mark_made(context.engine, number)
+            number += 1
+        report = context.sync.sync_once()
+        if report.refused:
+            say(f"refused: {report.refusals}")
+            return EXIT_REFUSED
+        if not report.online:
+            say(f"offline: {report.error}")
+    say("deadline reached")
+    return 0
+
+
+def forked_worker(argv: list[str], log_path: str, config_dir: str) -> None:
+    """The worker in a process forked by a fork server (whose environment is the test's)."""
+    for key in [k for k in os.environ if k.startswith(("ORDERSYNC_", "STOREAPP_"))]:
+        del os.environ[key]
+    os.environ["STOREAPP_CONFIG"] = str(Path(config_dir) / "no-such-config.toml")
+    with open(log_path, "a", encoding="utf-8") as log:
+        try:
+            code = run_worker(argv, out=log)
+        except BaseException:
+            traceback.print_exc(file=log)
+            raise
+    sys.exit(code)
+
+
+def worker_arguments(data_dir: Path, ledger_url: str, token: str, max_seconds: float) -> list[str]:
+    return [
+        "--data-dir",
+        str(data_dir),
+        "--ledger-url",
+        ledger_url,
+        "--token",
+        token,
+        "--max-seconds",
+        str(max_seconds),
+    ]
+
+
+def worker_command(data_dir: Path, ledger_url: str, token: str, max_seconds: float) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "tests.storeapp.crash_worker",
+        *worker_arguments(data_dir, ledger_url, token, max_seconds),
+    ]
+
+
+# --- the environment of child processes ------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def child_environment(config_dir: Path) -> dict[str, str]:
+    """This environment without ORDERSYNC_*/STOREAPP_* settings, and no user settings file."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("ORDERSYNC_", "STOREAPP_"))
+    }
+    env["STOREAPP_CONFIG"] = str(config_dir / "no-such-config.toml")
+    env["PYTHONUNBUFFERED"] = "1"
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(PROJECT_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+    )
+    return env
+
+
+def stop_process(process: subprocess.Popen[bytes], grace: float = 10.0) -> None:
+    """SIGTERM, then SIGKILL of its process group (it runs in its own session) if it hangs."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=grace)
+
+
+@dataclass
+class LedgerProcess:
+    """``ordersync serve`` on 127.0.0.1:``port`` over ``database_url``; restartable."""
+
+    database_url: str
+    port: int
+    log_dir: Path
+    startup_seconds: float = 30.0
+    process: subprocess.Popen[bytes] | None = None
+    starts: int = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _log(self, name: str) -> Path:
+        return self.log_dir / f"ledger-{self.starts}.{name}.log"
+
+    def output(self) -> str:
+        parts = []
+        for name in ("stdout", "stderr"):
+            path = self._log(name)
+            body = path.read_text(errors="replace") if path.exists() else ""
+            parts.append(f"--- ledger {name} (start {self.starts}) ---\n{body}")
+        return "\n".join(parts)
+
+    def start(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            raise RuntimeError("the ledger is already running")
+        self.starts += 1
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        with self._log("stdout").open("wb") as out, self._log("stderr").open("wb") as err:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "ordersync.cli",
+                    "--database-url",
+                    self.database_url,
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                ],
+                cwd=self.log_dir,
+                env=child_environment(self.log_dir),
+                stdout=out,
+                stderr=err,
+                start_new_session=True,
+            )
+        self._wait_until_healthy()
+
+    def _wait_until_healthy(self) -> None:
+        assert self.process is not None
+        deadline = time.monotonic() + self.startup_seconds
+        last = "no answer yet"
+        with httpx.Client(base_url=self.base_url, timeout=2.0) as client:
+            while time.monotonic() < deadline:
+                code = self.process.poll()
+                if code is not None:
+                    raise RuntimeError(
+                        f"ordersync serve exited with {code} before answering /v1/health "
+                        f"on port {self.port}\n{self.output()}"
+                    )
+                try:
+                    reply = client.get("/v1/health")
+                except httpx.TransportError as error:
+                    last = repr(error)
+                else:
+                    if reply.status_code == 200:
+                        return
+                    last = f"HTTP {reply.status_code}: {reply.text[:200]}"
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(
+            f"ordersync serve did not answer /v1/health on port {self.port} within "
+            f"{self.startup_seconds:.0f} s (last: {last})\n{self.output()}"
+        )
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_process(self.process)
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+
+if __name__ == "__main__":
+    sys.exit(run_worker())
