@@ -18,6 +18,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -83,6 +84,13 @@ _EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 _LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 
+def _refuse_numbers(value: object) -> object:
+    # A number would be read as a Unix timestamp: a device must say what time zone it means.
+    if isinstance(value, int | float):
+        raise ValueError("give the time as an RFC 3339 string with its offset")
+    return value
+
+
 def _validate_plausible_time(value: datetime) -> datetime:
     try:
         moment = value.astimezone(UTC)
@@ -100,15 +108,11 @@ def _validate_not_zero(value: int) -> int:
 
 
 Gtin = Annotated[str, AfterValidator(_validate_gtin)]
-Sku = Annotated[
-    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
-]
-Reference = Annotated[
-    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
-]
-LocationCode = Annotated[
-    str, StringConstraints(min_length=1, max_length=32, pattern=r"^[A-Z0-9][A-Z0-9_-]*$")
-]
+SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/-]*$"
+CODE_PATTERN = r"^[A-Z0-9][A-Z0-9_-]*$"
+Sku = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=SKU_PATTERN)]
+Reference = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=SKU_PATTERN)]
+LocationCode = Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=CODE_PATTERN)]
 Quantity = Annotated[int, Field(ge=1, le=MAX_QUANTITY)]
 CountedQuantity = Annotated[int, Field(ge=0, le=MAX_QUANTITY)]
 SignedQuantity = Annotated[
@@ -120,7 +124,9 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 TimeZoneName = Annotated[str, AfterValidator(_validate_timezone)]
 OpId = uuid.UUID
-EventTime = Annotated[AwareDatetime, Field(strict=True), AfterValidator(_validate_plausible_time)]
+EventTime = Annotated[
+    AwareDatetime, BeforeValidator(_refuse_numbers), AfterValidator(_validate_plausible_time)
+]
 """A time told by a device: with its zone, as an RFC 3339 string, between 2000 and 2100."""
 
 
@@ -136,10 +142,30 @@ def uuid7(unix_ms: int | None = None, random_bytes: bytes | None = None) -> uuid
     return uuid.UUID(int=value)
 
 
+def _without_nul(value: object) -> None:
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("text must not contain NUL characters")
+    elif isinstance(value, dict):
+        for key, member in value.items():
+            _without_nul(key)
+            _without_nul(member)
+    elif isinstance(value, list | tuple):
+        for member in value:
+            _without_nul(member)
+
+
 class Strict(BaseModel):
     """Base of every request body: unknown fields are an error, not silently dropped."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul_characters(cls, data: Any) -> Any:
+        # No database stores NUL in text; refuse it here rather than fail deep in a query.
+        _without_nul(data)
+        return data
 
 
 class Reply(BaseModel):

@@ -496,6 +496,7 @@ def _ops(ledger: Ledger) -> Sample:
                 {
                     "op": "movements",
                     "op_id": new_op_id(),
+                    "occurred_at": "2026-03-02T10:15:00Z",
                     "lines": [
                         {"kind": "receipt", "sku": "S1", "location": "A", "qty": 3},
                         {

@@ -4,7 +4,8 @@ The cases are generated, not listed: for each route the app serves, a valid samp
 (``ROUTE_SAMPLES`` in conftest) is broken one piece at a time: the raw body, every field at any
 depth (wrong types, huge and negative numbers, long strings, empty lists, unknown names...), every
 path and query parameter. A case is either *rejected* (it must get a 4xx) or *tolerated* (what
-the contract accepts may succeed, but must never fail with a 5xx or a body that is not a problem).
+the contract accepts may succeed, but must never fail with a 5xx or a body that is not a problem);
+the unbroken sample must succeed, so that the broken ones are known to reach the ledger's checks.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from tests.api.conftest import (
     route_id,
 )
 
+ACCEPT = "accept"
 REJECT = "reject"
 TOLERATE = "tolerate"
 MISSING = object()
@@ -314,7 +316,11 @@ def parameter_cases(
 def route_cases(
     app_parameters: list[dict[str, Any]], route: tuple[str, str], sample: Sample
 ) -> list[Case]:
-    cases = [Case("unsupported method", "PATCH", content=None, status=405)]
+    content = dumps(sample.body) if sample.body is not None else None
+    cases = [
+        Case("the valid sample itself", route[0], content=content, expect=ACCEPT),
+        Case("unsupported method", "PATCH", content=None, status=405),
+    ]
     if sample.body is not None:
         cases.extend(body_cases(route, sample))
     cases.extend(parameter_cases(app_parameters, route, sample))
@@ -375,6 +381,9 @@ def judge(route: tuple[str, str], case: Case, reply: Any) -> list[str]:
             issues.extend(
                 f"operation {index}: {p}" for p in problem_issues(result["body"], result["status"])
             )
+    refused = not 200 <= status < 300 or any(r["status"] >= 300 for r in results)
+    if case.expect == ACCEPT and refused:
+        issues.append(f"the valid sample was refused: {status} {reply.text[:300]}")
     if case.expect == REJECT:
         if bulk and case.op_index is not None:
             own = results[case.op_index]["status"]
@@ -446,7 +455,7 @@ NAMED = [
         "unknown-location",
     ),
     ("audit of unknown location", "GET", "/v1/audit?location=ZZ", None, 422, "unknown-location"),
-    ("token id beyond 32 bits", "DELETE", f"/v1/tokens/{2**31}", None, 404, "not-found"),
+    ("token id beyond 32 bits", "DELETE", f"/v1/tokens/{2**31}", None, 422, "validation"),
     ("invalid UUID in path", "GET", "/v1/reservations/not-a-uuid", None, 422, "validation"),
     ("unknown reservation", "GET", "/v1/reservations/{uuid}", None, 404, "not-found"),
     (

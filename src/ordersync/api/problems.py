@@ -84,7 +84,23 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
     )
 
 
+def _is_data_error(error: BaseException) -> bool:
+    cause = getattr(error, "orig", None) or error
+    return any(klass.__name__ == "DataError" for klass in type(cause).__mro__)
+
+
 async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
+    if _is_data_error(error):
+        # A value the contract let through but the database cannot hold (a safety net).
+        return problem_response(
+            {
+                "type": PROBLEM_TYPE_PREFIX + "invalid-request",
+                "title": "Invalid request",
+                "status": 422,
+                "detail": "a value in the request cannot be stored by the ledger",
+                "instance": request.url.path,
+            }
+        )
     log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
     return problem_response(
         {

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ordersync.db.ledger_tx import LedgerTx
-from ordersync.domain.errors import IdempotencyMismatch, LedgerError
+from ordersync.domain.errors import Forbidden, IdempotencyMismatch, LedgerError
 from ordersync.domain.permissions import Principal
 
 
@@ -77,6 +77,12 @@ def run_idempotent(
     mark = tx.mark()
     try:
         body = apply()
+    except Forbidden:
+        # Who may do it is a fact about the caller, not about the operation: a device that
+        # is allowed may still send this operation id later.
+        tx.rollback_to(savepoint)
+        tx.restore(mark)
+        raise
     except LedgerError as refusal:
         tx.rollback_to(savepoint)
         tx.restore(mark)

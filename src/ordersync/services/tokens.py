@@ -24,7 +24,13 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(tx: LedgerTx, location: str, role: Role, device: str) -> TokenCreated:
+CLI_ACTOR = Principal(token_id=0, location="", role=Role.ADMIN, device="ordersync-cli")
+"""Who acts when an operator runs the ``ordersync`` command on the server itself."""
+
+
+def issue_token(
+    tx: LedgerTx, location: str, role: Role, device: str, issued_by: Principal = CLI_ACTOR
+) -> TokenCreated:
     if tx.location_row(location) is None:
         raise UnknownLocation(f"no location {location!r} in the network", location=location)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -42,31 +48,32 @@ def issue_token(tx: LedgerTx, location: str, role: Role, device: str) -> TokenCr
     tx.audit(
         op_id=None,
         operation="token.issue",
-        actor=0,
-        role="system",
+        actor=issued_by.token_id,
+        role=issued_by.role.value,
         location=location,
-        device=device,
-        detail={"token_id": token_id, "role": role.value},
+        device=issued_by.device,
+        detail={"token_id": token_id, "role": role.value, "device": device},
     )
     return TokenCreated(token_id=token_id, location=location, role=role, device=device, token=token)
 
 
-def revoke_token(tx: LedgerTx, token_id: int) -> None:
-    result = tx.connection.execute(
+def revoke_token(tx: LedgerTx, token_id: int, revoked_by: Principal = CLI_ACTOR) -> None:
+    revoked = tx.connection.execute(
         update(TOKENS)
         .where(TOKENS.c.id == token_id, TOKENS.c.revoked_at.is_(None))
         .values(revoked_at=tx.now)
-    )
-    if result.rowcount != 1:
+        .returning(TOKENS.c.location, TOKENS.c.device)
+    ).first()
+    if revoked is None:
         raise NotFound(f"no active token {token_id}", token_id=token_id)
     tx.audit(
         op_id=None,
         operation="token.revoke",
-        actor=0,
-        role="system",
-        location="",
-        device="",
-        detail={"token_id": token_id},
+        actor=revoked_by.token_id,
+        role=revoked_by.role.value,
+        location=revoked.location,
+        device=revoked_by.device,
+        detail={"token_id": token_id, "device": revoked.device},
     )
 
 

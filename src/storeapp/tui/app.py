@@ -128,10 +128,10 @@ class StoreApp(App[None]):
         else:
             self.push_screen(ItemScreen(self.context, sku))
 
-    async def action_lookup(self) -> None:
+    def action_lookup(self) -> None:
         """Back to the lookup screen, ready for the next search."""
         while len(self.screen_stack) > 1:
-            await self.pop_screen()
+            self.pop_screen()
         screen = self.screen
         if isinstance(screen, LookupScreen):
             screen.focus_query()
@@ -394,7 +394,9 @@ class StoreApp(App[None]):
         self._scanner.other()
         return False
 
-    async def _scanned(self, code: str, snapshot: _InputSnapshot | None) -> None:
+    def _scanned(self, code: str, snapshot: _InputSnapshot | None) -> None:
+        # Runs in the focused widget's queue, maybe inside the dialog it closes: never await
+        # here (waiting for that dialog to go would wait for this very callback).
         if snapshot is not None:
             # The scanner typed into a field: give the field back what it held before.
             field, value, cursor = snapshot
@@ -403,7 +405,7 @@ class StoreApp(App[None]):
                 field.cursor_position = cursor
         # A scan wins over a dialog (help, sale quantity, command palette).
         while isinstance(self.screen, ModalScreen) and len(self.screen_stack) > 1:
-            await self.pop_screen()
+            self.pop_screen()
         screen = self.screen
         if isinstance(screen, LookupScreen):
             screen.run_query(code)

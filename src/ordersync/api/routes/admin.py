@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
 
 from ordersync.api.deps import PrincipalDep, ReadDep, RuntimeDep
+from ordersync.api.params import RowIdPath
 from ordersync.contract import AuditEntry, LocationCode, Position, TokenCreate, TokenCreated
 from ordersync.db.ledger_tx import AUDIT, POSITIONS
 from ordersync.domain.permissions import Action
@@ -24,16 +25,16 @@ async def create_token(
 ) -> TokenCreated:
     principal.require(Action.MANAGE_TOKENS)
     return await runtime.writer.run(
-        lambda tx: issue_token(tx, body.location, body.role, body.device)
+        lambda tx: issue_token(tx, body.location, body.role, body.device, principal)
     )
 
 
 @router.delete("/tokens/{token_id}", status_code=204)
 async def delete_token(
-    token_id: Annotated[int, Path(ge=1, le=2**62)], principal: PrincipalDep, runtime: RuntimeDep
+    token_id: RowIdPath, principal: PrincipalDep, runtime: RuntimeDep
 ) -> Response:
     principal.require(Action.MANAGE_TOKENS)
-    await runtime.writer.run(lambda tx: revoke_token(tx, token_id))
+    await runtime.writer.run(lambda tx: revoke_token(tx, token_id, principal))
     return Response(status_code=204)
 
 

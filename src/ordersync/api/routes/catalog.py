@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 from sqlalchemy import select
 
 from ordersync.api.deps import PrincipalDep, ReadDep, RuntimeDep
+from ordersync.api.params import BarcodePath, SkuPath
 from ordersync.contract import CountAck, Item, ItemsUpsert, Location, LocationsUpsert
 from ordersync.db.ledger_tx import BARCODES, ITEMS, LOCATIONS
 from ordersync.domain.errors import NotFound, UnknownSku
 from ordersync.services.catalog import upsert_items, upsert_locations
 
 router = APIRouter(tags=["catalog"])
-
-SkuPath = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 @router.put("/items", response_model=CountAck)
@@ -47,7 +44,7 @@ def get_item(sku: SkuPath, _principal: PrincipalDep, connection: ReadDep) -> Ite
 
 @router.get("/barcodes/{gtin}", response_model=Item)
 def get_item_by_barcode(
-    gtin: Annotated[str, Path(min_length=1, max_length=32)],
+    gtin: BarcodePath,
     _principal: PrincipalDep,
     connection: ReadDep,
 ) -> Item:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from ordersync.api.deps import PrincipalDep, ReadDep, RuntimeDep
 from ordersync.api.outcomes import outcome_response
+from ordersync.api.params import LocationPath, ReferencePath, SkuPath
 from ordersync.contract import (
     CountIn,
     CountResult,
@@ -29,8 +28,6 @@ from ordersync.services.operations import count_work, movements_work, safety_sto
 
 router = APIRouter(tags=["stock"])
 
-SkuPath = Annotated[str, Path(min_length=1, max_length=64)]
-LocationPath = Annotated[str, Path(min_length=1, max_length=32)]
 REFUSALS: dict[int | str, dict[str, object]] = {
     403: {"model": Problem, "description": "Not allowed for this device"},
     409: {"model": Problem, "description": "Refused by the ledger's rules"},
@@ -97,7 +94,7 @@ def get_sku_availability(
 
 @router.get("/availability/references/{reference}", response_model=ReferenceAvailability)
 def get_reference_availability(
-    reference: SkuPath, principal: PrincipalDep, connection: ReadDep
+    reference: ReferencePath, principal: PrincipalDep, connection: ReadDep
 ) -> ReferenceAvailability:
     """Every size and colour of a reference, per location and in total."""
     principal.require(Action.READ_STOCK)

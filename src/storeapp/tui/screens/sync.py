@@ -50,9 +50,10 @@ class SyncScreen(StoreScreen):
 
     def on_mount(self) -> None:
         self._shown_counts: tuple[int, int] | None = None
-        self.watch(self.app, "last_sync", self._show_last_sync, init=True)
+        self.watch(self.app, "last_sync", self._sync_happened, init=False)
         self.watch(self.app, "store_status", self._status_changed, init=False)
         self.query_one(AttentionTable).focus()
+        self._show_last_sync(getattr(self.app, "last_sync", None))
         self.reload()
 
     def reload(self) -> None:
@@ -92,9 +93,15 @@ class SyncScreen(StoreScreen):
         # A sale made elsewhere, or a sync: reread the lists when the counts moved.
         if status is None or self._shown_counts is None:
             return
+        self._show_last_sync(getattr(self.app, "last_sync", None))
         counts = (min(status.waiting, OUTBOX_LIMIT), status.attention)
         if counts != self._shown_counts:
             self.reload()
+
+    def _sync_happened(self, last: SyncReported | None) -> None:
+        # Even when the counts stay the same, attempts and errors have moved.
+        self._show_last_sync(last)
+        self.reload()
 
     def _show_last_sync(self, last: SyncReported | None) -> None:
         text = self.query_one("#sync-last", Static)
