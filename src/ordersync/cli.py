@@ -12,13 +12,15 @@ from typing import NoReturn
 import platformdirs
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from ordersync.clock import SystemClock
 from ordersync.config import LedgerSettings
 from ordersync.contract import Role
-from ordersync.db.engine import create_ledger_engine
-from ordersync.db.migrate import upgrade
+from ordersync.db.engine import create_ledger_engine, is_sqlite
+from ordersync.db.migrate import is_up_to_date, upgrade
 from ordersync.db.writer import run_in_transaction
 from ordersync.domain.errors import LedgerError
 from ordersync.services.check import check_ledger
@@ -46,9 +48,37 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+class SchemaMissingError(Exception):
+    pass
+
+
+def _require_schema(engine: Engine) -> None:
+    if not is_up_to_date(engine):
+        raise SchemaMissingError(
+            "the ledger database is missing or not at the latest schema: "
+            "run `ordersync db upgrade` first"
+        )
+
+
+def _open_existing(url: str, *, writer: bool) -> Engine:
+    if is_sqlite(url):
+        database = make_url(url).database
+        if database and database != ":memory:" and not Path(database).expanduser().exists():
+            raise SchemaMissingError(
+                f"no ledger database at {database}: run `ordersync db upgrade` to create it"
+            )
+    engine = create_ledger_engine(url, writer=writer)
+    try:
+        _require_schema(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    engine = create_ledger_engine(settings.database_url, writer=False)
+    engine = _open_existing(settings.database_url, writer=False)
     try:
         with engine.connect() as connection, connection.begin():
             report = check_ledger(connection)
@@ -68,7 +98,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_token_create(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    engine = create_ledger_engine(settings.database_url, writer=True)
+    engine = _open_existing(settings.database_url, writer=True)
     try:
         created = run_in_transaction(
             engine,
@@ -88,7 +118,7 @@ def cmd_token_create(args: argparse.Namespace) -> int:
 
 def cmd_token_revoke(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    engine = create_ledger_engine(settings.database_url, writer=True)
+    engine = _open_existing(settings.database_url, writer=True)
     try:
         run_in_transaction(engine, SystemClock(), lambda tx: revoke_token(tx, args.token_id))
     finally:
@@ -167,8 +197,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
     return make_url(url).render_as_string(hide_password=True)
 
 
@@ -253,6 +281,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         _fail(f"cannot use the database: {error.orig}", EXIT_FAILED)
     except SQLAlchemyError as error:
         _fail(f"database error: {error}", EXIT_FAILED)
+    except (OSError, ImportError) as error:
+        _fail(f"cannot use the database: {error}", EXIT_FAILED)
+    except SchemaMissingError as error:
+        _fail(str(error), EXIT_FAILED)
     except KeyboardInterrupt:
         return 130
 

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -95,7 +95,6 @@ class LedgerServer:
     log_dir: Path
     stdout_text: str = ""
     stderr_text: str = ""
-    tokens: dict[str, str] = field(default_factory=dict)
 
     @property
     def base_url(self) -> str:

@@ -151,6 +151,7 @@ class LedgerTx:
         self._locations: dict[str, LocationFacts] = {}
         self._skus: set[str] = set()
         self._savepoints = 0
+        self._seq_at_savepoint: dict[str, int | None] = {}
 
     # --- operation scope ---------------------------------------------------------------------
 
@@ -164,13 +165,20 @@ class LedgerTx:
         self._savepoints += 1
         name = f"op_{self._savepoints}"
         self.sql.execute(f"SAVEPOINT {name}")
+        self._seq_at_savepoint[name] = self._last_seq
         return name
 
     def release(self, name: str) -> None:
         self.sql.execute(f"RELEASE SAVEPOINT {name}")
+        self._seq_at_savepoint.pop(name, None)
 
     def rollback_to(self, name: str) -> None:
         self.sql.execute(f"ROLLBACK TO SAVEPOINT {name}")
+        if self._seq_at_savepoint.pop(name, None) is None:
+            # PostgreSQL gives back a row lock taken inside a savepoint that is rolled back: if
+            # the feed counter was first locked in here, it must be locked (and read) again.
+            self._last_seq = None
+            self._counter_start = None
         # Cached facts may describe rows the savepoint took back (a location upsert).
         self._locations.clear()
         self._skus.clear()

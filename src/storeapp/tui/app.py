@@ -7,6 +7,7 @@ on every screen, and the keys and commands available everywhere.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import threading
 import time
@@ -98,6 +99,8 @@ class StoreApp(App[None]):
         self._sync_stopping = threading.Event()
         self._sync_worker: SyncWorker | None = None
         self._sync_lock = threading.Lock()
+        self._sync_thread_done = threading.Event()
+        self._sync_thread_done.set()  # no thread yet
 
     # -- screens -----------------------------------------------------------------------------
 
@@ -110,10 +113,14 @@ class StoreApp(App[None]):
         if self._status_interval:
             self.set_interval(self._status_interval, self.refresh_status)
         if self._start_sync_worker:
+            self._sync_thread_done.clear()
             self._run_sync_worker()
 
-    def on_unmount(self) -> None:
+    async def on_unmount(self) -> None:
         self._stop_sync()
+        # Wait for the sync thread to let go of the cache's lock (it may be mid-request).
+        grace = self.context.settings.request_timeout_seconds + 1
+        await asyncio.to_thread(self._sync_thread_done.wait, grace)
         use(self._previous_translator)
 
     @on(OpenItem)
@@ -259,6 +266,12 @@ class StoreApp(App[None]):
     @work(thread=True, exclusive=True, group="sync-worker", exit_on_error=False)
     def _run_sync_worker(self) -> None:
         """Sync in rounds until the app closes; wait politely while another process syncs."""
+        try:
+            self._sync_rounds()
+        finally:
+            self._sync_thread_done.set()
+
+    def _sync_rounds(self) -> None:
         announced = False
         while not self._sync_stopping.is_set():
             worker = self.context.worker(on_report=self._report_from_thread)
