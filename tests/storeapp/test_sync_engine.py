@@ -104,10 +104,8 @@ def open_store_at(
 
 
 @pytest.fixture
-def stores(
-    ledger: TestClient, network: Network, tmp_path: Path, clock: ManualClock
-) -> Iterator[list[StoreContext]]:
-    """Extra store contexts opened by a test; all closed at teardown."""
+def stores(ledger: TestClient) -> Iterator[list[StoreContext]]:
+    """Extra store contexts opened by a test; all closed at teardown (before the ledger)."""
     opened: list[StoreContext] = []
     yield opened
     for context in opened:

@@ -750,13 +750,17 @@ def test_a_live_lookup_slower_than_its_timeout_answers_from_the_cache(
 # --- the device's token ----------------------------------------------------------------------
 
 
-def test_a_revoked_token_is_a_device_error_and_nothing_moves_to_attention(rig: Rig) -> None:
-    sale = rig.sales.record("S1", 1)
+def revoke_own_token(rig: Rig) -> None:
     me = rig.ledger.get("/v1/me", headers=rig.network.headers("A", Role.ASSOCIATE)).json()
     revoked = rig.ledger.delete(
         f"/v1/tokens/{me['token_id']}", headers=rig.network.headers("WH", Role.ADMIN)
     )
     assert revoked.status_code == 204, revoked.text
+
+
+def test_a_revoked_token_is_a_device_error_and_nothing_moves_to_attention(rig: Rig) -> None:
+    sale = rig.sales.record("S1", 1)
+    revoke_own_token(rig)
 
     report = rig.sync.sync_once()
 
@@ -765,36 +769,10 @@ def test_a_revoked_token_is_a_device_error_and_nothing_moves_to_attention(rig: R
     assert rig.ops.calls.last.response.status_code == 401
     assert not rig.changes.called
     assert rig.ledger_sales() == []
+    again = rig.sync.sync_once()
+    assert_offline_and_waiting(rig, again, ids(sale), attempts=2)
 
-    # With nothing to push, the feed's 401 is the same device-level error.
-    rig.ledger.post(
-        "/v1/tokens",
-        json={"location": "A", "role": "associate", "device": "replacement"},
-        headers=rig.network.headers("WH", Role.ADMIN),
-    ).raise_for_status()
-    with rig.engine.begin() as connection:
-        connection.execute(text("DELETE FROM outbox"))
-        connection.execute(text("DELETE FROM outbox_effects"))
-    feed_refused = rig.sync.sync_once()
-    assert not feed_refused.online
-    assert (feed_refused.error or "").startswith(TOKEN_REFUSED)
-    assert rig.changes.calls.last.response.status_code == 401
-
-
-def test_a_new_token_after_a_401_sends_what_waited(rig: Rig) -> None:
-    sale = rig.sales.record("S2", 3)
-    rig.ops.side_effect = [
-        httpx.Response(
-            401,
-            json={"type": "urn:ordersync:problem:unauthorized", "title": "x", "status": 401},
-            headers={"Content-Type": "application/problem+json"},
-        ),
-        rig.forward_ops,
-    ]
-    refused = rig.sync.sync_once()
-    assert_offline_and_waiting(rig, refused, ids(sale))
-    assert (refused.error or "").startswith(TOKEN_REFUSED)
-
+    # Re-enrolled with a new token, the device sends what waited, once.
     created = rig.ledger.post(
         "/v1/tokens",
         json={"location": "A", "role": "associate", "device": "re-enrolled"},
@@ -804,8 +782,24 @@ def test_a_new_token_after_a_401_sends_what_waited(rig: Rig) -> None:
     report = rig.sync_with_token(created.json()["token"]).sync_once()
     assert report.online
     assert report.accepted == 1
+    assert rig.pending() == []
     assert rig.ledger_sales() == ids(sale)
-    assert rig.on_hand("S2") == 2
+    assert rig.on_hand("S1") == 4
+
+
+def test_a_401_on_the_feed_is_the_same_device_error(rig: Rig) -> None:
+    revoke_own_token(rig)
+    cursor = rig.cursor()
+
+    report = rig.sync.sync_once()
+
+    assert not report.online
+    assert (report.error or "").startswith(TOKEN_REFUSED)
+    assert not rig.ops.called  # nothing waited
+    assert rig.changes.calls.last.response.status_code == 401
+    assert rig.cursor() == cursor
+    assert rig.attention() == []
+    assert not rig.status.status().online
 
 
 # --- a refusal that is not the ledger's ------------------------------------------------------

@@ -10,6 +10,7 @@ outbox) until it is sent again.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from filelock import FileLock, Timeout
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
-from ordersync.contract import Position
+from ordersync.contract import PROBLEM_TYPE_PREFIX, OperationResult, Position
 from storeapp.cache import outbox
 from storeapp.cache.feed_apply import apply_page, reset_view
 from storeapp.cache.state import (
@@ -37,6 +38,7 @@ from storeapp.sync.client import LedgerClient, LedgerRefused, LedgerUnauthorized
 
 Now = Callable[[], datetime]
 _TRANSIENT_STATUS = {401, 408, 425, 429}
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -90,6 +92,10 @@ class SyncEngine:
         except LedgerUnauthorized as error:
             report.online = False
             report.error = f"the ledger refused this device's token: {error}"
+        except LedgerRefused as error:
+            # A refusal of the sync itself (not of one operation): wrong address, a proxy...
+            report.online = False
+            report.error = f"the ledger refused the sync ({error.status}): {error}"
         self._remember(report)
         return report
 
@@ -105,58 +111,70 @@ class SyncEngine:
             if not entries:
                 return
             try:
-                result = self._client.push([entry.payload for entry in entries])
+                answers = self._send(entries)
             except (LedgerUnavailable, LedgerUnauthorized) as error:
                 outbox.note_failure(self._engine, [e.id for e in entries], str(error), self._now())
                 raise
             except LedgerRefused as error:
-                # The batch as a whole was refused (an entry the ledger cannot even parse):
+                if not _is_ledger_verdict_on_operations(error):
+                    outbox.note_failure(
+                        self._engine, [e.id for e in entries], str(error), self._now()
+                    )
+                    raise LedgerUnavailable(
+                        f"the ledger address answered {error.status}: {error}"
+                    ) from error
+                # The ledger refused the batch as a whole (an entry it cannot even parse):
                 # send the entries one by one, so only the bad one is set aside.
-                if len(entries) == 1:
-                    outbox.refuse(self._engine, entries[0].id, error.problem, self._now())
-                    report.refused += 1
-                    report.refusals.append(entries[0].summary)
-                    continue
                 self._push_singly(entries, report)
                 continue
-            undecided: list[int] = []
-            for entry, answer in zip(entries, result.results, strict=True):
-                if 200 <= answer.status < 300:
-                    outbox.accept(self._engine, entry.id, positions_in(answer.body), self._now())
-                    report.accepted += 1
-                elif answer.status >= 500 or answer.status in _TRANSIENT_STATUS:
-                    undecided.append(entry.id)
-                else:
-                    outbox.refuse(self._engine, entry.id, answer.body, self._now())
-                    report.refused += 1
-                    report.refusals.append(entry.summary)
-            if undecided:
-                outbox.note_failure(self._engine, undecided, "no definite answer yet", self._now())
-                raise LedgerUnavailable(
-                    "some operations got no definite answer; they will be sent again"
-                )
+            self._settle(entries, answers, report)
 
-    def _push_singly(self, entries: list[outbox.Entry], report: SyncReport) -> None:
-        for entry in entries:
-            try:
-                result = self._client.push([entry.payload])
-            except LedgerUnauthorized:
-                raise
-            except LedgerRefused as error:
-                outbox.refuse(self._engine, entry.id, error.problem, self._now())
-                report.refused += 1
-                report.refusals.append(entry.summary)
-                continue
-            answer = result.results[0]
+    def _send(self, entries: list[outbox.Entry]) -> list[OperationResult]:
+        result = self._client.push([entry.payload for entry in entries])
+        answers = result.results
+        if [str(a.op_id) for a in answers] != [e.op_id for e in entries]:
+            # Only an answer that names our operation settles it; anything else is not trusted.
+            raise LedgerUnavailable("the ledger's reply does not match the operations sent")
+        return answers
+
+    def _settle(
+        self, entries: list[outbox.Entry], answers: list[OperationResult], report: SyncReport
+    ) -> None:
+        undecided: list[int] = []
+        for entry, answer in zip(entries, answers, strict=True):
             if 200 <= answer.status < 300:
                 outbox.accept(self._engine, entry.id, positions_in(answer.body), self._now())
                 report.accepted += 1
             elif answer.status >= 500 or answer.status in _TRANSIENT_STATUS:
-                raise LedgerUnavailable(f"the ledger answered {answer.status}")
+                undecided.append(entry.id)
             else:
                 outbox.refuse(self._engine, entry.id, answer.body, self._now())
                 report.refused += 1
                 report.refusals.append(entry.summary)
+        if undecided:
+            outbox.note_failure(self._engine, undecided, "no definite answer yet", self._now())
+            raise LedgerUnavailable("some operations got no definite answer; they will be retried")
+
+    def _push_singly(self, entries: list[outbox.Entry], report: SyncReport) -> None:
+        for position, entry in enumerate(entries):
+            try:
+                answers = self._send([entry])
+            except (LedgerUnavailable, LedgerUnauthorized) as error:
+                unsent = [e.id for e in entries[position:]]
+                outbox.note_failure(self._engine, unsent, str(error), self._now())
+                raise
+            except LedgerRefused as error:
+                if not _is_ledger_verdict_on_operations(error):
+                    unsent = [e.id for e in entries[position:]]
+                    outbox.note_failure(self._engine, unsent, str(error), self._now())
+                    raise LedgerUnavailable(
+                        f"the ledger address answered {error.status}: {error}"
+                    ) from error
+                outbox.refuse(self._engine, entry.id, error.problem, self._now())
+                report.refused += 1
+                report.refusals.append(entry.summary)
+                continue
+            self._settle([entry], answers, report)
 
     def pull(self, report: SyncReport) -> None:
         while True:
@@ -172,11 +190,20 @@ class SyncEngine:
                 if page.reset:
                     continue
                 page = self._client.changes(0, self._feed_page_size)
+                since = 0
             elif since == 0:
                 report.bootstrapped = True
+            if page.has_more and page.next_since <= since:
+                raise LedgerUnavailable("the change feed did not move forward; will try later")
             report.pulled += apply_page(self._engine, page, self._now())
             if not page.has_more:
                 return
+
+
+def _is_ledger_verdict_on_operations(error: LedgerRefused) -> bool:
+    """A 4xx the ledger itself gave about the body (vs a proxy or a wrong address)."""
+    kind = str(error.problem.get("type", ""))
+    return error.status in (413, 422) and kind.startswith(PROBLEM_TYPE_PREFIX)
 
 
 class SyncWorker:
@@ -222,7 +249,11 @@ class SyncWorker:
     def run(self) -> None:
         """Sync in rounds until ``stop``; the caller must hold the lock (``acquire``)."""
         while not self._stop.is_set():
-            report = self._sync.sync_once()
+            try:
+                report = self._sync.sync_once()
+            except Exception as error:  # the worker must outlive any single bad round
+                log.exception("sync round failed")
+                report = SyncReport(online=False, error=f"sync failed: {error}")
             if self._on_report is not None:
                 self._on_report(report)
             if report.online:
