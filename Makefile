@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/ordersync demo
+	$(BIN)/storeapp demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests

@@ -89,10 +89,10 @@ class Cli:
     now: Now
 
     def say(self, message: str, style: str | None = None) -> None:
-        self.out.print(Text(message, style=style or ""))
+        self.out.print(Text(message, style=style or ""), soft_wrap=True)
 
     def warn(self, message: str) -> None:
-        self.err.print(Text.assemble((_("warning: "), "bold yellow"), message))
+        self.err.print(Text.assemble((_("warning: "), "bold yellow"), message), soft_wrap=True)
 
     def use_translator(self, translator: Translator) -> None:
         self.translator = translator
@@ -349,7 +349,8 @@ def cmd_setup(cli: Cli, args: argparse.Namespace) -> int:
                     error=outcome.report.error,
                 ),
                 style="bold red",
-            )
+            ),
+            soft_wrap=True,
         )
         return EXIT_OFFLINE
     return EXIT_OK
@@ -886,7 +887,7 @@ def cmd_demo(cli: Cli, args: argparse.Namespace) -> int:
 # --- Parser --------------------------------------------------------------------------------------
 
 
-class _Formatter(argparse.RawDescriptionHelpFormatter):
+class _Formatter(argparse.HelpFormatter):
     def add_usage(
         self,
         usage: str | None,
@@ -1131,7 +1132,7 @@ def _run(argv: Sequence[str] | None, *, transport: httpx.BaseTransport | None, n
 
 
 def _fail(cli: Cli, message: str, code: int) -> int:
-    cli.err.print(Text.assemble((_("error: "), "bold red"), message))
+    cli.err.print(Text.assemble((_("error: "), "bold red"), message), soft_wrap=True)
     return code
 
 

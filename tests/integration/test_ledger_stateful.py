@@ -104,7 +104,7 @@ SETTINGS = {
         suppress_health_check=[HealthCheck.too_slow],
     ),
     "postgresql": settings(
-        max_examples=25,
+        max_examples=20,
         stateful_step_count=40,
         deadline=None,
         derandomize=True,
@@ -1127,24 +1127,24 @@ class LedgerMachine(RuleBasedStateMachine):
             key: (p.on_hand, p.reserved, p.safety_stock, p.suspect)
             for key, p in model.positions.items()
         }
-        assert {k: (*v[:3], bool(v[3])) for k, v in positions.items()} == expected
+        actual = {k: (*v[:3], bool(v[3])) for k, v in positions.items()}
+        assert actual == expected, f"positions (sku, location): ledger {actual}, model {expected}"
         for sku, answer in zip(SKUS, availability, strict=True):
             mine = sorted((k, p) for k, p in model.positions.items() if k[0] == sku)
-            assert [_position_view(p.model_dump()) for p in answer.locations] == [
-                p.view(k) for k, p in mine
-            ]
+            reported = [_position_view(p.model_dump()) for p in answer.locations]
+            assert reported == [p.view(k) for k, p in mine], f"availability of {sku}: {reported}"
             total = (answer.total.on_hand, answer.total.reserved, answer.total.available)
             assert total == (
                 sum(p.on_hand for _, p in mine),
                 sum(p.reserved for _, p in mine),
                 sum(max(0, p.available) for _, p in mine),
             ), f"network total of {sku}"
-        assert movements == model.log
+        assert movements == model.log, f"movements: ledger {movements}, model {model.log}"
 
         # ... and so does the last word of the change feed on each position and network total
         for (sku, location), p in model.positions.items():
             seq, payload = feed[("position", f"{location}|{sku}")]
-            assert seq <= head
+            assert seq <= head, f"feed row of {sku} at {location} beyond the head"
             assert _position_view(payload["position"]) == p.view((sku, location)), "feed"
         for answer in availability:
             if any(sku == answer.sku for sku, _ in model.positions):
@@ -1153,10 +1153,10 @@ class LedgerMachine(RuleBasedStateMachine):
 
         # (b) the ledger's self-check rebuilds the same positions and totals
         assert report.ok, [d.describe() for d in report.discrepancies]
-        assert report.movements == len(model.log)
+        assert report.movements == len(model.log), "movements counted by the check"
 
         # (c) every reservation is where the model says, and ended at most once
-        assert sorted(reservations) == sorted(model.reservations)
+        assert sorted(reservations) == sorted(model.reservations), "reservations"
         held_lines: dict[str, list[tuple[str, str, int, int]]] = {}
         for line in lines:
             held_lines.setdefault(line.reservation_id, []).append(
@@ -1175,16 +1175,16 @@ class LedgerMachine(RuleBasedStateMachine):
                 mine.ended_at,
                 mine.ended_by,
             ), f"reservation {rid}"
-            assert held_lines[rid] == [tuple(line) for line in mine.lines]
+            assert held_lines[rid] == [tuple(line) for line in mine.lines], f"lines of {rid}"
             if row.state != ReservationState.PENDING.value:
                 first_end = self.ended.setdefault(rid, (row.state, row.ended_at))
                 assert first_end == (row.state, row.ended_at), f"{rid} ended twice"
             else:
                 assert rid not in self.ended, f"{rid} went back to pending"
         expired = {rid for rid, r in model.reservations.items() if r.state.value == "expired"}
-        assert set(expiries) == expired
+        assert set(expiries) == expired, f"expiries audited {expiries}, expired {expired}"
         assert all(times == 1 for times in expiries.values()), expiries
-        assert sorted(stored) == sorted(self.oracle.outcomes)
+        assert sorted(stored) == sorted(self.oracle.outcomes), "stored outcomes"
 
         # the feed head moves forward only, and never without the movements it covers
         assert head >= self.head, "the feed head went back"

@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 from ordersync.api.app import create_app
 from ordersync.clock import ManualClock
 from ordersync.contract import MovementBatch, ReceiptLine, Role, uuid7
+from storeapp.cache.engine import open_cache_engine
 from storeapp.config import StoreSettings
 from storeapp.context import StoreContext, open_store, remember_location
-from storeapp.cache.engine import open_cache_engine
 from tests.conftest import ledger_settings
 from tests.ledger_harness import Network
 

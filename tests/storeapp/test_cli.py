@@ -33,6 +33,8 @@ import storeapp
 from ordersync.clock import ManualClock
 from ordersync.contract import MovementBatch, ReceiptLine, Role, uuid7, with_check_digit
 from storeapp import cli
+from storeapp.cache.engine import open_cache_engine
+from storeapp.cache.state import LEDGER_ID, write_state
 from storeapp.i18n import Translator
 from tests.e2e.conftest import start_server
 from tests.ledger_harness import Network
@@ -238,6 +240,9 @@ def test_setup_for_another_store_resets_the_view_and_keeps_the_outbox(
     assert result.code == 0, result
     assert "held the view of store A; it was reset for store B" in result.err
     assert "1 operation(s) waiting to be sent were kept" in result.err
+    with sqlite3.connect(home / "store" / "cache.db") as cache:
+        kept = cache.execute("SELECT location FROM positions").fetchall()
+    assert ("A",) not in kept  # store A's view is gone, not mixed with B's
     # Kept and sent: the ledger refuses store A's sale from store B's token, and says why.
     assert "refused by the ledger: sale 1 x S1" in result.err
     status = sh("status")
@@ -246,6 +251,19 @@ def test_setup_for_another_store_resets_the_view_and_keeps_the_outbox(
     reason = line_with(status.out, "• sale 1 x S1")
     assert len(reason.split("):", 1)[1].strip()) > 3, reason
     assert position(ledger, network, "A", "S1") == 3
+
+
+def test_setup_against_another_ledger_resets_the_view(
+    sh: Shell, home: Path, network: Network
+) -> None:
+    set_up(sh, network)
+    engine = open_cache_engine(home / "store" / "cache.db")
+    with engine.begin() as connection:
+        write_state(connection, LEDGER_ID, "a-ledger-restored-from-elsewhere")
+    engine.dispose()
+    result = set_up(sh, network)
+    assert "came from another ledger; its view was reset" in result.err
+    assert "catalog: 3 items" in result.out
 
 
 # --- Lookup --------------------------------------------------------------------------------------
@@ -498,6 +516,35 @@ def test_no_command_opens_the_terminal_ui(
     assert calls[0]["sync"] is True
     assert calls[0]["location"] == "A"
     assert isinstance(calls[0]["translator"], Translator)
+
+
+def test_no_command_runs_the_real_terminal_ui(
+    sh: Shell, network: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from storeapp.tui import app as tui_app
+
+    set_up(sh, network)
+    real_make_app = tui_app.make_app
+    seen: dict[str, Any] = {}
+
+    def make_app(context: Any, translator: Any, *, start_sync_worker: bool = True) -> Any:
+        app = real_make_app(context, translator, start_sync_worker=start_sync_worker)
+        run = app.run
+
+        async def look_and_quit(pilot: Any) -> None:
+            await pilot.pause()
+            seen["screen"] = type(pilot.app.screen).__name__
+            pilot.app.exit()
+
+        app.run = lambda: run(headless=True, auto_pilot=look_and_quit)  # type: ignore[method-assign]
+        seen["sync"] = start_sync_worker
+        return app
+
+    monkeypatch.setattr(tui_app, "make_app", make_app)
+    result = sh()
+    assert result.code == 0, result
+    assert seen["sync"] is True
+    assert seen["screen"]
 
 
 # --- French --------------------------------------------------------------------------------------
