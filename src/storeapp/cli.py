@@ -58,9 +58,6 @@ EXIT_REFUSED = 5
 EXIT_NOT_SET_UP = 6
 EXIT_INTERRUPTED = 130
 
-SYNC_LOCK_NAME = "sync.lock"
-"""The sync worker's lock file in the data dir (``StoreContext.worker`` uses the same name)."""
-
 Now = Callable[[], datetime]
 
 
@@ -256,11 +253,11 @@ def setup_store(
         values["locale"] = locale
     settings = base.model_copy(update=update)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(settings.data_dir / SYNC_LOCK_NAME))
+    lock = FileLock(str(settings.sync_lock_path))
     try:
         lock.acquire(timeout=0)
     except Timeout as error:
-        raise SyncLockBusy(str(settings.data_dir / SYNC_LOCK_NAME)) from error
+        raise SyncLockBusy(str(settings.sync_lock_path)) from error
     try:
         config_path = save_settings(values)
         engine = open_cache_engine(settings.cache_path)

@@ -75,6 +75,11 @@ class StoreSettings(BaseSettings):
     def cache_path(self) -> Path:
         return self.data_dir / "cache.db"
 
+    @property
+    def sync_lock_path(self) -> Path:
+        """Held by the one process that syncs this cache."""
+        return self.data_dir / "sync.lock"
+
     @classmethod
     def settings_customise_sources(
         cls,

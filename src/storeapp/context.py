@@ -44,7 +44,7 @@ class StoreContext:
     def worker(self, on_report: Callable[..., None] | None = None) -> SyncWorker:
         return SyncWorker(
             self.sync,
-            self.settings.data_dir / "sync.lock",
+            self.settings.sync_lock_path,
             interval=self.settings.sync_interval_seconds,
             on_report=on_report,
         )
