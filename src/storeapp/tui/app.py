@@ -54,6 +54,9 @@ RESTART_DELAY_SECONDS = 10.0
 
 _InputSnapshot = tuple[Input, str, int]
 
+KEY_NAMES = {"escape": N_("Esc"), "enter": N_("Enter"), "tab": N_("Tab")}
+"""Keys named as printed on the store's keyboards (French ones say Échap, Entrée)."""
+
 
 class StoreApp(App[None]):
     """The store terminal; build it with ``make_app`` (the CLI and the tests both do)."""
@@ -100,7 +103,7 @@ class StoreApp(App[None]):
         self._sync_worker: SyncWorker | None = None
         self._sync_lock = threading.Lock()
         self._sync_thread_done = threading.Event()
-        self._sync_thread_done.set()  # no thread yet
+        self._sync_thread_done.set()  # no sync thread running
 
     # -- screens -----------------------------------------------------------------------------
 
@@ -113,7 +116,6 @@ class StoreApp(App[None]):
         if self._status_interval:
             self.set_interval(self._status_interval, self.refresh_status)
         if self._start_sync_worker:
-            self._sync_thread_done.clear()
             self._run_sync_worker()
 
     async def on_unmount(self) -> None:
@@ -161,6 +163,7 @@ class StoreApp(App[None]):
         """(key, what it does) for the screen on top, then the whole app, as help lists them."""
         screen = self.screen
         rows = screen.help_lines() if isinstance(screen, StoreScreen) else []
+        keys_of: dict[str, list[str]] = {}
         for node in (screen, self):
             # Only the keys this app declares: Textual's own (focus moves, copy) are not news.
             ours = {
@@ -173,13 +176,17 @@ class StoreApp(App[None]):
                 if key not in ours:
                     continue
                 for binding in bindings:
-                    row = (self.get_key_display(binding), binding.description)
-                    if binding.description and row not in rows:
-                        rows.append(row)
+                    if binding.description:
+                        keys = keys_of.setdefault(binding.description, [])
+                        if (display := self.get_key_display(binding)) not in keys:
+                            keys.append(display)
+        rows.extend((" ".join(keys), description) for description, keys in keys_of.items())
         rows.append((_("scan"), _("open the scanned item, on any screen")))
         return rows
 
     def get_key_display(self, binding: Binding) -> str:
+        if binding.key in KEY_NAMES:
+            return _(KEY_NAMES[binding.key])
         display = super().get_key_display(binding)
         # Function keys read as printed on the keyboard: F1, not f1.
         return display.upper() if re.fullmatch(r"f\d{1,2}", display) else display
@@ -266,6 +273,9 @@ class StoreApp(App[None]):
     @work(thread=True, exclusive=True, group="sync-worker", exit_on_error=False)
     def _run_sync_worker(self) -> None:
         """Sync in rounds until the app closes; wait politely while another process syncs."""
+        # Cleared here, not when the worker is asked for: a thread that never started (the app
+        # closed at once) must not make the app wait for it on the way out.
+        self._sync_thread_done.clear()
         try:
             self._sync_rounds()
         finally:
@@ -291,6 +301,11 @@ class StoreApp(App[None]):
                     )
                 self._sync_stopping.wait(LOCK_RETRY_SECONDS)
                 continue
+            if announced:
+                announced = False
+                self._post_from_thread(
+                    Notice(_("The other storeapp has stopped: this window syncs the store now."))
+                )
             try:
                 with self._sync_lock:
                     self._sync_worker = worker
@@ -340,7 +355,7 @@ class StoreApp(App[None]):
         try:
             worker.acquire()
         except SyncLockBusy:
-            self.post_message(
+            self._post_from_thread(
                 Notice(
                     _("Another storeapp is syncing this store: it sends the waiting operations."),
                     "warning",
@@ -353,7 +368,7 @@ class StoreApp(App[None]):
             report = SyncReport(online=False, error=str(error))
         finally:
             worker.release()
-        self.post_message(SyncReported(report, self.context.now()))
+        self._post_from_thread(SyncReported(report, self.context.now()))
 
     @on(SyncReported)
     def _sync_reported(self, message: SyncReported) -> None:

@@ -10,7 +10,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from textual.pilot import Pilot
 from textual.widgets import Input
+from textual.worker import WorkerState
 
+from ordersync.contract import ItemIn, ItemsUpsert, Role, with_check_digit
 from storeapp.context import StoreContext
 from storeapp.i18n import Translator
 from storeapp.tui.app import StoreApp, make_app
@@ -49,7 +51,44 @@ def synced_store(ledger: TestClient, network: Network, store: StoreContext) -> S
     receive(ledger, network, "S2", "B", 2)
     receive(ledger, network, "S2", "WH", 5)
     report = store.sync.sync_once()
-    assert report.online and report.bootstrapped, report
+    assert report.online, report
+    assert report.bootstrapped, report
+    return store
+
+
+@pytest.fixture
+def lingerie_store(ledger: TestClient, network: Network, store: StoreContext) -> StoreContext:
+    """Store A after its first sync, with a bra reference BRA in noir: bands 85-95, cups B-D.
+
+    Stock: 85C 2 here and 3 at B; 90B 1 here; 90C 6 at B; 95D 12 at the warehouse.
+    """
+    sizes = [(band, cup) for band in ("85", "90", "95") for cup in ("B", "C", "D")]
+    items = [
+        ItemIn(
+            sku=f"BRA-{band}{cup}",
+            reference="BRA",
+            name="Soutien-gorge Apolline",
+            size=f"{band}{cup}",
+            size_row=band,
+            size_column=cup,
+            colour="noir",
+            gtins=[with_check_digit(f"376123{index:06d}")],
+            price_minor=5990,
+        )
+        for index, (band, cup) in enumerate(sizes)
+    ]
+    reply = ledger.put(
+        "/v1/items",
+        json=ItemsUpsert(items=items).model_dump(mode="json"),
+        headers=network.headers("A", Role.ADMIN),
+    )
+    assert reply.status_code == 200, reply.text
+    receive(ledger, network, "BRA-85C", "A", 2)
+    receive(ledger, network, "BRA-85C", "B", 3)
+    receive(ledger, network, "BRA-90B", "A", 1)
+    receive(ledger, network, "BRA-90C", "B", 6)
+    receive(ledger, network, "BRA-95D", "WH", 12)
+    assert store.sync.sync_once().online
     return store
 
 
@@ -71,14 +110,26 @@ def build_app(english: Translator) -> Iterator[AppFactory]:
         assert isinstance(translator, Translator)
         return make_app(context, translator, **options)  # type: ignore[arg-type]
 
-    yield build
+    return build
 
 
 async def settle(pilot: Pilot[None]) -> None:
-    """Wait until the workers are done and their messages handled (they may start others)."""
-    for _ in range(4):
-        await pilot.app.workers.wait_for_complete()
+    """Wait until the workers are done and their messages handled (which may start others)."""
+    workers = pilot.app.workers
+    for _ in range(20):
+        await workers.wait_for_complete()
         await pilot.pause()
+        if not any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in workers):
+            return
+    raise AssertionError("the workers never settled")
+
+
+async def look_up(pilot: Pilot[None], query: str) -> None:
+    """Put ``query`` in the lookup field and press Enter (typing it is tested elsewhere)."""
+    field = pilot.app.screen.query_one("#query", Input)
+    field.value = query
+    await pilot.press("enter")
+    await settle(pilot)
 
 
 def gtin_of(store: StoreContext, sku: str) -> str:

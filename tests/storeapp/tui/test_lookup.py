@@ -9,7 +9,7 @@ from storeapp.context import StoreContext
 from storeapp.tui.screens.item import ItemScreen
 from storeapp.tui.screens.lookup import LookupScreen
 from storeapp.tui.widgets.matches_table import MatchesTable
-from tests.storeapp.tui.conftest import AppFactory, gtin_of, settle
+from tests.storeapp.tui.conftest import AppFactory, gtin_of, look_up, settle
 
 
 def message_of(screen: LookupScreen) -> str:
@@ -40,12 +40,12 @@ async def test_a_reference_lists_its_variants_and_enter_opens_the_chosen_one(
     app = build_app(synced_store)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press(*"REF-1", "enter")
-        await settle(pilot)
+        await look_up(pilot, "REF-1")
         screen = app.screen
         assert isinstance(screen, LookupScreen)
         matches = screen.query_one(MatchesTable)
-        assert matches.display and app.focused is matches
+        assert matches.display
+        assert app.focused is matches
         assert [matches.get_row_at(i)[0].plain for i in range(matches.row_count)] == ["S1", "S2"]
         assert "2 items match" in message_of(screen)
         await pilot.press("down", "enter")
@@ -79,8 +79,7 @@ async def test_a_valid_barcode_unknown_to_the_catalog_and_a_word_found_nowhere(
     app = build_app(synced_store)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press(*unknown, "enter")
-        await settle(pilot)
+        await look_up(pilot, unknown)
         screen = app.screen
         assert isinstance(screen, LookupScreen)
         assert f"No item carries barcode {unknown}" in message_of(screen)

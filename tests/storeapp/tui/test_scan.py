@@ -13,7 +13,7 @@ from storeapp.tui.screens.item import ItemScreen
 from storeapp.tui.screens.lookup import LookupScreen
 from storeapp.tui.screens.sale import SaleScreen
 from storeapp.tui.screens.sync import SyncScreen
-from tests.storeapp.tui.conftest import AppFactory, SteppingClock, gtin_of, settle
+from tests.storeapp.tui.conftest import AppFactory, SteppingClock, gtin_of, look_up, settle
 
 FAST = 0.01
 SLOW = 0.2
@@ -69,16 +69,17 @@ async def test_a_scan_on_the_item_screen_opens_the_scanned_item(
     app = build_app(synced_store, monotonic=clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press(*"S1", "enter")
-        await settle(pilot)
+        await look_up(pilot, "S1")
         screen = app.screen
-        assert isinstance(screen, ItemScreen) and screen.sku == "S1"
+        assert isinstance(screen, ItemScreen)
+        assert screen.sku == "S1"
         assert not isinstance(app.focused, Input)
         clock.step = FAST
         await pilot.press(*gtin_of(synced_store, "S2"), "enter")
         await settle(pilot)
         assert app.screen is screen  # the same screen shows the scanned item
-        assert screen.sku == "S2" and screen.view is not None
+        assert screen.sku == "S2"
+        assert screen.view is not None
         assert screen.view.item.sku == "S2"
 
 
@@ -99,7 +100,8 @@ async def test_a_scan_on_the_sync_screen_opens_the_item_over_it(
         clock.step = FAST
         await pilot.press(*gtin, "enter")
         await settle(pilot)
-        assert isinstance(app.screen, ItemScreen) and app.screen.sku == "S1"
+        assert isinstance(app.screen, ItemScreen)
+        assert app.screen.sku == "S1"
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, SyncScreen)
@@ -133,7 +135,8 @@ async def test_a_scan_into_the_lookup_field_looks_the_code_up_and_leaves_it_show
         assert isinstance(lookup, LookupScreen)
         await pilot.press(*gtin, "enter")
         await settle(pilot)
-        assert isinstance(app.screen, ItemScreen) and app.screen.sku == "S2"
+        assert isinstance(app.screen, ItemScreen)
+        assert app.screen.sku == "S2"
         assert lookup.query_one("#query", Input).value == gtin
 
 
@@ -159,13 +162,13 @@ async def test_a_scan_during_a_sale_cancels_it_and_opens_the_scanned_item(
     app = build_app(synced_store, monotonic=clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press(*"S1", "enter")
-        await settle(pilot)
+        await look_up(pilot, "S1")
         await pilot.press("s")
         await settle(pilot)
         assert isinstance(app.screen, SaleScreen)
         clock.step = FAST
         await pilot.press(*gtin_of(synced_store, "S2"), "enter")
         await settle(pilot)
-        assert isinstance(app.screen, ItemScreen) and app.screen.sku == "S2"
+        assert isinstance(app.screen, ItemScreen)
+        assert app.screen.sku == "S2"
         assert outbox.pending(synced_store.engine, 10) == []

@@ -32,14 +32,12 @@ class HelpScreen(StoreModal[None]):
             yield Static(table, id="help-keys")
             yield Static(
                 _(
-                    "Scan a barcode on any screen to open its item. Ctrl+P lists every "
-                    "command. The bar on top says whether the ledger answers, how old the "
-                    "network view is, and what waits to be synced or checked."
+                    "The top bar says whether the ledger answers, how old the network view "
+                    "is, and what waits to be sent or checked."
                 ),
                 id="help-tips",
                 markup=False,
             )
-            yield Static(_("Escape closes this help"), classes="dialog-hint", markup=False)
 
     def action_close(self) -> None:
         self.dismiss(None)

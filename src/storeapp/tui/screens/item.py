@@ -56,8 +56,8 @@ class ItemScreen(StoreScreen):
     def help_lines(self) -> list[tuple[str, str]]:
         return [
             ("← ↑ ↓ →", _("move in the size grid")),
-            ("enter", _("open the size under the cursor")),
-            ("tab", _("go to the network table and back")),
+            (_("Enter"), _("open the size under the cursor")),
+            (_("Tab"), _("go to the network table and back")),
         ]
 
     def on_mount(self) -> None:

@@ -40,7 +40,7 @@ class LookupScreen(StoreScreen):
 
     def help_lines(self) -> list[tuple[str, str]]:
         return [
-            ("enter", _("look up what was typed; in the matches, open the item")),
+            (_("Enter"), _("look up what was typed; in the matches, open the item")),
             ("↓", _("go down to the matches")),
         ]
 

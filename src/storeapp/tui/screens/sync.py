@@ -44,7 +44,7 @@ class SyncScreen(StoreScreen):
 
     def help_lines(self) -> list[tuple[str, str]]:
         return [
-            ("tab", _("switch between the waiting and the refused operations")),
+            (_("Tab"), _("switch between the waiting and the refused operations")),
             ("↑ ↓", _("select an operation: its whole reason shows below")),
         ]
 

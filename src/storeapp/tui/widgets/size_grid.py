@@ -30,25 +30,18 @@ class SizeGridTable(DataTable[Text]):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="cell")
         self._grid: SizeGrid | None = None
-        self._current: str | None = None
+        self._widths: list[int] = []
 
     @property
     def grid(self) -> SizeGrid | None:
         return self._grid
 
     def show(self, grid: SizeGrid, current_sku: str, *, keep_cursor: bool = False) -> None:
-        """Draw ``grid``, cursor on ``current_sku`` (or where it was, with ``keep_cursor``)."""
-        old = self._grid
-        same_shape = old is not None and (old.colour, old.rows, old.columns) == (
-            grid.colour,
-            grid.rows,
-            grid.columns,
-        )
-        kept = self.cursor_coordinate if keep_cursor and same_shape else None
-        self._grid = grid
-        self._current = current_sku
-        self.clear(columns=True)
-        self.show_row_labels = grid.rows != [""]
+        """Draw ``grid``, cursor on ``current_sku`` (or where it was, with ``keep_cursor``).
+
+        A grid of the same layout (the same item again, another size of it) is updated cell
+        by cell: the table keeps its place, and nothing flickers when live numbers arrive.
+        """
         cursor = Coordinate(0, 0)
         rows: list[list[Text]] = []
         for r, row in enumerate(grid.rows):
@@ -57,21 +50,40 @@ class SizeGridTable(DataTable[Text]):
                 cell = grid.cell(row, column)
                 if cell is not None and cell.sku == current_sku:
                     cursor = Coordinate(r, c)
-                cells.append(self._cell_text(cell))
+                cells.append(self._cell_text(cell, current_sku))
             rows.append(cells)
-        for c, column in enumerate(grid.columns):
-            # Every cell of a column is as wide as the widest, so each sits under its size.
-            width = max([len(column), *(row[c].cell_len for row in rows)])
-            for row_cells in rows:
+        # Every cell of a column is as wide as the widest, so each sits under its size.
+        widths = [
+            max([len(column), *(row[c].cell_len for row in rows)])
+            for c, column in enumerate(grid.columns)
+        ]
+        for row_cells in rows:
+            for c, width in enumerate(widths):
                 row_cells[c].align("center", width)
-            self.add_column(Text(column.center(width)), key=column, width=width)
-        for row, cells in zip(grid.rows, rows, strict=True):
-            self.add_row(*cells, key=row, label=Text(row, style="bold"))
-        if kept is not None and self.is_valid_coordinate(kept):
-            cursor = kept
+        old = self._grid
+        same_layout = (
+            old is not None
+            and (old.colour, old.rows, old.columns) == (grid.colour, grid.rows, grid.columns)
+            and widths == self._widths
+        )
+        if keep_cursor and same_layout and self.is_valid_coordinate(self.cursor_coordinate):
+            cursor = self.cursor_coordinate
+        if same_layout:
+            for row, cells in zip(grid.rows, rows, strict=True):
+                for column, text in zip(grid.columns, cells, strict=True):
+                    self.update_cell(row, column, text)
+        else:
+            self.clear(columns=True)
+            self.show_row_labels = grid.rows != [""]
+            for column, width in zip(grid.columns, widths, strict=True):
+                self.add_column(Text(column.center(width)), key=column, width=width)
+            for row, cells in zip(grid.rows, rows, strict=True):
+                self.add_row(*cells, key=row, label=Text(row, style="bold"))
+        self._grid = grid
+        self._widths = widths
         self.move_cursor(row=cursor.row, column=cursor.column, animate=False)
 
-    def _cell_text(self, cell: SizeCell | None) -> Text:
+    def _cell_text(self, cell: SizeCell | None, current_sku: str) -> Text:
         if cell is None:
             missing = self.get_component_rich_style("size-grid--missing", partial=True)
             return Text(NO_VALUE, style=missing)
@@ -80,7 +92,7 @@ class SizeGridTable(DataTable[Text]):
             nowhere = cell.network_available <= 0
             out = "size-grid--out-everywhere" if nowhere else "size-grid--out-here"
             text.stylize(self.get_component_rich_style(out, partial=True))
-        if cell.sku == self._current:
+        if cell.sku == current_sku:
             text.stylize(self.get_component_rich_style("size-grid--current", partial=True))
         return text
 
