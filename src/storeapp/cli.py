@@ -861,7 +861,7 @@ def cmd_status(cli: Cli, args: argparse.Namespace) -> int:
 def open_tui(context: StoreContext, translator: Translator) -> int:
     """Run the Textual app on ``context`` until it exits (textual is imported only here)."""
     try:
-        from storeapp.tui.app import make_app  # type: ignore[import-not-found,unused-ignore]
+        from storeapp.tui.app import make_app
     except ImportError as error:
         raise CliError(_("the terminal UI cannot start: {error}", error=error)) from error
     app = make_app(context, translator, start_sync_worker=True)

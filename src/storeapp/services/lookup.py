@@ -170,6 +170,11 @@ class LookupService:
 
     def item_view(self, sku: str, live: bool = True) -> ItemView | None:
         with self._engine.connect() as connection:
+            if by_sku(connection, sku) is None:
+                return None
+        # Ask the ledger first, so the grid below already holds what it answered.
+        availability = self.availability(sku, live=live)
+        with self._engine.connect() as connection:
             item = by_sku(connection, sku)
             if item is None:
                 return None
@@ -180,7 +185,6 @@ class LookupService:
         same_colour = [v for v in variants if v.colour == item.colour]
         grid = _grid(item.colour, same_colour, own, network)
         suggestions = _suggest(item, variants, own, network)
-        availability = self.availability(item.sku, live=live)
         return ItemView(
             item=item,
             colours=colours,

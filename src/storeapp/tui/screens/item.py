@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -93,15 +91,14 @@ class ItemScreen(StoreScreen):
             return
         try:
             # The service falls back to the cache when the ledger does not answer in time.
-            availability = lookup.availability(sku, live=True)
-            view = lookup.item_view(sku, live=False)
+            view = lookup.item_view(sku, live=True)
         except Exception as error:
             self.post_message(
                 Notice(_("Could not ask the network: {reason}", reason=error), "warning")
             )
             return
         if view is not None and not worker.is_cancelled:
-            self.post_message(ItemLoaded(replace(view, availability=availability), True))
+            self.post_message(ItemLoaded(view, checked_live=True))
 
     @on(ItemLoaded)
     def _loaded(self, message: ItemLoaded) -> None:
