@@ -62,6 +62,8 @@ def is_valid_gtin(code: str) -> bool:
 
 def with_check_digit(body: str) -> str:
     """Complete a 7- or 12-digit body into a GTIN-8 or GTIN-13."""
+    if not (body.isascii() and body.isdigit() and len(body) in (7, 12)):
+        raise ValueError("a GTIN body has 7 or 12 digits")
     return body + str(gtin_check_digit(body))
 
 

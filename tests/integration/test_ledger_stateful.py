@@ -250,7 +250,7 @@ class Model:
     ) -> None:
         position = self.positions.setdefault((sku, location), ModelPosition())
         position.on_hand += qty
-        if kind == "sale" and position.on_hand < 0:
+        if kind in ("sale", "shipment", "transfer_out") and position.on_hand < 0:
             position.suspect = True
         self.log.append(Movement(op_id, kind, sku, location, qty, reservation_id))
 
@@ -497,6 +497,8 @@ class Oracle:
             if any(not reservation.holds(key) for key in wanted):
                 raise Refused("invalid-commit")
             if any(wanted.get((sku, loc), 0) > held for sku, loc, held, _ in reservation.lines):
+                raise Refused("invalid-commit")
+            if not any(wanted.values()):
                 raise Refused("invalid-commit")
         m.end(reservation, ReservationState.COMMITTED, now, op.op_id)
         for line in reservation.lines:

@@ -114,8 +114,22 @@ def test_a_sale_into_reserved_units_or_safety_stock_is_not_suspect() -> None:
     assert not is_suspect_after(MovementKind.SALE, Stock(on_hand=1, reserved=3, safety_stock=2))
 
 
-@pytest.mark.parametrize("kind", [k for k in MovementKind if k is not MovementKind.SALE])
-def test_only_a_sale_proves_the_record_wrong(kind: MovementKind) -> None:
+@pytest.mark.parametrize("kind", [MovementKind.SHIPMENT, MovementKind.TRANSFER_OUT])
+def test_units_leaving_below_zero_prove_the_record_wrong(kind: MovementKind) -> None:
+    assert is_suspect_after(kind, Stock(on_hand=-1, reserved=0, safety_stock=0))
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        MovementKind.RECEIPT,
+        MovementKind.RETURN,
+        MovementKind.TRANSFER_IN,
+        MovementKind.ADJUSTMENT,
+        MovementKind.COUNT,
+    ],
+)
+def test_only_units_leaving_prove_the_record_wrong(kind: MovementKind) -> None:
     assert not is_suspect_after(kind, Stock(on_hand=-5, reserved=0, safety_stock=0))
 
 
@@ -207,13 +221,21 @@ def test_a_line_left_out_of_a_commit_is_released_in_full() -> None:
 
 
 def test_a_line_committed_at_zero_is_released_in_full() -> None:
-    settlements = plan_commit(HELD, [CommitLine(sku="S2", location="B", qty=0)])
-    assert [s.committed for s in settlements] == [0, 0]
-    assert [s.released for s in settlements] == [3, 2]
+    settlements = plan_commit(
+        HELD, [CommitLine(sku="S1", location="A", qty=1), CommitLine(sku="S2", location="B", qty=0)]
+    )
+    assert [s.committed for s in settlements] == [1, 0]
+    assert [s.released for s in settlements] == [2, 2]
 
 
-def test_a_commit_naming_no_lines_releases_everything() -> None:
-    assert [s.released for s in plan_commit(HELD, [])] == [3, 2]
+@pytest.mark.parametrize(
+    "requested", [[], [CommitLine(sku="S2", location="B", qty=0)]], ids=["no lines", "zero units"]
+)
+def test_a_commit_of_no_units_is_refused_as_a_release_in_disguise(
+    requested: list[CommitLine],
+) -> None:
+    with pytest.raises(InvalidCommit, match="release"):
+        plan_commit(HELD, requested)
 
 
 def test_settlements_follow_the_order_of_the_held_lines() -> None:

@@ -44,6 +44,8 @@ def plan_commit(held: list[HeldLine], requested: list[CommitLine] | None) -> lis
     """Match a commit request to the held lines; lines not named are released in full."""
     if requested is None:
         return [LineSettlement(h.sku, h.location, h.qty, h.qty) for h in held]
+    if not any(line.qty for line in requested):
+        raise InvalidCommit("a commit of no units is a release: release the reservation instead")
     wanted: dict[tuple[str, str], int] = {}
     for line in requested:
         key = (line.sku, line.location)

@@ -45,5 +45,5 @@ def signed_quantity(kind: MovementKind, qty: int) -> int:
 
 
 def is_suspect_after(kind: MovementKind, stock_after: Stock) -> bool:
-    """A sale that drives on-hand below zero proves the record wrong."""
-    return kind is MovementKind.SALE and stock_after.on_hand < 0
+    """Units leaving (a sale, a shipment) that drive on-hand below zero prove the record wrong."""
+    return kind in DECREASING and stock_after.on_hand < 0
