@@ -183,8 +183,8 @@ class LookupService:
             network = self._network_available(connection, [v.sku for v in variants], own)
         colours = sorted({v.colour for v in variants})
         same_colour = [v for v in variants if v.colour == item.colour]
-        grid = _grid(item.colour, same_colour, own, network)
-        suggestions = _suggest(item, variants, own, network)
+        grid = size_grid(item.colour, same_colour, own, network)
+        suggestions = suggest_sizes(item, variants, own, network)
         return ItemView(
             item=item,
             colours=colours,
@@ -371,7 +371,7 @@ def _remember_remote(connection: Connection, fetched: SkuAvailability, now: date
     )
 
 
-def _grid(
+def size_grid(
     colour: str, variants: list[CatalogItem], own: dict[str, OwnStock], network: dict[str, int]
 ) -> SizeGrid:
     def cell(v: CatalogItem) -> SizeCell:
@@ -388,7 +388,7 @@ def _grid(
     return SizeGrid(colour=colour, rows=rows, columns=columns, cells=cells)
 
 
-def _suggest(
+def suggest_sizes(
     item: CatalogItem,
     variants: list[CatalogItem],
     own: dict[str, OwnStock],

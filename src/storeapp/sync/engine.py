@@ -116,7 +116,7 @@ class SyncEngine:
                 outbox.note_failure(self._engine, [e.id for e in entries], str(error), self._now())
                 raise
             except LedgerRefused as error:
-                if not _is_ledger_verdict_on_operations(error):
+                if not is_ledger_verdict_on_operations(error):
                     outbox.note_failure(
                         self._engine, [e.id for e in entries], str(error), self._now()
                     )
@@ -164,7 +164,7 @@ class SyncEngine:
                 outbox.note_failure(self._engine, unsent, str(error), self._now())
                 raise
             except LedgerRefused as error:
-                if not _is_ledger_verdict_on_operations(error):
+                if not is_ledger_verdict_on_operations(error):
                     unsent = [e.id for e in entries[position:]]
                     outbox.note_failure(self._engine, unsent, str(error), self._now())
                     raise LedgerUnavailable(
@@ -200,7 +200,7 @@ class SyncEngine:
                 return
 
 
-def _is_ledger_verdict_on_operations(error: LedgerRefused) -> bool:
+def is_ledger_verdict_on_operations(error: LedgerRefused) -> bool:
     """A 4xx the ledger itself gave about the body (vs a proxy or a wrong address)."""
     kind = str(error.problem.get("type", ""))
     return error.status in (413, 422) and kind.startswith(PROBLEM_TYPE_PREFIX)
