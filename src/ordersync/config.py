@@ -39,5 +39,8 @@ class LedgerSettings(BaseSettings):
     feed_page_limit: int = Field(default=5_000, ge=1, le=100_000)
     """The largest page of the change feed a caller may ask for."""
 
+    routing_policy: Path | None = None
+    """A routing policy TOML file (default: the packaged ``routing.toml``); re-read on change."""
+
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
     """How long a SQLite writer waits for another process's transaction before giving up."""

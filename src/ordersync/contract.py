@@ -460,6 +460,161 @@ class CountResult(Reply):
     position: Position
 
 
+# --- Orders, routing and jobs ----------------------------------------------------------------
+
+
+class Channel(StrEnum):
+    WEB = "web"
+    STORE = "store"
+
+
+class DeliveryKind(StrEnum):
+    HOME = "home"
+    COLLECT = "collect"
+
+
+class JobStateName(StrEnum):
+    ASSIGNED = "assigned"
+    PICKING = "picking"
+    PICKED = "picked"
+    PACKED = "packed"
+    SHIPPED = "shipped"
+    READY = "ready"
+    COLLECTED = "collected"
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"
+
+
+class RejectReason(StrEnum):
+    NOT_FOUND = "not_found"
+    DAMAGED = "damaged"
+    OTHER = "other"
+
+
+class OrderLineIn(Strict):
+    sku: Sku
+    qty: Annotated[int, Field(ge=1, le=100)]
+
+
+class Customer(Strict):
+    """Just enough to reach the customer about the order."""
+
+    name: Name
+    email: (
+        Annotated[str, StringConstraints(max_length=200, pattern=r"^[^@\s]+@[^@\s]+$")] | None
+    ) = None
+    phone: (
+        Annotated[str, StringConstraints(max_length=32, pattern=r"^[+0-9 ().-]{4,32}$")] | None
+    ) = None
+
+
+class Delivery(Strict):
+    """Home delivery to an address with coordinates, or collection at a store."""
+
+    kind: DeliveryKind
+    address: Annotated[str, StringConstraints(min_length=1, max_length=300)] | None = None
+    latitude: Annotated[float, Field(ge=-90, le=90)] | None = None
+    longitude: Annotated[float, Field(ge=-180, le=180)] | None = None
+    collect_at: LocationCode | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> Delivery:
+        if self.kind is DeliveryKind.HOME and (
+            self.address is None or self.latitude is None or self.longitude is None
+        ):
+            raise ValueError("home delivery needs an address with latitude and longitude")
+        if self.kind is DeliveryKind.COLLECT and self.collect_at is None:
+            raise ValueError("collection needs the store it is collected at (collect_at)")
+        return self
+
+
+class OrderCreate(Strict):
+    """An order from the web site or placed in a store; its id is ``op_id``."""
+
+    op_id: OpId
+    channel: Channel
+    external_ref: Annotated[str, StringConstraints(max_length=64)] | None = None
+    lines: Annotated[list[OrderLineIn], Field(min_length=1, max_length=50)]
+    customer: Customer
+    delivery: Delivery
+
+
+class JobLine(Reply):
+    line_no: int
+    order_line_no: int
+    sku: str
+    qty: int
+    state: str
+    reject_reason: str | None
+
+
+class Job(Reply):
+    """A location's part of an order."""
+
+    id: uuid.UUID
+    order_id: uuid.UUID
+    location: str
+    kind: str
+    state: JobStateName
+    destination: str | None
+    lines: list[JobLine]
+    created_at: datetime
+    due_at: datetime
+    late: bool
+    parcels: int | None
+    weight_grams: int | None
+    tracking: str | None
+    customer_name: str
+
+
+class OrderLine(Reply):
+    line_no: int
+    sku: str
+    qty: int
+    state: str
+    """routed, unfulfillable, shipped, collected or cancelled."""
+
+
+class RoutingRecord(Reply):
+    """A routing decision as a person can read it: the winner and why each candidate lost."""
+
+    id: int
+    trigger: str
+    created_at: datetime
+    explanation: dict[str, Any]
+
+
+class Order(Reply):
+    id: uuid.UUID
+    channel: Channel
+    state: str
+    external_ref: str | None
+    placed_by: str
+    customer: dict[str, Any]
+    delivery: dict[str, Any]
+    lines: list[OrderLine]
+    jobs: list[Job]
+    routing: list[RoutingRecord]
+    created_at: datetime
+    promised_by: datetime | None
+
+
+class JobTransition(Strict):
+    op_id: OpId
+    to: JobStateName
+    parcels: Annotated[int, Field(ge=1, le=100)] | None = None
+    weight_grams: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
+    tracking: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+
+
+class LineRejection(Strict):
+    """Short pick: the unit is not found, is damaged, or cannot be sent for another reason."""
+
+    op_id: OpId
+    reason: RejectReason
+    note: Annotated[str, StringConstraints(max_length=200)] | None = None
+
+
 # --- Operations pushed in bulk by a store ----------------------------------------------------
 
 
@@ -485,8 +640,31 @@ class CountOp(CountIn):
     op: Literal["count"]
 
 
+class PlaceOrderOp(OrderCreate):
+    op: Literal["order"]
+
+
+class JobTransitionOp(JobTransition):
+    op: Literal["job_transition"]
+    job_id: uuid.UUID
+
+
+class LineRejectionOp(LineRejection):
+    op: Literal["reject_line"]
+    job_id: uuid.UUID
+    line_no: Annotated[int, Field(ge=1, le=1000)]
+
+
 Operation = Annotated[
-    MovementsOp | ReserveOp | CommitOp | ReleaseOp | CountOp, Field(discriminator="op")
+    MovementsOp
+    | ReserveOp
+    | CommitOp
+    | ReleaseOp
+    | CountOp
+    | PlaceOrderOp
+    | JobTransitionOp
+    | LineRejectionOp,
+    Field(discriminator="op"),
 ]
 
 
@@ -536,8 +714,14 @@ class NetworkChange(_ChangeBase):
     total: NetworkTotal
 
 
+class JobChange(_ChangeBase):
+    kind: Literal["job"]
+    job: Job
+
+
 Change = Annotated[
-    ItemChange | LocationChange | PositionChange | NetworkChange, Field(discriminator="kind")
+    ItemChange | LocationChange | PositionChange | NetworkChange | JobChange,
+    Field(discriminator="kind"),
 ]
 
 

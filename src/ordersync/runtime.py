@@ -10,6 +10,7 @@ from ordersync.clock import Clock, SystemClock
 from ordersync.config import LedgerSettings
 from ordersync.db.engine import create_ledger_engine
 from ordersync.db.writer import GroupCommitWriter
+from ordersync.services.routing_policy import PolicySource
 from ordersync.services.tokens import TokenCache
 
 
@@ -21,9 +22,11 @@ class LedgerRuntime:
     read_engine: Engine
     writer: GroupCommitWriter
     tokens: TokenCache = field(init=False)
+    policy: PolicySource = field(init=False)
 
     def __post_init__(self) -> None:
         self.tokens = TokenCache(self.settings.token_cache_seconds)
+        self.policy = PolicySource(self.settings.routing_policy)
 
     @classmethod
     def open(cls, settings: LedgerSettings, clock: Clock | None = None) -> LedgerRuntime:

@@ -30,9 +30,12 @@ from ordersync.contract import (
     PROBLEM_TYPE_PREFIX,
     CountIn,
     ItemsUpsert,
+    JobTransition,
+    LineRejection,
     LocationsUpsert,
     MovementBatch,
     OperationsPush,
+    OrderCreate,
     ReservationCommit,
     ReservationCreate,
     ReservationRelease,
@@ -600,6 +603,103 @@ def _token_delete(ledger: Ledger) -> Sample:
     return Sample(path_params=make(), fresh_path=make)
 
 
+def _order_body() -> dict[str, Any]:
+    return {
+        "op_id": new_op_id(),
+        "channel": "web",
+        "external_ref": "WEB-7",
+        "lines": [{"sku": "S1", "qty": 1}],
+        "customer": {"name": "Camille Martin", "email": "camille@example.org", "phone": "0601"},
+        "delivery": {
+            "kind": "home",
+            "address": "1 rue de Rivoli, Paris",
+            "latitude": 48.85,
+            "longitude": 2.35,
+        },
+    }
+
+
+def _new_job(ledger: Ledger) -> Callable[[], dict[str, str]]:
+    def make() -> dict[str, str]:
+        _stocked(ledger)
+        _unlimited_capacity(ledger)
+        reply = ledger.send("POST", "/v1/orders", _order_body())
+        assert reply.status_code == 201, reply.text
+        return {"job_id": reply.json()["jobs"][0]["id"], "order_id": reply.json()["id"]}
+
+    return make
+
+
+def _unlimited_capacity(ledger: Ledger) -> None:
+    """Store A takes every job the shared ledger's tests route to it today."""
+    reply = ledger.send(
+        "PUT",
+        "/v1/locations",
+        {
+            "locations": [
+                {
+                    "code": "A",
+                    "kind": "store",
+                    "name": "Store A",
+                    "timezone": "Europe/Paris",
+                    "latitude": 48.85,
+                    "longitude": 2.35,
+                    "daily_job_capacity": 100_000,
+                }
+            ]
+        },
+    )
+    assert reply.status_code == 200, reply.text
+
+
+def _orders(ledger: Ledger) -> Sample:
+    _stocked(ledger)
+    _unlimited_capacity(ledger)
+    return Sample(body=_order_body(), model=OrderCreate)
+
+
+def _order_read(ledger: Ledger) -> Sample:
+    made = _new_job(ledger)()
+    return Sample(path_params={"order_id": made["order_id"]})
+
+
+def _job_read(ledger: Ledger) -> Sample:
+    made = _new_job(ledger)()
+    return Sample(path_params={"job_id": made["job_id"]})
+
+
+def _jobs_list(ledger: Ledger) -> Sample:
+    return Sample(query={"location": "A", "state": ["assigned", "picking"]})
+
+
+def _job_transition(ledger: Ledger) -> Sample:
+    make = _new_job(ledger)
+
+    def fresh() -> dict[str, str]:
+        return {"job_id": make()["job_id"]}
+
+    return Sample(
+        path_params=fresh(),
+        body={"op_id": new_op_id(), "to": "picking"},
+        model=JobTransition,
+        fresh_path=fresh,
+    )
+
+
+def _job_reject(ledger: Ledger) -> Sample:
+    make = _new_job(ledger)
+
+    def fresh() -> dict[str, str]:
+        return {"job_id": make()["job_id"], "line_no": "1"}
+
+    return Sample(
+        path_params=fresh(),
+        body={"op_id": new_op_id(), "reason": "not_found", "note": "empty hook"},
+        model=LineRejection,
+        fresh_path=fresh,
+    )
+
+
 def _nothing(ledger: Ledger) -> Sample:
     return Sample()
 
@@ -663,6 +763,13 @@ ROUTE_SAMPLES: dict[tuple[str, str], Callable[[Ledger], Sample]] = {
     ("DELETE", "/v1/tokens/{token_id}"): _token_delete,
     ("GET", "/v1/reports/suspect-positions"): _suspects,
     ("GET", "/v1/audit"): _audit,
+    ("POST", "/v1/orders"): _orders,
+    ("GET", "/v1/orders/{order_id}"): _order_read,
+    ("GET", "/v1/orders/{order_id}/routing"): _order_read,
+    ("GET", "/v1/jobs"): _jobs_list,
+    ("GET", "/v1/jobs/{job_id}"): _job_read,
+    ("POST", "/v1/jobs/{job_id}/transitions"): _job_transition,
+    ("POST", "/v1/jobs/{job_id}/lines/{line_no}/reject"): _job_reject,
 }
 
 

@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from ordersync import __version__
 from ordersync.api.problems import install_problem_handlers
-from ordersync.api.routes import admin, catalog, feed, ops, reservations, stock, system
+from ordersync.api.routes import admin, catalog, feed, ops, orders, reservations, stock, system
 from ordersync.clock import Clock
 from ordersync.config import LedgerSettings
 from ordersync.contract import API_PREFIX
@@ -82,7 +82,7 @@ def create_app(settings: LedgerSettings | None = None, clock: Clock | None = Non
         lifespan=lifespan,
     )
     install_problem_handlers(app)
-    for module in (system, catalog, stock, reservations, feed, ops, admin):
+    for module in (system, catalog, stock, reservations, orders, feed, ops, admin):
         app.include_router(module.router, prefix=API_PREFIX)
     return app
 

@@ -201,3 +201,96 @@ class AuditRow(SQLModel, table=True):
     device: str = Field(max_length=64)
     recorded_at: datetime = Field(sa_type=UtcDateTime)
     detail: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class OrderRow(SQLModel, table=True):
+    """An order from the web site or a store; its id is the operation id that placed it."""
+
+    __tablename__ = "orders"
+    id: str = Field(primary_key=True, max_length=36)
+    channel: str = Field(max_length=8)
+    placed_by: str = Field(max_length=32)
+    external_ref: str | None = Field(default=None, max_length=64)
+    customer: str = Field(sa_column=Column(Text, nullable=False))
+    delivery: str = Field(sa_column=Column(Text, nullable=False))
+    state: str = Field(max_length=16)
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    updated_at: datetime = Field(sa_type=UtcDateTime)
+    promised_by: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class OrderLineRow(SQLModel, table=True):
+    """routed, unfulfillable, shipped, collected or cancelled: a line is never simply lost."""
+
+    __tablename__ = "order_lines"
+    __table_args__ = (Index("ix_order_lines_state", "state"),)
+    order_id: str = Field(primary_key=True, max_length=36)
+    line_no: int = Field(primary_key=True)
+    sku: str = Field(max_length=64)
+    qty: int
+    state: str = Field(max_length=16)
+
+
+class JobRow(SQLModel, table=True):
+    """A location's part of an order."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        Index("ix_jobs_location_state", "location", "state"),
+        Index("ix_jobs_location_created", "location", "created_at"),
+    )
+    id: str = Field(primary_key=True, max_length=36)
+    order_id: str = Field(index=True, max_length=36)
+    location: str = Field(max_length=32)
+    kind: str = Field(max_length=8)
+    state: str = Field(max_length=16)
+    destination: str | None = Field(default=None, max_length=32)
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    due_at: datetime = Field(sa_type=UtcDateTime)
+    updated_at: datetime = Field(sa_type=UtcDateTime)
+    updated_by: int
+    parcels: int | None = None
+    weight_grams: int | None = None
+    tracking: str | None = Field(default=None, max_length=64)
+
+
+class JobLineRow(SQLModel, table=True):
+    """One order line's units at the job's location, held by their own reservation."""
+
+    __tablename__ = "job_lines"
+    job_id: str = Field(primary_key=True, max_length=36)
+    line_no: int = Field(primary_key=True)
+    order_line_no: int
+    sku: str = Field(max_length=64)
+    qty: int
+    reservation_id: str = Field(max_length=36)
+    state: str = Field(max_length=16)
+    reject_reason: str | None = Field(default=None, max_length=16)
+
+
+class RoutingDecisionRow(SQLModel, table=True):
+    """Why an order (or a re-routed line) went where it went, as shown to people."""
+
+    __tablename__ = "routing_decisions"
+    id: int | None = Field(
+        default=None, sa_column=Column(_ROW_ID, primary_key=True, autoincrement=True)
+    )
+    order_id: str = Field(index=True, max_length=36)
+    trigger: str = Field(max_length=32)
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    explanation: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class CountTaskRow(SQLModel, table=True):
+    """A request to count a position: after a short pick, a sale below zero, or on schedule."""
+
+    __tablename__ = "count_tasks"
+    __table_args__ = (Index("ix_count_tasks_location_open", "location", "closed_at"),)
+    id: int | None = Field(
+        default=None, sa_column=Column(_ROW_ID, primary_key=True, autoincrement=True)
+    )
+    sku: str = Field(max_length=64)
+    location: str = Field(max_length=32)
+    reason: str = Field(max_length=32)
+    opened_at: datetime = Field(sa_type=UtcDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)

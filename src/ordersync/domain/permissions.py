@@ -22,6 +22,9 @@ class Action(StrEnum):
     TRANSFER = "transfer"
     SET_SAFETY_STOCK = "set_safety_stock"
     READ_REPORTS = "read_reports"
+    PLACE_ORDER = "place_order"
+    FULFIL = "fulfil"
+    TAKE_WEB_ORDERS = "take_web_orders"
     MANAGE_CATALOG = "manage_catalog"
     MANAGE_TOKENS = "manage_tokens"
 
@@ -37,6 +40,9 @@ MINIMUM_ROLE: dict[Action, Role] = {
     Action.TRANSFER: Role.MANAGER,
     Action.SET_SAFETY_STOCK: Role.MANAGER,
     Action.READ_REPORTS: Role.MANAGER,
+    Action.PLACE_ORDER: Role.ASSOCIATE,
+    Action.FULFIL: Role.ASSOCIATE,
+    Action.TAKE_WEB_ORDERS: Role.ADMIN,
     Action.MANAGE_CATALOG: Role.ADMIN,
     Action.MANAGE_TOKENS: Role.ADMIN,
 }

@@ -9,6 +9,7 @@ from ordersync.db.ledger_tx import LedgerTx
 from ordersync.domain.counts import reconcile_count
 from ordersync.domain.errors import StaleCount
 from ordersync.domain.permissions import Action, Principal
+from ordersync.services.count_tasks import close_count_tasks
 from ordersync.services.movements import Poster
 from ordersync.services.stock_checks import KnownEntities
 
@@ -47,6 +48,7 @@ def record_count(tx: LedgerTx, principal: Principal, command: CountIn) -> dict[s
             reason=f"counted {command.counted} as of {command.as_of_seq}",
         )
     after = tx.set_position_flags(command.sku, command.location, suspect=False)
+    close_count_tasks(tx, command.sku, command.location)
     return CountResult(
         op_id=command.op_id,
         sku=command.sku,

@@ -35,7 +35,9 @@ def request_fingerprint(operation: str, target: str, request: BaseModel, locatio
             "operation": operation,
             "target": target,
             "location": location,
-            "body": request.model_dump(mode="json", exclude={"op", "reservation_id"}),
+            "body": request.model_dump(
+                mode="json", exclude={"op", "reservation_id", "job_id", "line_no"}
+            ),
         },
         sort_keys=True,
         separators=(",", ":"),

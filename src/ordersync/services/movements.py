@@ -20,6 +20,7 @@ from ordersync.db.ledger_tx import LedgerTx, PositionState
 from ordersync.domain.errors import InsufficientStock, InvalidRequest
 from ordersync.domain.permissions import Action, Principal
 from ordersync.domain.stock import is_suspect_after, signed_quantity
+from ordersync.services.count_tasks import open_count_task
 from ordersync.services.stock_checks import KnownEntities
 
 _ACTION_OF_LINE = {
@@ -74,6 +75,7 @@ class Poster:
         )
         if is_suspect_after(kind, after.stock) and not after.suspect:
             after = self.tx.set_position_flags(sku, location, suspect=True)
+            open_count_task(self.tx, sku, location, "below_zero")
         self.touched[(sku, location)] = after
         self.movements += 1
         return after

@@ -14,9 +14,15 @@ from ordersync.contract import (
     CommitOp,
     CountIn,
     CountOp,
+    JobTransition,
+    JobTransitionOp,
+    LineRejection,
+    LineRejectionOp,
     MovementBatch,
     MovementsOp,
     Operation,
+    OrderCreate,
+    PlaceOrderOp,
     ReleaseOp,
     ReservationCommit,
     ReservationCreate,
@@ -34,13 +40,16 @@ from ordersync.services.idempotency import (
     request_fingerprint,
     run_idempotent,
 )
+from ordersync.services.jobs import reject_line, transition_job
 from ordersync.services.movements import apply_movements
+from ordersync.services.orders import place_order
 from ordersync.services.reservations import (
     commit_reservation,
     create_reservation,
     expire_due,
     release_reservation,
 )
+from ordersync.services.routing_policy import PolicySource
 from ordersync.services.stock_checks import KnownEntities
 
 OutcomeWork = Callable[[LedgerTx], Outcome]
@@ -171,7 +180,65 @@ def safety_stock_work(
     return work
 
 
-def operation_work(principal: Principal, op: Operation, default_ttl: int) -> OutcomeWork:
+def order_work(principal: Principal, command: OrderCreate, policy: PolicySource) -> OutcomeWork:
+    def work(tx: LedgerTx) -> Outcome:
+        return run_idempotent(
+            tx,
+            principal=principal,
+            op_id=str(command.op_id),
+            operation="order.place",
+            fingerprint=request_fingerprint("order", "", command, principal.location),
+            apply=lambda: place_order(tx, principal, command, policy.current()),
+            success_status=201,
+        )
+
+    return work
+
+
+def _job_location(body: dict[str, Any]) -> str:
+    job = body.get("job", body)
+    return str(job["location"])
+
+
+def job_transition_work(
+    principal: Principal, job_id: str, command: JobTransition, policy: PolicySource
+) -> OutcomeWork:
+    def work(tx: LedgerTx) -> Outcome:
+        return run_idempotent(
+            tx,
+            principal=principal,
+            op_id=str(command.op_id),
+            operation=f"job.{command.to.value}",
+            fingerprint=request_fingerprint("job_transition", job_id, command, principal.location),
+            apply=lambda: transition_job(tx, principal, job_id, command, policy.current()),
+            audit_location=_job_location,
+        )
+
+    return work
+
+
+def reject_line_work(
+    principal: Principal, job_id: str, line_no: int, command: LineRejection, policy: PolicySource
+) -> OutcomeWork:
+    def work(tx: LedgerTx) -> Outcome:
+        return run_idempotent(
+            tx,
+            principal=principal,
+            op_id=str(command.op_id),
+            operation="job.reject_line",
+            fingerprint=request_fingerprint(
+                "reject_line", f"{job_id}|{line_no}", command, principal.location
+            ),
+            apply=lambda: reject_line(tx, principal, job_id, line_no, command, policy.current()),
+            audit_location=_job_location,
+        )
+
+    return work
+
+
+def operation_work(
+    principal: Principal, op: Operation, default_ttl: int, policy: PolicySource
+) -> OutcomeWork:
     """The unit of work for one entry of a store's bulk push."""
     if isinstance(op, MovementsOp):
         return movements_work(principal, op)
@@ -183,6 +250,12 @@ def operation_work(principal: Principal, op: Operation, default_ttl: int) -> Out
         return release_work(principal, str(op.reservation_id), op)
     if isinstance(op, CountOp):
         return count_work(principal, op)
+    if isinstance(op, PlaceOrderOp):
+        return order_work(principal, op, policy)
+    if isinstance(op, JobTransitionOp):
+        return job_transition_work(principal, str(op.job_id), op, policy)
+    if isinstance(op, LineRejectionOp):
+        return reject_line_work(principal, str(op.job_id), op.line_no, op, policy)
     raise AssertionError(f"unhandled operation {op!r}")
 
 

@@ -22,7 +22,9 @@ async def push_operations(
     result carries the status and body its single endpoint would have returned."""
     ttl = runtime.settings.reservation_ttl_seconds
     futures = [
-        asyncio.wrap_future(runtime.writer.submit(operation_work(principal, op, ttl)))
+        asyncio.wrap_future(
+            runtime.writer.submit(operation_work(principal, op, ttl, runtime.policy))
+        )
         for op in body.ops
     ]
     results: list[OperationResult] = []

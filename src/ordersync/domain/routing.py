@@ -1,0 +1,339 @@
+"""Order routing as a policy: which locations serve an order, and a readable account of why.
+
+Candidates are locations that fulfil orders, have job capacity left today and hold the quantity
+above their safety stock. Plans are ranked by fewest shipments (one location for the whole order
+when possible), then distance to the customer or the collection store, then stock depth (do not
+strip a store of its last units), then today's load. An order is split only when no single
+location can serve it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingPolicy:
+    """The knobs of routing; loaded from a TOML file (see ``services.routing_policy``)."""
+
+    distance_tolerance_km: float = 5.0
+    """Distances closer than this count as equal, so stock depth and load decide."""
+    max_distance_km: float = 0.0
+    """Locations farther than this are not candidates (0: no limit)."""
+    include_warehouses: bool = True
+    service_level_minutes: int = 120
+    """A job not started within this time is late."""
+    hold_hours: int = 72
+    """How long routing holds units for a job."""
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    line_no: int
+    sku: str
+    qty: int
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A location as routing sees it: what it may ship and how busy it is today."""
+
+    code: str
+    kind: str
+    fulfils: bool
+    capacity_left: int
+    jobs_today: int
+    daily_capacity: int
+    distance_km: float | None
+    available: dict[str, int] = field(default_factory=dict)
+    """Units above safety stock per SKU (on hand - reserved - safety stock)."""
+    held_by_safety: dict[str, int] = field(default_factory=dict)
+    """Units on the shelf that safety stock keeps back, per SKU."""
+
+    def can_serve(self, line: Line) -> bool:
+        return self.available.get(line.sku, 0) >= line.qty
+
+    @property
+    def load(self) -> float:
+        return self.jobs_today / self.daily_capacity if self.daily_capacity else 1.0
+
+
+class Reason(StrEnum):
+    NOT_FULFILLING = "not_fulfilling"
+    NO_CAPACITY = "no_capacity"
+    TOO_FAR = "too_far"
+    EXCLUDED = "excluded"
+    NO_STOCK = "no_stock"
+    SAFETY_STOCK = "safety_stock"
+    PARTIAL = "partial"
+    FARTHER = "farther"
+    SHALLOWER = "shallower_stock"
+    BUSIER = "busier"
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Why one location won or lost."""
+
+    location: str
+    won: bool
+    reasons: list[dict[str, object]]
+    text: str
+    distance_km: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    location: str
+    lines: list[Line]
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingDecision:
+    assignments: list[Assignment]
+    unserved: list[Line]
+    verdicts: list[Verdict]
+    summary: str
+
+    @property
+    def complete(self) -> bool:
+        return not self.unserved
+
+    def explanation(self) -> dict[str, object]:
+        return {
+            "summary": self.summary,
+            "assignments": [
+                {"location": a.location, "lines": [line.line_no for line in a.lines]}
+                for a in self.assignments
+            ],
+            "unserved": [
+                {"line_no": line.line_no, "sku": line.sku, "qty": line.qty}
+                for line in self.unserved
+            ],
+            "candidates": [
+                {
+                    "location": v.location,
+                    "won": v.won,
+                    "distance_km": None if v.distance_km is None else round(v.distance_km, 1),
+                    "reasons": v.reasons,
+                    "text": v.text,
+                }
+                for v in self.verdicts
+            ],
+        }
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    radius = 6371.0
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    d_phi = math.radians(lat2 - lat1)
+    d_lambda = math.radians(lon2 - lon1)
+    a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
+    return 2 * radius * math.asin(math.sqrt(a))
+
+
+def _km(value: float | None) -> str:
+    return "unknown distance" if value is None else f"{value:.1f} km"
+
+
+def _exclusion(
+    candidate: Candidate, policy: RoutingPolicy, excluded: frozenset[str]
+) -> dict[str, object] | None:
+    if candidate.code in excluded:
+        return {"code": Reason.EXCLUDED, "detail": "already failed this order line"}
+    if not candidate.fulfils or (candidate.kind == "warehouse" and not policy.include_warehouses):
+        return {"code": Reason.NOT_FULFILLING}
+    if candidate.capacity_left <= 0:
+        return {"code": Reason.NO_CAPACITY, "jobs_today": candidate.jobs_today}
+    if (
+        policy.max_distance_km > 0
+        and candidate.distance_km is not None
+        and candidate.distance_km > policy.max_distance_km
+    ):
+        return {"code": Reason.TOO_FAR, "distance_km": round(candidate.distance_km, 1)}
+    return None
+
+
+def _stock_reasons(candidate: Candidate, lines: list[Line]) -> list[dict[str, object]]:
+    reasons: list[dict[str, object]] = []
+    for line in lines:
+        available = candidate.available.get(line.sku, 0)
+        if available >= line.qty:
+            continue
+        held = candidate.held_by_safety.get(line.sku, 0)
+        code = Reason.SAFETY_STOCK if available + held >= line.qty else Reason.NO_STOCK
+        reasons.append(
+            {"code": code, "sku": line.sku, "requested": line.qty, "available": max(available, 0)}
+        )
+    return reasons
+
+
+def _depth(candidate: Candidate, lines: list[Line]) -> int:
+    """Units left after taking the lines, on the SKU left thinnest: bigger is safer to take."""
+    return min(candidate.available.get(line.sku, 0) - line.qty for line in lines)
+
+
+def _rank_key(
+    candidate: Candidate, lines: list[Line], policy: RoutingPolicy
+) -> tuple[float, int, float, str]:
+    distance = candidate.distance_km if candidate.distance_km is not None else math.inf
+    band = (
+        math.floor(distance / policy.distance_tolerance_km)
+        if policy.distance_tolerance_km > 0 and math.isfinite(distance)
+        else distance
+    )
+    return (band, -_depth(candidate, lines), candidate.load, candidate.code)
+
+
+def _why_lost(
+    winner: Candidate, loser: Candidate, lines: list[Line], policy: RoutingPolicy
+) -> dict[str, object]:
+    win_key = _rank_key(winner, lines, policy)
+    lose_key = _rank_key(loser, lines, policy)
+    if lose_key[0] != win_key[0]:
+        return {
+            "code": Reason.FARTHER,
+            "distance_km": None if loser.distance_km is None else round(loser.distance_km, 1),
+            "winner_distance_km": None
+            if winner.distance_km is None
+            else round(winner.distance_km, 1),
+        }
+    if lose_key[1] != win_key[1]:
+        return {
+            "code": Reason.SHALLOWER,
+            "left_after": -lose_key[1],
+            "winner_left_after": -win_key[1],
+        }
+    return {
+        "code": Reason.BUSIER,
+        "load": round(loser.load, 2),
+        "winner_load": round(winner.load, 2),
+    }
+
+
+def _describe(reason: dict[str, object]) -> str:
+    code = reason["code"]
+    if code == Reason.NO_STOCK:
+        return f"no stock of {reason['sku']} ({reason['available']} of {reason['requested']})"
+    if code == Reason.SAFETY_STOCK:
+        free = f"{reason['available']} free of {reason['requested']}"
+        return f"{reason['sku']} is held back by safety stock ({free})"
+    if code == Reason.NO_CAPACITY:
+        return "no job capacity left today"
+    if code == Reason.NOT_FULFILLING:
+        return "does not fulfil orders"
+    if code == Reason.TOO_FAR:
+        return f"too far ({reason['distance_km']} km)"
+    if code == Reason.EXCLUDED:
+        return "already failed this order line"
+    if code == Reason.FARTHER:
+        return f"farther ({reason['distance_km']} km against {reason['winner_distance_km']} km)"
+    if code == Reason.SHALLOWER:
+        return (
+            f"would keep fewer units ({reason['left_after']} against {reason['winner_left_after']})"
+        )
+    if code == Reason.BUSIER:
+        return (
+            f"busier today ({reason['load']:.0%} of capacity against {reason['winner_load']:.0%})"
+        )
+    if code == Reason.PARTIAL:
+        return "can serve only part of the order"
+    return str(code)
+
+
+def route(
+    lines: list[Line],
+    candidates: list[Candidate],
+    policy: RoutingPolicy,
+    excluded: frozenset[str] = frozenset(),
+) -> RoutingDecision:
+    """Choose where each line is served; every candidate gets a verdict a person can read."""
+    exclusions: dict[str, dict[str, object]] = {}
+    eligible: list[Candidate] = []
+    for candidate in candidates:
+        reason = _exclusion(candidate, policy, excluded)
+        if reason is None:
+            eligible.append(candidate)
+        else:
+            exclusions[candidate.code] = reason
+    whole = [c for c in eligible if all(c.can_serve(line) for line in lines)]
+    if whole:
+        ranked = sorted(whole, key=lambda c: _rank_key(c, lines, policy))
+        winner = ranked[0]
+        return _decision(
+            [Assignment(winner.code, list(lines))],
+            [],
+            candidates,
+            exclusions,
+            lines,
+            policy,
+            f"{winner.code} ships the whole order ({_km(winner.distance_km)})",
+        )
+    assignments, unserved = _split(lines, eligible, policy)
+    if not assignments:
+        summary = "no location can serve any line of this order now"
+    elif unserved:
+        summary = f"only part of the order can be served, from {len(assignments)} location(s)"
+    else:
+        summary = f"no single location holds every line: split over {len(assignments)} locations"
+    return _decision(assignments, unserved, candidates, exclusions, lines, policy, summary)
+
+
+def _split(
+    lines: list[Line], eligible: list[Candidate], policy: RoutingPolicy
+) -> tuple[list[Assignment], list[Line]]:
+    """Greedy set cover: take the location serving the most remaining lines, best-ranked first."""
+    remaining = list(lines)
+    assignments: list[Assignment] = []
+    pool = list(eligible)
+    while remaining and pool:
+        coverage = {c.code: [line for line in remaining if c.can_serve(line)] for c in pool}
+        useful = [c for c in pool if coverage[c.code]]
+        if not useful:
+            break
+        best = min(
+            useful,
+            key=lambda c: (-len(coverage[c.code]), *_rank_key(c, coverage[c.code], policy)),
+        )
+        served = coverage[best.code]
+        assignments.append(Assignment(best.code, served))
+        remaining = [line for line in remaining if line not in served]
+        pool.remove(best)
+    return assignments, remaining
+
+
+def _decision(
+    assignments: list[Assignment],
+    unserved: list[Line],
+    candidates: list[Candidate],
+    exclusions: dict[str, dict[str, object]],
+    lines: list[Line],
+    policy: RoutingPolicy,
+    summary: str,
+) -> RoutingDecision:
+    winners = {a.location: a for a in assignments}
+    by_code = {c.code: c for c in candidates}
+    verdicts: list[Verdict] = []
+    for candidate in sorted(
+        candidates, key=lambda c: (c.distance_km is None, c.distance_km or 0, c.code)
+    ):
+        if candidate.code in winners:
+            served = winners[candidate.code].lines
+            skus = ", ".join(line.sku for line in served)
+            text = f"serves {skus} from {_km(candidate.distance_km)}"
+            verdicts.append(Verdict(candidate.code, True, [], text, candidate.distance_km))
+            continue
+        if candidate.code in exclusions:
+            reasons = [exclusions[candidate.code]]
+        else:
+            reasons = _stock_reasons(candidate, lines)
+            if not reasons and assignments:
+                rival = by_code[assignments[0].location]
+                reasons = [_why_lost(rival, candidate, assignments[0].lines, policy)]
+            elif reasons and len(reasons) < len(lines) and len(assignments) > 1:
+                reasons = [{"code": Reason.PARTIAL}, *reasons]
+        text = "; ".join(_describe(r) for r in reasons) or "not needed"
+        verdicts.append(Verdict(candidate.code, False, reasons, text, candidate.distance_km))
+    return RoutingDecision(assignments, unserved, verdicts, summary)

@@ -1,0 +1,29 @@
+"""Count tasks: a position to count, opened by a short pick, a sale below zero, or a schedule."""
+
+from __future__ import annotations
+
+from ordersync.db.ledger_tx import LedgerTx
+
+
+def open_count_task(tx: LedgerTx, sku: str, location: str, reason: str) -> None:
+    """One open task per position is enough: one count answers every reason at once."""
+    already = tx.sql.first(
+        "SELECT id FROM count_tasks WHERE sku = :sku AND location = :location "
+        "AND closed_at IS NULL",
+        {"sku": sku, "location": location},
+    )
+    if already is None:
+        tx.sql.execute(
+            "INSERT INTO count_tasks (sku, location, reason, opened_at) "
+            "VALUES (:sku, :location, :reason, :now)",
+            {"sku": sku, "location": location, "reason": reason, "now": tx.sql.time(tx.now)},
+        )
+
+
+def close_count_tasks(tx: LedgerTx, sku: str, location: str) -> None:
+    """A count of the position answers its open tasks."""
+    tx.sql.execute(
+        "UPDATE count_tasks SET closed_at = :now "
+        "WHERE sku = :sku AND location = :location AND closed_at IS NULL",
+        {"now": tx.sql.time(tx.now), "sku": sku, "location": location},
+    )

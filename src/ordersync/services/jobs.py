@@ -1,0 +1,235 @@
+"""Fulfilment jobs: state transitions, and short picks that re-route the line at once.
+
+Every transition is checked against the job's current state and recorded with who made it.
+Shipping commits the job's reservations as shipment movements; handing over at the counter
+commits them as sales; cancelling releases them. A rejected line releases its units, flags the
+position suspect, opens a count task, and is routed again to the next best location (never one
+that already failed it); if nowhere can serve it, the order line is marked unfulfillable.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ordersync.contract import (
+    JobTransition,
+    LineRejection,
+    ReservationCommit,
+)
+from ordersync.db.ledger_tx import LedgerTx
+from ordersync.domain.errors import InvalidRequest, InvalidState, NotFound
+from ordersync.domain.jobs import JobKind, JobState, can_reject_lines, ensure_transition
+from ordersync.domain.permissions import Action, Principal
+from ordersync.domain.routing import Line
+from ordersync.services.count_tasks import open_count_task
+from ordersync.services.order_views import load_job, load_order, record_job_change
+from ordersync.services.orders import (
+    ROUTER,
+    _decide,
+    create_jobs,
+    gather_candidates,
+    record_decision,
+)
+from ordersync.services.reservations import commit_reservation, release_reservation
+from ordersync.services.routing_policy import PolicyDocument
+
+_LINE_END = {
+    JobState.SHIPPED: "shipped",
+    JobState.COLLECTED: "collected",
+    JobState.CANCELLED: "cancelled",
+}
+
+
+def _job_row(tx: LedgerTx, job_id: str) -> tuple[str, str, JobKind, JobState]:
+    row = tx.sql.first(
+        "SELECT order_id, location, kind, state FROM jobs WHERE id = :id", {"id": job_id}
+    )
+    if row is None:
+        raise NotFound(f"no job {job_id}", job_id=job_id)
+    return row[0], row[1], JobKind(row[2]), JobState(row[3])
+
+
+def read_job(tx: LedgerTx, principal: Principal, job_id: str, policy: PolicyDocument) -> Any:
+    job = load_job(tx, job_id, policy)
+    principal.require(Action.READ_STOCK, job.location)
+    return job
+
+
+def transition_job(
+    tx: LedgerTx,
+    principal: Principal,
+    job_id: str,
+    command: JobTransition,
+    policy: PolicyDocument,
+) -> dict[str, Any]:
+    order_id, location, kind, current = _job_row(tx, job_id)
+    principal.require(Action.FULFIL, location)
+    target = JobState(command.to.value)
+    ensure_transition(kind, current, target)
+    if target is JobState.PACKED and (command.parcels is None or command.weight_grams is None):
+        raise InvalidRequest("packing needs the number of parcels and the weight")
+    if target is JobState.SHIPPED and command.tracking is None:
+        raise InvalidRequest("shipping needs the carrier's tracking reference")
+    changed = tx.sql.rowcount(
+        "UPDATE jobs SET state = :to, updated_at = :now, updated_by = :actor, "
+        "parcels = COALESCE(:parcels, parcels), weight_grams = COALESCE(:weight, weight_grams), "
+        "tracking = COALESCE(:tracking, tracking) WHERE id = :id AND state = :from",
+        {
+            "to": target.value,
+            "now": tx.sql.time(tx.now),
+            "actor": principal.token_id,
+            "parcels": command.parcels,
+            "weight": command.weight_grams,
+            "tracking": command.tracking,
+            "id": job_id,
+            "from": current.value,
+        },
+    )
+    if changed != 1:
+        # Another device moved it first: say where it stands now.
+        _, _, _, now_state = _job_row(tx, job_id)
+        raise InvalidState(f"the job is {now_state.value} now", current_state=now_state.value)
+    if target in _LINE_END:
+        _settle_lines(tx, principal, job_id, order_id, target, command)
+    job = record_job_change(tx, job_id, policy)
+    return job.model_dump(mode="json")
+
+
+def _settle_lines(
+    tx: LedgerTx,
+    principal: Principal,
+    job_id: str,
+    order_id: str,
+    target: JobState,
+    command: JobTransition,
+) -> None:
+    for line_no, order_line_no, reservation_id in tx.sql.all(
+        "SELECT line_no, order_line_no, reservation_id FROM job_lines "
+        "WHERE job_id = :id AND state = 'open' ORDER BY line_no",
+        {"id": job_id},
+    ):
+        op = f"{command.op_id}:{line_no}"
+        if target is JobState.CANCELLED:
+            release_reservation(tx, ROUTER, reservation_id, op)
+        else:
+            movement = "shipment" if target is JobState.SHIPPED else "sale"
+            commit_reservation(
+                tx,
+                ROUTER,
+                reservation_id,
+                ReservationCommit(op_id=command.op_id, movement=movement),
+            )
+        tx.sql.execute(
+            "UPDATE job_lines SET state = :state WHERE job_id = :id AND line_no = :line_no",
+            {"state": _LINE_END[target], "id": job_id, "line_no": line_no},
+        )
+        tx.sql.execute(
+            "UPDATE order_lines SET state = :state WHERE order_id = :order AND line_no = :line",
+            {"state": _LINE_END[target], "order": order_id, "line": order_line_no},
+        )
+    close_order_if_done(tx, order_id)
+
+
+def close_order_if_done(tx: LedgerTx, order_id: str) -> None:
+    states = [
+        s
+        for (s,) in tx.sql.all(
+            "SELECT state FROM order_lines WHERE order_id = :id", {"id": order_id}
+        )
+    ]
+    if any(s == "routed" for s in states):
+        return
+    final = "follow_up" if "unfulfillable" in states else "closed"
+    tx.sql.execute(
+        "UPDATE orders SET state = :state, updated_at = :now WHERE id = :id",
+        {"state": final, "now": tx.sql.time(tx.now), "id": order_id},
+    )
+
+
+def reject_line(
+    tx: LedgerTx,
+    principal: Principal,
+    job_id: str,
+    line_no: int,
+    command: LineRejection,
+    policy: PolicyDocument,
+) -> dict[str, Any]:
+    order_id, location, _, state = _job_row(tx, job_id)
+    principal.require(Action.FULFIL, location)
+    if not can_reject_lines(state):
+        raise InvalidState(
+            f"lines can be rejected while a job is assigned or picking, not {state.value}",
+            current_state=state.value,
+        )
+    line = tx.sql.first(
+        "SELECT order_line_no, sku, qty, reservation_id, state FROM job_lines "
+        "WHERE job_id = :id AND line_no = :line_no",
+        {"id": job_id, "line_no": line_no},
+    )
+    if line is None:
+        raise NotFound(f"job {job_id} has no line {line_no}", job_id=job_id, line_no=line_no)
+    order_line_no, sku, qty, reservation_id, line_state = line
+    if line_state != "open":
+        raise InvalidState(f"the line is already {line_state}", current_state=line_state)
+    release_reservation(tx, ROUTER, reservation_id, str(command.op_id))
+    tx.sql.execute(
+        "UPDATE job_lines SET state = 'rejected', reject_reason = :reason "
+        "WHERE job_id = :id AND line_no = :line_no",
+        {"reason": command.reason.value, "id": job_id, "line_no": line_no},
+    )
+    if tx.position(sku, location) is not None:
+        tx.set_position_flags(sku, location, suspect=True)
+    open_count_task(tx, sku, location, "short_pick")
+    rerouted = _reroute(tx, order_id, Line(int(order_line_no), sku, int(qty)), policy)
+    remaining = tx.sql.first(
+        "SELECT COUNT(*) FROM job_lines WHERE job_id = :id AND state = 'open'", {"id": job_id}
+    )
+    if remaining is not None and int(remaining[0]) == 0:
+        tx.sql.execute(
+            "UPDATE jobs SET state = 'rejected', updated_at = :now, updated_by = :actor "
+            "WHERE id = :id",
+            {"now": tx.sql.time(tx.now), "actor": principal.token_id, "id": job_id},
+        )
+    record_job_change(tx, job_id, policy)
+    close_order_if_done(tx, order_id)
+    return {
+        "job": load_job(tx, job_id, policy).model_dump(mode="json"),
+        "rerouted_to": rerouted,
+        "order": load_order(tx, order_id, policy).model_dump(mode="json"),
+    }
+
+
+def _reroute(tx: LedgerTx, order_id: str, line: Line, policy: PolicyDocument) -> str | None:
+    failed = frozenset(
+        code
+        for (code,) in tx.sql.all(
+            "SELECT j.location FROM job_lines l JOIN jobs j ON j.id = l.job_id "
+            "WHERE j.order_id = :order AND l.order_line_no = :line AND l.state = 'rejected'",
+            {"order": order_id, "line": line.line_no},
+        )
+    )
+    order = tx.sql.first("SELECT delivery, customer FROM orders WHERE id = :id", {"id": order_id})
+    assert order is not None
+    delivery = json.loads(order[0])
+    customer = json.loads(order[1]).get("name", "")
+    collect_at = delivery.get("collect_at")
+    if collect_at:
+        place = tx.sql.first(
+            "SELECT latitude, longitude FROM locations WHERE code = :code", {"code": collect_at}
+        )
+        target = None if place is None else (float(place[0]), float(place[1]))
+    else:
+        target = (float(delivery["latitude"]), float(delivery["longitude"]))
+    candidates = gather_candidates(tx, [line.sku], target)
+    decision = _decide([line], candidates, policy, collect_at, excluded=failed)
+    record_decision(tx, order_id, "short_pick", decision)
+    if not decision.complete:
+        tx.sql.execute(
+            "UPDATE order_lines SET state = 'unfulfillable' WHERE order_id = :o AND line_no = :n",
+            {"o": order_id, "n": line.line_no},
+        )
+        return None
+    attempt = f"line{line.line_no}-after{len(failed)}"
+    create_jobs(tx, order_id, decision, policy, collect_at, customer, attempt=attempt)
+    return decision.assignments[0].location

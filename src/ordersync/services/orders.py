@@ -1,0 +1,381 @@
+"""Orders: routed to the locations that serve them, their units reserved in the same transaction.
+
+An order that cannot be served in full now is refused with the nearest alternatives (other sizes
+and colours of the reference, stores where the customer could collect), never silently accepted.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ordersync.contract import (
+    Channel,
+    DeliveryKind,
+    OrderCreate,
+    ReservationCreate,
+    ReservationLineIn,
+    Role,
+)
+from ordersync.db.ledger_tx import LedgerTx
+from ordersync.domain.errors import InvalidRequest, LedgerError
+from ordersync.domain.jobs import JobKind, JobState
+from ordersync.domain.permissions import Action, Principal
+from ordersync.domain.routing import Candidate, Line, RoutingDecision, haversine_km, route
+from ordersync.services.order_views import load_order, record_job_change
+from ordersync.services.reservations import create_reservation
+from ordersync.services.routing_policy import PolicyDocument
+from ordersync.services.stock_checks import KnownEntities
+
+ROUTER = Principal(token_id=0, location="", role=Role.ADMIN, device="router")
+"""Who holds the units routing reserves: the ledger itself, on the location's behalf."""
+
+
+class OrderUnfulfillable(LedgerError):
+    slug = "order-unfulfillable"
+    title = "The order cannot be served now"
+    status = 409
+
+
+def _location_facts(tx: LedgerTx) -> dict[str, dict[str, Any]]:
+    rows = tx.sql.all(
+        "SELECT code, kind, name, timezone, latitude, longitude, fulfils_web_orders, "
+        "daily_job_capacity FROM locations"
+    )
+    return {
+        row[0]: {
+            "code": row[0],
+            "kind": row[1],
+            "name": row[2],
+            "timezone": row[3],
+            "latitude": float(row[4]),
+            "longitude": float(row[5]),
+            "fulfils": bool(row[6]),
+            "capacity": int(row[7]),
+        }
+        for row in rows
+    }
+
+
+def _jobs_today(tx: LedgerTx, places: dict[str, dict[str, Any]]) -> dict[str, int]:
+    """Jobs created since the start of each location's own day."""
+    starts = {
+        code: datetime.combine(
+            tx.now.astimezone(ZoneInfo(place["timezone"])).date(),
+            datetime.min.time(),
+            ZoneInfo(place["timezone"]),
+        )
+        for code, place in places.items()
+    }
+    if not starts:
+        return {}
+    earliest = min(starts.values())
+    counts: dict[str, int] = {}
+    for location, created_at in tx.sql.all(
+        "SELECT location, created_at FROM jobs WHERE created_at >= :since",
+        {"since": tx.sql.time(earliest)},
+    ):
+        if tx.sql.read_time(created_at) >= starts.get(location, earliest):
+            counts[location] = counts.get(location, 0) + 1
+    return counts
+
+
+def gather_candidates(
+    tx: LedgerTx, skus: list[str], target: tuple[float, float] | None
+) -> list[Candidate]:
+    places = _location_facts(tx)
+    jobs_today = _jobs_today(tx, places)
+    available: dict[str, dict[str, int]] = {code: {} for code in places}
+    held: dict[str, dict[str, int]] = {code: {} for code in places}
+    marks = ",".join(f":s{i}" for i in range(len(skus)))
+    params = {f"s{i}": sku for i, sku in enumerate(skus)}
+    for sku, location, on_hand, reserved, safety in tx.sql.all(
+        "SELECT sku, location, on_hand, reserved, safety_stock FROM positions "
+        f"WHERE sku IN ({marks})",
+        params,
+    ):
+        if location in available:
+            free = int(on_hand) - int(reserved)
+            available[location][sku] = free - int(safety)
+            held[location][sku] = min(int(safety), max(free, 0))
+    candidates = []
+    for code, place in places.items():
+        distance = (
+            None
+            if target is None
+            else haversine_km(target[0], target[1], place["latitude"], place["longitude"])
+        )
+        today = jobs_today.get(code, 0)
+        candidates.append(
+            Candidate(
+                code=code,
+                kind=place["kind"],
+                fulfils=place["fulfils"],
+                capacity_left=place["capacity"] - today,
+                jobs_today=today,
+                daily_capacity=place["capacity"],
+                distance_km=distance,
+                available=available[code],
+                held_by_safety=held[code],
+            )
+        )
+    return candidates
+
+
+def place_order(
+    tx: LedgerTx, principal: Principal, command: OrderCreate, policy: PolicyDocument
+) -> dict[str, Any]:
+    if command.channel is Channel.WEB:
+        principal.require(Action.TAKE_WEB_ORDERS)
+    else:
+        principal.require(Action.PLACE_ORDER, principal.location)
+    known = KnownEntities(tx)
+    seen: set[str] = set()
+    for line in command.lines:
+        known.sku(line.sku)
+        if line.sku in seen:
+            raise InvalidRequest("name each SKU once per order", sku=line.sku)
+        seen.add(line.sku)
+    places = _location_facts(tx)
+    delivery = command.delivery
+    if delivery.kind is DeliveryKind.COLLECT:
+        assert delivery.collect_at is not None
+        collect = places.get(delivery.collect_at)
+        if collect is None or collect["kind"] != "store":
+            raise InvalidRequest(
+                f"{delivery.collect_at} is not a store customers can collect at",
+                location=delivery.collect_at,
+            )
+        target = (collect["latitude"], collect["longitude"])
+    else:
+        assert delivery.latitude is not None
+        assert delivery.longitude is not None
+        target = (delivery.latitude, delivery.longitude)
+    lines = [Line(n, line.sku, line.qty) for n, line in enumerate(command.lines, start=1)]
+    candidates = gather_candidates(tx, [line.sku for line in lines], target)
+    decision = _decide(lines, candidates, policy, delivery.collect_at)
+    if not decision.complete:
+        raise OrderUnfulfillable(
+            "no location can serve every line of this order now",
+            unserved=[
+                {"line_no": ln.line_no, "sku": ln.sku, "qty": ln.qty} for ln in decision.unserved
+            ],
+            alternatives=alternatives(tx, decision.unserved, candidates, target),
+            routing=decision.explanation(),
+        )
+    order_id = str(command.op_id)
+    promised = _promise(tx.now, decision, candidates, policy, delivery.collect_at)
+    tx.sql.execute(
+        "INSERT INTO orders (id, channel, placed_by, external_ref, customer, delivery, state, "
+        "created_at, updated_at, promised_by) VALUES (:id, :channel, :placed_by, :external_ref, "
+        ":customer, :delivery, 'open', :now, :now, :promised)",
+        {
+            "id": order_id,
+            "channel": command.channel.value,
+            "placed_by": principal.location,
+            "external_ref": command.external_ref,
+            "customer": command.customer.model_dump_json(),
+            "delivery": delivery.model_dump_json(),
+            "now": tx.sql.time(tx.now),
+            "promised": tx.sql.time(promised),
+        },
+    )
+    tx.sql.executemany(
+        "INSERT INTO order_lines (order_id, line_no, sku, qty, state) "
+        "VALUES (:order_id, :line_no, :sku, :qty, 'routed')",
+        [
+            {"order_id": order_id, "line_no": ln.line_no, "sku": ln.sku, "qty": ln.qty}
+            for ln in lines
+        ],
+    )
+    create_jobs(tx, order_id, decision, policy, delivery.collect_at, command.customer.name)
+    record_decision(tx, order_id, "order", decision)
+    return load_order(tx, order_id, policy).model_dump(mode="json")
+
+
+def _decide(
+    lines: list[Line],
+    candidates: list[Candidate],
+    policy: PolicyDocument,
+    collect_at: str | None,
+    excluded: frozenset[str] = frozenset(),
+) -> RoutingDecision:
+    if collect_at is not None and collect_at not in excluded:
+        # Collection from the store's own shelf beats any shipment to it.
+        here = [c for c in candidates if c.code == collect_at]
+        if here and all(here[0].can_serve(line) for line in lines):
+            relaxed = [c if c.code != collect_at else _as_collection_point(c) for c in candidates]
+            decision = route(lines, relaxed, policy.routing, excluded)
+            if decision.assignments and decision.assignments[0].location == collect_at:
+                return decision
+            return route(lines, [_as_collection_point(here[0])], policy.routing, excluded)
+    return route(lines, candidates, policy.routing, excluded)
+
+
+def _as_collection_point(candidate: Candidate) -> Candidate:
+    # Handing over at its own counter needs no shipping capacity and no web-order role.
+    return Candidate(
+        code=candidate.code,
+        kind=candidate.kind,
+        fulfils=True,
+        capacity_left=max(candidate.capacity_left, 1),
+        jobs_today=candidate.jobs_today,
+        daily_capacity=candidate.daily_capacity,
+        distance_km=0.0,
+        available=candidate.available,
+        held_by_safety=candidate.held_by_safety,
+    )
+
+
+def _promise(
+    now: datetime,
+    decision: RoutingDecision,
+    candidates: list[Candidate],
+    policy: PolicyDocument,
+    collect_at: str | None,
+) -> datetime:
+    sources = [a.location for a in decision.assignments]
+    if collect_at is not None and sources == [collect_at]:
+        return now
+    distances = {c.code: c.distance_km for c in candidates}
+    farthest = max((distances.get(s) or 0.0) for s in sources)
+    promise = policy.promise
+    days = promise.near_days if farthest <= promise.near_km else promise.far_days
+    if len(sources) > 1:
+        days += 1
+    return now + timedelta(days=days)
+
+
+def job_id_for(order_id: str, location: str, attempt: str) -> str:
+    """Deterministic, so a replayed decision creates the same jobs (never twice)."""
+    return str(uuid.uuid5(uuid.UUID(order_id), f"job:{location}:{attempt}"))
+
+
+def create_jobs(
+    tx: LedgerTx,
+    order_id: str,
+    decision: RoutingDecision,
+    policy: PolicyDocument,
+    collect_at: str | None,
+    customer_name: str,
+    attempt: str = "first",
+) -> list[str]:
+    """One job per location of the decision, each line held by its own reservation."""
+    created = []
+    due = tx.now + timedelta(minutes=policy.routing.service_level_minutes)
+    for assignment in decision.assignments:
+        job_id = job_id_for(order_id, assignment.location, attempt)
+        at_counter = collect_at == assignment.location
+        kind = JobKind.COLLECT if at_counter else JobKind.SHIP
+        tx.sql.execute(
+            "INSERT INTO jobs (id, order_id, location, kind, state, destination, created_at, "
+            "due_at, updated_at, updated_by) VALUES (:id, :order_id, :location, :kind, "
+            ":state, :destination, :now, :due, :now, 0)",
+            {
+                "id": job_id,
+                "order_id": order_id,
+                "location": assignment.location,
+                "kind": kind.value,
+                "state": JobState.ASSIGNED.value,
+                "destination": None if at_counter else collect_at,
+                "now": tx.sql.time(tx.now),
+                "due": tx.sql.time(due),
+            },
+        )
+        rows = []
+        for number, line in enumerate(assignment.lines, start=1):
+            reservation_id = uuid.uuid5(uuid.UUID(job_id), f"line:{number}")
+            create_reservation(
+                tx,
+                ROUTER,
+                ReservationCreate(
+                    op_id=reservation_id,
+                    lines=[
+                        ReservationLineIn(sku=line.sku, location=assignment.location, qty=line.qty)
+                    ],
+                    ttl_seconds=policy.routing.hold_hours * 3600,
+                    order_ref=order_id,
+                ),
+                policy.routing.hold_hours * 3600,
+            )
+            rows.append(
+                {
+                    "job_id": job_id,
+                    "line_no": number,
+                    "order_line_no": line.line_no,
+                    "sku": line.sku,
+                    "qty": line.qty,
+                    "reservation_id": str(reservation_id),
+                }
+            )
+        tx.sql.executemany(
+            "INSERT INTO job_lines (job_id, line_no, order_line_no, sku, qty, reservation_id, "
+            "state) VALUES (:job_id, :line_no, :order_line_no, :sku, :qty, :reservation_id, "
+            "'open')",
+            rows,
+        )
+        record_job_change(tx, job_id, policy, customer_name)
+        created.append(job_id)
+    return created
+
+
+def record_decision(tx: LedgerTx, order_id: str, trigger: str, decision: RoutingDecision) -> None:
+    tx.sql.execute(
+        "INSERT INTO routing_decisions (order_id, trigger, created_at, explanation) "
+        "VALUES (:order_id, :trigger, :now, :explanation)",
+        {
+            "order_id": order_id,
+            "trigger": trigger,
+            "now": tx.sql.time(tx.now),
+            "explanation": json.dumps(decision.explanation()),
+        },
+    )
+
+
+def alternatives(
+    tx: LedgerTx,
+    unserved: list[Line],
+    candidates: list[Candidate],
+    target: tuple[float, float] | None,
+    limit: int = 5,
+) -> dict[str, Any]:
+    """Other sizes and colours of the same references in stock, and stores holding the lines."""
+    sizes: list[dict[str, Any]] = []
+    for line in unserved:
+        rows = tx.sql.all(
+            "SELECT i.sku, i.size, i.colour, t.available FROM items i "
+            "JOIN sku_totals t ON t.sku = i.sku "
+            "WHERE i.reference = (SELECT reference FROM items WHERE sku = :sku) "
+            "AND i.sku <> :sku AND t.available >= :qty "
+            "ORDER BY t.available DESC, i.sku LIMIT :limit",
+            {"sku": line.sku, "qty": line.qty, "limit": limit},
+        )
+        sizes.extend(
+            {
+                "instead_of": line.sku,
+                "sku": sku,
+                "size": size,
+                "colour": colour,
+                "available": int(n),
+            }
+            for sku, size, colour, n in rows
+        )
+    holding = [
+        c
+        for c in candidates
+        if c.kind == "store" and all(c.available.get(ln.sku, 0) >= ln.qty for ln in unserved)
+    ]
+    holding.sort(key=lambda c: (c.distance_km is None, c.distance_km or 0.0, c.code))
+    return {
+        "other_sizes": sizes,
+        "collect_at": [
+            {
+                "location": c.code,
+                "distance_km": None if c.distance_km is None else round(c.distance_km, 1),
+            }
+            for c in holding[:limit]
+        ],
+    }
