@@ -777,6 +777,16 @@ class AuditEntry(Reply):
     recorded_at: datetime
 
 
+class CountTask(Reply):
+    """A position to count: opened by a short pick or a sale below zero; closed by a count."""
+
+    id: int
+    sku: str
+    location: str
+    reason: str
+    opened_at: datetime
+
+
 class Health(Reply):
     status: Literal["ok"]
     ledger_id: str

@@ -763,6 +763,7 @@ ROUTE_SAMPLES: dict[tuple[str, str], Callable[[Ledger], Sample]] = {
     ("DELETE", "/v1/tokens/{token_id}"): _token_delete,
     ("GET", "/v1/reports/suspect-positions"): _suspects,
     ("GET", "/v1/audit"): _audit,
+    ("GET", "/v1/count-tasks"): _suspects,
     ("POST", "/v1/orders"): _orders,
     ("GET", "/v1/orders/{order_id}"): _order_read,
     ("GET", "/v1/orders/{order_id}/routing"): _order_read,

@@ -107,6 +107,8 @@ def test_a_short_pick_reroutes_the_line_and_flags_the_shelf(
     assert shelf["suspect"] is True
     assert shelf["reserved"] == 0
     assert position(api, network, "A", "S1")["reserved"] == 1
+    tasks = api.get("/v1/count-tasks", headers=network.headers("B", Role.ASSOCIATE)).json()
+    assert [(t["sku"], t["reason"]) for t in tasks] == [("S1", "short_pick")]
     routing = body["order"]["routing"]
     assert [r["trigger"] for r in routing] == ["order", "short_pick"]
     excluded = {c["location"]: c for c in routing[1]["explanation"]["candidates"]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ordersync.contract import CountTask
 from ordersync.db.ledger_tx import LedgerTx
 
 
@@ -27,3 +28,20 @@ def close_count_tasks(tx: LedgerTx, sku: str, location: str) -> None:
         "WHERE sku = :sku AND location = :location AND closed_at IS NULL",
         {"now": tx.sql.time(tx.now), "sku": sku, "location": location},
     )
+
+
+def open_count_tasks(tx: LedgerTx, location: str, limit: int = 500) -> list[CountTask]:
+    return [
+        CountTask(
+            id=int(task_id),
+            sku=sku,
+            location=location,
+            reason=reason,
+            opened_at=tx.sql.read_time(opened),
+        )
+        for task_id, sku, reason, opened in tx.sql.all(
+            "SELECT id, sku, reason, opened_at FROM count_tasks "
+            "WHERE location = :location AND closed_at IS NULL ORDER BY id LIMIT :limit",
+            {"location": location, "limit": limit},
+        )
+    ]

@@ -9,11 +9,19 @@ from sqlalchemy import select
 
 from ordersync.api.deps import PrincipalDep, ReadDep, RuntimeDep
 from ordersync.api.params import RowIdPath
-from ordersync.contract import AuditEntry, LocationCode, Position, TokenCreate, TokenCreated
-from ordersync.db.ledger_tx import AUDIT, POSITIONS
+from ordersync.contract import (
+    AuditEntry,
+    CountTask,
+    LocationCode,
+    Position,
+    TokenCreate,
+    TokenCreated,
+)
+from ordersync.db.ledger_tx import AUDIT, POSITIONS, LedgerTx
 from ordersync.domain.permissions import Action
 from ordersync.domain.stock import Stock
 from ordersync.services.catalog import require_known_location
+from ordersync.services.count_tasks import open_count_tasks
 from ordersync.services.tokens import issue_token, revoke_token
 
 router = APIRouter(tags=["administration"])
@@ -85,3 +93,17 @@ def audit_log(
         .limit(limit)
     )
     return [AuditEntry(**row._asdict()) for row in rows]
+
+
+@router.get("/count-tasks", response_model=list[CountTask])
+def count_tasks(
+    principal: PrincipalDep,
+    connection: ReadDep,
+    runtime: RuntimeDep,
+    location: Annotated[LocationCode | None, Query()] = None,
+) -> list[CountTask]:
+    """Positions waiting to be counted at a location, oldest first."""
+    scope = location or principal.location
+    principal.require(Action.COUNT, scope)
+    require_known_location(connection, location)
+    return open_count_tasks(LedgerTx(connection, runtime.clock.now()), scope)
