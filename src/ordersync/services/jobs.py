@@ -26,8 +26,8 @@ from ordersync.services.count_tasks import open_count_task
 from ordersync.services.order_views import load_job, load_order, record_job_change
 from ordersync.services.orders import (
     ROUTER,
-    _decide,
     create_jobs,
+    decide_routing,
     gather_candidates,
     record_decision,
 )
@@ -222,7 +222,7 @@ def _reroute(tx: LedgerTx, order_id: str, line: Line, policy: PolicyDocument) ->
     else:
         target = (float(delivery["latitude"]), float(delivery["longitude"]))
     candidates = gather_candidates(tx, [line.sku], target)
-    decision = _decide([line], candidates, policy, collect_at, excluded=failed)
+    decision = decide_routing([line], candidates, policy, collect_at, excluded=failed)
     record_decision(tx, order_id, "short_pick", decision)
     if not decision.complete:
         tx.sql.execute(

@@ -156,7 +156,7 @@ def place_order(
         target = (delivery.latitude, delivery.longitude)
     lines = [Line(n, line.sku, line.qty) for n, line in enumerate(command.lines, start=1)]
     candidates = gather_candidates(tx, [line.sku for line in lines], target)
-    decision = _decide(lines, candidates, policy, delivery.collect_at)
+    decision = decide_routing(lines, candidates, policy, delivery.collect_at)
     if not decision.complete:
         raise OrderUnfulfillable(
             "no location can serve every line of this order now",
@@ -196,7 +196,7 @@ def place_order(
     return load_order(tx, order_id, policy).model_dump(mode="json")
 
 
-def _decide(
+def decide_routing(
     lines: list[Line],
     candidates: list[Candidate],
     policy: PolicyDocument,
