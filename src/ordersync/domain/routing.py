@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import combinations
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +72,7 @@ class Reason(StrEnum):
     FARTHER = "farther"
     SHALLOWER = "shallower_stock"
     BUSIER = "busier"
+    TIE = "tie"
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +145,9 @@ def _exclusion(
 ) -> dict[str, object] | None:
     if candidate.code in excluded:
         return {"code": Reason.EXCLUDED, "detail": "already failed this order line"}
-    if not candidate.fulfils or (candidate.kind == "warehouse" and not policy.include_warehouses):
+    if candidate.kind == "warehouse" and not policy.include_warehouses:
+        return {"code": Reason.NOT_FULFILLING, "detail": "warehouses are left out by the policy"}
+    if not candidate.fulfils:
         return {"code": Reason.NOT_FULFILLING}
     if candidate.capacity_left <= 0:
         return {"code": Reason.NO_CAPACITY, "jobs_today": candidate.jobs_today}
@@ -175,24 +179,28 @@ def _depth(candidate: Candidate, lines: list[Line]) -> int:
     return min(candidate.available.get(line.sku, 0) - line.qty for line in lines)
 
 
+def _distance(candidate: Candidate) -> float:
+    return candidate.distance_km if candidate.distance_km is not None else math.inf
+
+
 def _rank_key(
-    candidate: Candidate, lines: list[Line], policy: RoutingPolicy
+    candidate: Candidate, lines: list[Line], policy: RoutingPolicy, nearest: float
 ) -> tuple[float, int, float, str]:
-    distance = candidate.distance_km if candidate.distance_km is not None else math.inf
-    band = (
-        math.floor(distance / policy.distance_tolerance_km)
-        if policy.distance_tolerance_km > 0 and math.isfinite(distance)
-        else distance
-    )
+    """Distance first, but every location within the tolerance of the nearest counts as equal."""
+    distance = _distance(candidate)
+    band = 0.0 if distance <= nearest + policy.distance_tolerance_km else distance
     return (band, -_depth(candidate, lines), candidate.load, candidate.code)
+
+
+def _rank(candidates: list[Candidate], lines: list[Line], policy: RoutingPolicy) -> list[Candidate]:
+    nearest = min((_distance(c) for c in candidates), default=math.inf)
+    return sorted(candidates, key=lambda c: _rank_key(c, lines, policy, nearest))
 
 
 def _why_lost(
     winner: Candidate, loser: Candidate, lines: list[Line], policy: RoutingPolicy
 ) -> dict[str, object]:
-    win_key = _rank_key(winner, lines, policy)
-    lose_key = _rank_key(loser, lines, policy)
-    if lose_key[0] != win_key[0]:
+    if _distance(loser) > _distance(winner) + policy.distance_tolerance_km:
         return {
             "code": Reason.FARTHER,
             "distance_km": None if loser.distance_km is None else round(loser.distance_km, 1),
@@ -200,17 +208,20 @@ def _why_lost(
             if winner.distance_km is None
             else round(winner.distance_km, 1),
         }
-    if lose_key[1] != win_key[1]:
+    loser_depth, winner_depth = _depth(loser, lines), _depth(winner, lines)
+    if loser_depth != winner_depth:
         return {
             "code": Reason.SHALLOWER,
-            "left_after": -lose_key[1],
-            "winner_left_after": -win_key[1],
+            "left_after": loser_depth,
+            "winner_left_after": winner_depth,
         }
-    return {
-        "code": Reason.BUSIER,
-        "load": round(loser.load, 2),
-        "winner_load": round(winner.load, 2),
-    }
+    if loser.load != winner.load:
+        return {
+            "code": Reason.BUSIER,
+            "load": round(loser.load, 2),
+            "winner_load": round(winner.load, 2),
+        }
+    return {"code": Reason.TIE, "winner": winner.code}
 
 
 def _describe(reason: dict[str, object]) -> str:
@@ -223,7 +234,7 @@ def _describe(reason: dict[str, object]) -> str:
     if code == Reason.NO_CAPACITY:
         return "no job capacity left today"
     if code == Reason.NOT_FULFILLING:
-        return "does not fulfil orders"
+        return str(reason.get("detail", "does not fulfil orders"))
     if code == Reason.TOO_FAR:
         return f"too far ({reason['distance_km']} km)"
     if code == Reason.EXCLUDED:
@@ -238,6 +249,8 @@ def _describe(reason: dict[str, object]) -> str:
         return (
             f"busier today ({reason['load']:.0%} of capacity against {reason['winner_load']:.0%})"
         )
+    if code == Reason.TIE:
+        return f"equal on every rule; {reason['winner']} comes first by its code"
     if code == Reason.PARTIAL:
         return "can serve only part of the order"
     return str(code)
@@ -260,8 +273,7 @@ def route(
             exclusions[candidate.code] = reason
     whole = [c for c in eligible if all(c.can_serve(line) for line in lines)]
     if whole:
-        ranked = sorted(whole, key=lambda c: _rank_key(c, lines, policy))
-        winner = ranked[0]
+        winner = _rank(whole, lines, policy)[0]
         return _decision(
             [Assignment(winner.code, list(lines))],
             [],
@@ -281,22 +293,66 @@ def route(
     return _decision(assignments, unserved, candidates, exclusions, lines, policy, summary)
 
 
+_EXACT_POOL = 30
+_EXACT_MAX_LOCATIONS = 4
+
+
 def _split(
     lines: list[Line], eligible: list[Candidate], policy: RoutingPolicy
 ) -> tuple[list[Assignment], list[Line]]:
-    """Greedy set cover: take the location serving the most remaining lines, best-ranked first."""
+    """Serve the order from as few locations as possible.
+
+    Orders are small, so the fewest locations are found by trying 2, 3, then 4 of the most
+    useful candidates; past that (or when some line has no server at all) a greedy cover takes
+    the location serving the most remaining lines first.
+    """
+    useful = [c for c in eligible if any(c.can_serve(line) for line in lines)]
+    servable = all(any(c.can_serve(line) for c in useful) for line in lines)
+    if servable:
+        pool = sorted(
+            useful,
+            key=lambda c: (-sum(c.can_serve(line) for line in lines), _distance(c), c.code),
+        )[:_EXACT_POOL]
+        for size in range(2, min(len(lines), _EXACT_MAX_LOCATIONS) + 1):
+            covers = [
+                group
+                for group in combinations(pool, size)
+                if all(any(c.can_serve(line) for c in group) for line in lines)
+            ]
+            if covers:
+                best = min(covers, key=lambda group: _cover_key(group, lines))
+                return _assign(lines, list(best), policy), []
+    return _greedy(lines, useful, policy)
+
+
+def _cover_key(group: tuple[Candidate, ...], lines: list[Line]) -> tuple[float, float, str]:
+    farthest = max(_distance(c) for c in group)
+    load = sum(c.load for c in group) / len(group)
+    return (farthest, load, ",".join(sorted(c.code for c in group)))
+
+
+def _assign(lines: list[Line], group: list[Candidate], policy: RoutingPolicy) -> list[Assignment]:
+    served: dict[str, list[Line]] = {c.code: [] for c in group}
+    for line in lines:
+        able = [c for c in group if c.can_serve(line)]
+        served[_rank(able, [line], policy)[0].code].append(line)
+    return [Assignment(c.code, served[c.code]) for c in group if served[c.code]]
+
+
+def _greedy(
+    lines: list[Line], pool: list[Candidate], policy: RoutingPolicy
+) -> tuple[list[Assignment], list[Line]]:
     remaining = list(lines)
     assignments: list[Assignment] = []
-    pool = list(eligible)
+    pool = list(pool)
     while remaining and pool:
         coverage = {c.code: [line for line in remaining if c.can_serve(line)] for c in pool}
         useful = [c for c in pool if coverage[c.code]]
         if not useful:
             break
-        best = min(
-            useful,
-            key=lambda c: (-len(coverage[c.code]), *_rank_key(c, coverage[c.code], policy)),
-        )
+        most = max(len(coverage[c.code]) for c in useful)
+        widest = [c for c in useful if len(coverage[c.code]) == most]
+        best = _rank(widest, coverage[widest[0].code], policy)[0]
         served = coverage[best.code]
         assignments.append(Assignment(best.code, served))
         remaining = [line for line in remaining if line not in served]
