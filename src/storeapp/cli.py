@@ -1,5 +1,5 @@
-"""The ``storeapp`` command: the store terminal UI by default; setup, lookup, sync, status, sell
-and the demo from a shell.
+"""The ``storeapp`` command: the store terminal UI by default; setup, lookup, sync, status, sell,
+the job queue (jobs, job), order in store (order, routing) and the demo from a shell.
 
 Exit codes: 0 done; 1 failed (not found, bad input, unexpected error); 2 usage error; 3 the ledger
 cannot be reached (offline); 4 another process syncs this cache; 5 the ledger refused (token,
@@ -46,6 +46,20 @@ from storeapp.context import NotSetUp, StoreContext, open_store, remember_locati
 from storeapp.i18n import Translator, _
 from storeapp.services.catalog import CatalogItem
 from storeapp.services.lookup import Availability, Found, ItemView, LookupResult
+from storeapp.services.orders import (
+    MAX_ORDER_QTY,
+    Alternatives,
+    Explanation,
+    OrderInputError,
+    OrderOutcome,
+    OrderRefusal,
+    OrderStatus,
+    collect_at,
+    customer,
+    home_delivery,
+    order_id_of,
+)
+from storeapp.services.picking import PickingRefused, PickRefusal
 from storeapp.sync.client import LedgerClient, LedgerRefused, LedgerUnauthorized, LedgerUnavailable
 from storeapp.sync.engine import SyncLockBusy, SyncReport
 
@@ -653,6 +667,473 @@ def cmd_sell(cli: Cli, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- Jobs (pick & pack) --------------------------------------------------------------------------
+
+
+def state_name(state: str) -> str:
+    names = {
+        "assigned": _("assigned"),
+        "picking": _("picking"),
+        "picked": _("picked"),
+        "packed": _("packed"),
+        "shipped": _("shipped"),
+        "ready": _("ready for collection"),
+        "collected": _("collected"),
+        "cancelled": _("cancelled"),
+        "rejected": _("rejected"),
+        "open": _("to pick"),
+    }
+    return names.get(state, state)
+
+
+def _job_kind(kind: str) -> str:
+    return _("collect here") if kind == "collect" else _("ship")
+
+
+def _pick_refusal(error: PickingRefused) -> CliError:
+    job = error.facts.get("job_id", "")
+    if error.code is PickRefusal.AMBIGUOUS_JOB:
+        return CliError(_("several jobs start with {job}: give more of its id", job=job))
+    return CliError(
+        _("no job {job} at this store (if it is new, run `storeapp sync --once`)", job=job)
+    )
+
+
+def cmd_jobs(cli: Cli, args: argparse.Namespace) -> int:
+    t = cli.translator
+    with cli.store() as context:
+        queue = context.picking.queue(include_done=args.all)
+        status = context.status.status()
+    if not queue.jobs:
+        cli.say(_("No job waiting at {location}.", location=status.location))
+    else:
+        table = Table(
+            title=_(
+                "Jobs of {location} ({count}), oldest due first",
+                location=status.location,
+                count=len(queue.jobs),
+            ),
+            title_justify="left",
+        )
+        table.add_column(_("Job"))
+        table.add_column(_("Kind"))
+        table.add_column(_("State"))
+        table.add_column(_("Due"))
+        table.add_column(_("Customer"))
+        table.add_column(_("Lines"))
+        table.add_column(_("Scanned"), justify="right")
+        for job in queue.jobs:
+            state = Text(state_name(job.state) + (" *" if job.unconfirmed else ""))
+            due = Text(t.moment(job.due_at))
+            if job.late:
+                state.append(" · " + _("LATE"), style="bold red")
+                due.stylize("bold red")
+            table.add_row(
+                job.short_id,
+                _job_kind(job.kind),
+                state,
+                due,
+                job.customer_name,
+                ", ".join(f"{line.qty} x {line.sku}" for line in job.open_lines) or "—",
+                f"{job.scanned_units}/{job.units}",
+            )
+        cli.out.print(table)
+        cli.say(
+            " · ".join(
+                _("{state}: {count}", state=state_name(state), count=count)
+                for state, count in sorted(queue.counts.items())
+            )
+            + " · "
+            + _("late: {count}", count=queue.late)
+        )
+        if queue.unconfirmed:
+            cli.say(_("* changed here, not yet confirmed by the ledger"), style="dim")
+    if status.view_age is None:
+        cli.say(_("Jobs as of the last sync: never synced"), style="yellow")
+    else:
+        cli.say(
+            _("Jobs as of the last sync: {age}", age=age_text(cli, status.view_age)), style="dim"
+        )
+    return EXIT_OK
+
+
+def cmd_job(cli: Cli, args: argparse.Namespace) -> int:
+    t = cli.translator
+    with cli.store() as context:
+        try:
+            job_id = context.picking.resolve(args.job)
+        except PickingRefused as error:
+            raise _pick_refusal(error) from error
+        job = context.picking.job(job_id)
+    assert job is not None
+    cli.say(
+        _(
+            "Job {job} ({kind}) for {customer}",
+            job=job.id,
+            kind=_job_kind(job.kind),
+            customer=job.customer_name,
+        ),
+        style="bold",
+    )
+    cli.say(_("Order {order}", order=job.order_id))
+    state = _("State: {state}", state=state_name(job.state))
+    cli.say(state, style="bold red" if job.late else "bold")
+    if job.unconfirmed:
+        cli.say(
+            _(
+                "(the ledger last said {state}; {count} action(s) made here not yet confirmed)",
+                state=state_name(job.ledger_state),
+                count=job.unconfirmed,
+            ),
+            style="dim",
+        )
+    due = _("Due {when}", when=t.moment(job.due_at))
+    cli.say(due + (" · " + _("LATE") if job.late else ""), style="bold red" if job.late else "")
+    if job.kind == "collect":
+        cli.say(_("The customer collects it at this store's counter."))
+    elif job.destination:
+        cli.say(_("Shipped to store {store} for collection.", store=job.destination))
+    else:
+        cli.say(_("Shipped to the customer's home."))
+    if job.parcels is not None and job.weight_grams is not None:
+        cli.say(
+            _(
+                "{parcels} parcel(s), {weight} g",
+                parcels=job.parcels,
+                weight=t.number(job.weight_grams),
+            )
+        )
+    if job.tracking:
+        cli.say(_("Tracking: {tracking}", tracking=job.tracking))
+    table = Table(title=_("Pick list"), title_justify="left")
+    table.add_column(_("Line"), justify="right")
+    table.add_column(_("SKU"))
+    table.add_column(_("Name"))
+    table.add_column(_("Size"))
+    table.add_column(_("Colour"))
+    table.add_column(_("Qty"), justify="right")
+    table.add_column(_("Scanned"), justify="right")
+    table.add_column(_("State"))
+    for line in job.lines:
+        line_state = state_name(line.state)
+        if line.reject_reason:
+            line_state += f" ({_reject_reason(line.reject_reason)})"
+        if line.unconfirmed:
+            line_state += " *"
+        table.add_row(
+            str(line.line_no),
+            line.sku,
+            line.name,
+            line.size,
+            line.colour,
+            str(line.qty),
+            str(line.scanned),
+            line_state,
+            style="" if line.is_open else "dim",
+        )
+    cli.out.print(table)
+    if job.allowed:
+        cli.say(
+            _(
+                "Next: {states}",
+                states=", ".join(state_name(s) for s in sorted(job.allowed)),
+            ),
+            style="dim",
+        )
+    return EXIT_OK
+
+
+def _reject_reason(reason: str) -> str:
+    names = {
+        "not_found": _("not found"),
+        "damaged": _("damaged"),
+        "other": _("other reason"),
+    }
+    return names.get(reason, reason)
+
+
+# --- Order in store ------------------------------------------------------------------------------
+
+
+def _order_input_error(error: OrderInputError, sku: str, store: str | None) -> CliError:
+    code = error.code
+    if code is OrderRefusal.UNKNOWN_SKU:
+        return CliError(_("nothing in the catalog matches {query}", query=sku))
+    if code is OrderRefusal.UNKNOWN_STORE:
+        return CliError(_("{store} is not a store customers can collect at", store=store))
+    if code is OrderRefusal.NO_CONTACT:
+        return CliError(
+            _("give the customer's email address (--email) or phone number (--phone)"),
+            EXIT_USAGE,
+        )
+    if code is OrderRefusal.BAD_QUANTITY:
+        return CliError(_("order between 1 and {max} units", max=MAX_ORDER_QTY), EXIT_USAGE)
+    if code is OrderRefusal.BAD_CUSTOMER:
+        return CliError(
+            _("the customer's contact is not valid: {problem}", problem=error.message), EXIT_USAGE
+        )
+    return CliError(_("the delivery is not valid: {problem}", problem=error.message), EXIT_USAGE)
+
+
+def _distance(cli: Cli, km: float | None) -> str:
+    if km is None:
+        return _("unknown distance")
+    return _("{km} km", km=cli.translator.number(round(km, 1)))
+
+
+def describe_reason(cli: Cli, reason: Mapping[str, Any]) -> str:
+    """Why a location lost a routing decision, in the store's language."""
+    code = str(reason.get("code", ""))
+    n = cli.translator.number
+    if code == "no_stock":
+        return _(
+            "no stock of {sku} ({available} of {requested})",
+            sku=reason.get("sku"),
+            available=reason.get("available"),
+            requested=reason.get("requested"),
+        )
+    if code == "safety_stock":
+        return _(
+            "{sku} is held back by safety stock ({available} free of {requested})",
+            sku=reason.get("sku"),
+            available=reason.get("available"),
+            requested=reason.get("requested"),
+        )
+    if code == "no_capacity":
+        return _("no job capacity left today")
+    if code == "not_fulfilling":
+        return _("does not fulfil orders")
+    if code == "too_far":
+        return _("too far ({km} km)", km=n(float(reason.get("distance_km") or 0)))
+    if code == "excluded":
+        return _("already failed this order line")
+    if code == "farther":
+        return _(
+            "farther ({km} km against {winner_km} km)",
+            km=n(float(reason.get("distance_km") or 0)),
+            winner_km=n(float(reason.get("winner_distance_km") or 0)),
+        )
+    if code == "shallower_stock":
+        return _(
+            "would keep fewer units ({left} against {winner_left})",
+            left=reason.get("left_after"),
+            winner_left=reason.get("winner_left_after"),
+        )
+    if code == "busier":
+        return _(
+            "busier today ({load} of its capacity against {winner_load})",
+            load=f"{round(float(reason.get('load') or 0) * 100)} %",
+            winner_load=f"{round(float(reason.get('winner_load') or 0) * 100)} %",
+        )
+    if code == "partial":
+        return _("can serve only part of the order")
+    return code
+
+
+def print_explanation(cli: Cli, explanation: Explanation) -> None:
+    for verdict in [*explanation.winners, *explanation.losers]:
+        if verdict.won:
+            cli.say(
+                _(
+                    "  ✔ {location} — {name}: chosen ({distance})",
+                    location=verdict.location,
+                    name=verdict.name,
+                    distance=_distance(cli, verdict.distance_km),
+                ),
+                style="green",
+            )
+            continue
+        reasons = "; ".join(describe_reason(cli, r) for r in verdict.reasons) or _("not needed")
+        cli.say(
+            _(
+                "  ✘ {location} — {name}: {reasons}",
+                location=verdict.location,
+                name=verdict.name,
+                reasons=reasons,
+            )
+        )
+    for line in explanation.unserved:
+        cli.say(
+            _(
+                "  Nobody can serve {qty} x {sku} now",
+                qty=line.get("qty"),
+                sku=line.get("sku"),
+            ),
+            style="red",
+        )
+
+
+def _promise(cli: Cli, outcome: OrderOutcome) -> str | None:
+    if outcome.promised_by is None:
+        return None
+    return cli.translator.moment(outcome.promised_by, "EEEE d MMMM y")
+
+
+def print_alternatives(cli: Cli, alternatives: Alternatives | None) -> None:
+    if alternatives is None or alternatives.empty:
+        cli.say(_("The ledger offered no alternative."))
+        return
+    if alternatives.other_sizes:
+        cli.say(_("Other sizes and colours in stock in the network:"), style="bold")
+        for size in alternatives.other_sizes:
+            cli.say(
+                _(
+                    "  {sku} — size {size}, {colour}: {available} available "
+                    "(instead of {instead_of})",
+                    sku=size.sku,
+                    size=size.size,
+                    colour=size.colour,
+                    available=size.available,
+                    instead_of=size.instead_of,
+                )
+            )
+    if alternatives.collect_at:
+        cli.say(_("Stores holding it, where the customer could collect:"), style="bold")
+        for point in alternatives.collect_at:
+            cli.say(
+                _(
+                    "  {location} — {name} ({distance})",
+                    location=point.location,
+                    name=point.name,
+                    distance=_distance(cli, point.distance_km),
+                )
+            )
+
+
+def print_order_outcome(cli: Cli, outcome: OrderOutcome, customer_name: str) -> int:
+    if outcome.status is OrderStatus.PENDING:
+        cli.say(
+            _(
+                "The ledger cannot be reached: order {order} ({qty} x {sku} for {customer}) is "
+                "kept on this terminal and will be sent when the ledger is back online.",
+                order=outcome.op_id,
+                qty=outcome.qty,
+                sku=outcome.sku,
+                customer=customer_name,
+            ),
+            style="bold yellow",
+        )
+        if outcome.reason:
+            cli.say(_("Reason: {reason}", reason=outcome.reason), style="dim")
+        return EXIT_OFFLINE
+    if outcome.status is OrderStatus.REFUSED:
+        reason = outcome.reason
+        if outcome.alternatives is not None:  # the ledger's order-unfulfillable refusal
+            reason = _("no location of the network can serve it")
+        cli.err.print(
+            Text.assemble(
+                (_("error: "), "bold red"),
+                _(
+                    "the ledger cannot serve {qty} x {sku} now: {reason}",
+                    qty=outcome.qty,
+                    sku=outcome.sku,
+                    reason=reason,
+                ),
+            ),
+            soft_wrap=True,
+        )
+        print_alternatives(cli, outcome.alternatives)
+        return EXIT_REFUSED
+    cli.say(
+        _(
+            "Order {order} placed: {qty} x {sku} for {customer}.",
+            order=outcome.op_id,
+            qty=outcome.qty,
+            sku=outcome.sku,
+            customer=customer_name,
+        ),
+        style="bold green",
+    )
+    for source in outcome.sources:
+        lines = ", ".join(f"{qty} x {sku}" for sku, qty in source.lines)
+        if source.job_kind == "collect":
+            sentence = _(
+                "Comes from {location} — {name}: {lines}, handed over at its counter",
+                location=source.location,
+                name=source.name,
+                lines=lines,
+            )
+        else:
+            sentence = _(
+                "Comes from {location} — {name}: {lines}, shipped from {distance} away",
+                location=source.location,
+                name=source.name,
+                lines=lines,
+                distance=_distance(cli, source.distance_km),
+            )
+        cli.say(sentence)
+    if outcome.explanation is not None:
+        cli.say(_("Why:"), style="bold")
+        print_explanation(cli, outcome.explanation)
+    promise = _promise(cli, outcome)
+    if promise is not None:
+        cli.say(_("Promised by {date}", date=promise), style="bold")
+    return EXIT_OK
+
+
+def cmd_order(cli: Cli, args: argparse.Namespace) -> int:
+    if args.home is not None and (args.lat is None or args.lon is None):
+        raise CliError(
+            _("home delivery needs the address's coordinates: --lat and --lon"), EXIT_USAGE
+        )
+    with cli.store() as context:
+        result = context.lookup.find(args.sku)
+        if result.found is Found.MATCHES:
+            raise CliError(
+                _(
+                    "{query} matches several items: give one SKU or scan its barcode",
+                    query=result.query,
+                )
+            )
+        if result.found is not Found.ITEM or result.item is None:
+            raise _not_found_error(result)
+        sku = result.item.sku
+        try:
+            if args.collect_here:
+                delivery = context.orders.collect_here()
+            elif args.collect_at:
+                delivery = collect_at(args.collect_at)
+            else:
+                delivery = home_delivery(args.home, args.lat, args.lon)
+            contact = customer(args.name, email=args.email, phone=args.phone)
+            outcome = context.orders.place(sku, args.qty, delivery, contact)
+        except OrderInputError as error:
+            raise _order_input_error(error, sku, args.collect_at) from error
+    return print_order_outcome(cli, outcome, contact.name)
+
+
+def cmd_routing(cli: Cli, args: argparse.Namespace) -> int:
+    try:
+        order_id = order_id_of(args.order)
+    except ValueError as error:
+        raise CliError(
+            _("{order} is not an order id (a UUID)", order=args.order), EXIT_USAGE
+        ) from error
+    with cli.store() as context:
+        try:
+            decisions = context.orders.routing(order_id)
+        except LedgerRefused as error:
+            if error.status == 404:
+                raise CliError(_("the ledger knows no order {order}", order=order_id)) from error
+            raise
+    triggers = {"order": _("when the order was placed"), "short_pick": _("after a short pick")}
+    for number, decision in enumerate(decisions, start=1):
+        when = "" if decision.created_at is None else cli.translator.moment(decision.created_at)
+        cli.say(
+            _(
+                "Decision {number}, {trigger} ({when}):",
+                number=number,
+                trigger=triggers.get(decision.trigger, decision.trigger),
+                when=when,
+            ),
+            style="bold",
+        )
+        print_explanation(cli, decision)
+    if not decisions:
+        cli.say(_("No routing decision recorded for order {order}.", order=order_id))
+    return EXIT_OK
+
+
 # --- Sync ----------------------------------------------------------------------------------------
 
 
@@ -1005,6 +1486,70 @@ def build_parser() -> argparse.ArgumentParser:
         "--qty", type=_positive_int, default=1, metavar="N", help=_("units sold (default 1)")
     )
     sell.set_defaults(handler=cmd_sell)
+
+    jobs = commands.add_parser(
+        "jobs",
+        help=_("the store's queue of jobs to pick, oldest due first"),
+        description=_(
+            "The jobs the network routed to this store (web orders to ship, orders to hand "
+            "over here), oldest due first, late ones flagged, as of the last sync."
+        ),
+    )
+    jobs.add_argument(
+        "--all", action="store_true", help=_("also list the jobs that are done or cancelled")
+    )
+    jobs.set_defaults(handler=cmd_jobs)
+
+    job = commands.add_parser(
+        "job",
+        help=_("one job: its pick list and state"),
+        description=_("A job's pick list (lines, units scanned) and its state."),
+    )
+    job.add_argument("job", metavar="JOB_ID", help=_("the job's id, or its first characters"))
+    job.set_defaults(handler=cmd_job)
+
+    order = commands.add_parser(
+        "order",
+        help=_("order an item for a customer (home delivery or collection)"),
+        description=_(
+            "Order an item the store cannot hand over now: the network routes it to where it "
+            "is. Prints where it comes from, why, and the promised date; when the ledger "
+            "cannot be reached, the order is kept and sent at the next sync."
+        ),
+    )
+    order.add_argument("sku", metavar="SKU", help=_("SKU or barcode of the item"))
+    order.add_argument(
+        "--qty", type=_positive_int, default=1, metavar="N", help=_("units ordered (default 1)")
+    )
+    where = order.add_mutually_exclusive_group(required=True)
+    where.add_argument(
+        "--collect-here",
+        action="store_true",
+        help=_("the customer collects it at this store"),
+    )
+    where.add_argument(
+        "--collect-at", metavar="CODE", help=_("the customer collects it at another store")
+    )
+    where.add_argument(
+        "--home", metavar="ADDRESS", help=_("delivered to the customer's home at this address")
+    )
+    order.add_argument("--lat", type=float, help=_("latitude of the home address"))
+    order.add_argument("--lon", type=float, help=_("longitude of the home address"))
+    order.add_argument("--name", required=True, help=_("the customer's name"))
+    order.add_argument("--email", help=_("the customer's email address"))
+    order.add_argument("--phone", help=_("the customer's phone number"))
+    order.set_defaults(handler=cmd_order)
+
+    routing = commands.add_parser(
+        "routing",
+        help=_("why an order went where it went"),
+        description=_(
+            "Every routing decision of an order: the location chosen and why each other "
+            "location lost (asks the ledger)."
+        ),
+    )
+    routing.add_argument("order", metavar="ORDER_ID", help=_("the order's id"))
+    routing.set_defaults(handler=cmd_routing)
 
     demo = commands.add_parser(
         "demo",

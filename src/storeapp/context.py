@@ -13,6 +13,8 @@ from storeapp.cache.engine import open_cache_engine
 from storeapp.cache.state import LOCATION, read_state, write_state
 from storeapp.config import StoreSettings
 from storeapp.services.lookup import LookupService
+from storeapp.services.orders import OrderInStoreService
+from storeapp.services.picking import PickingService
 from storeapp.services.sales import CounterSales
 from storeapp.services.status import StatusService
 from storeapp.sync.client import LedgerClient
@@ -40,6 +42,8 @@ class StoreContext:
     sales: CounterSales
     status: StatusService
     sync: SyncEngine
+    picking: PickingService
+    orders: OrderInStoreService
 
     def worker(self, on_report: Callable[..., None] | None = None) -> SyncWorker:
         return SyncWorker(
@@ -98,4 +102,6 @@ def open_store(
             push_batch_size=settings.push_batch_size,
             feed_page_size=settings.feed_page_size,
         ),
+        picking=PickingService(engine, location, now),
+        orders=OrderInStoreService(engine, location, now, client),
     )

@@ -8,7 +8,16 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
-from ordersync.contract import ChangePage, ItemChange, LocationChange, NetworkChange, PositionChange
+from ordersync.contract import (
+    ChangePage,
+    ItemChange,
+    Job,
+    JobChange,
+    LocationChange,
+    NetworkChange,
+    PositionChange,
+)
+from storeapp.cache.jobs import upsert_jobs
 from storeapp.cache.positions import upsert_positions
 from storeapp.cache.state import (
     CURSOR,
@@ -19,7 +28,15 @@ from storeapp.cache.state import (
     write_state,
 )
 
-_VIEW_TABLES = ("items", "barcodes", "locations", "positions", "network_totals", "remote_positions")
+_VIEW_TABLES = (
+    "items",
+    "barcodes",
+    "locations",
+    "positions",
+    "network_totals",
+    "remote_positions",
+    "jobs",
+)
 
 
 def fold(value: str) -> str:
@@ -36,6 +53,7 @@ def apply_page(engine: Engine, page: ChangePage, now: datetime) -> int:
     locations: list[dict[str, Any]] = []
     positions = []
     totals: list[dict[str, Any]] = []
+    jobs: list[tuple[int, Job]] = []
     for change in page.changes:
         if isinstance(change, ItemChange):
             item = change.item
@@ -53,6 +71,8 @@ def apply_page(engine: Engine, page: ChangePage, now: datetime) -> int:
             positions.append(change.position)
         elif isinstance(change, NetworkChange):
             totals.append(change.total.model_dump())
+        elif isinstance(change, JobChange):
+            jobs.append((change.seq, change.job))
     with engine.begin() as connection:
         if removed:
             connection.execute(text("DELETE FROM barcodes WHERE gtin = :gtin"), removed)
@@ -88,6 +108,7 @@ def apply_page(engine: Engine, page: ChangePage, now: datetime) -> int:
                 ),
                 totals,
             )
+        upsert_jobs(connection, jobs, now)
         write_state(connection, CURSOR, str(page.next_since))
         write_state(connection, LEDGER_ID, page.ledger_id)
         write_state(connection, LOCATION, page.location)
@@ -97,7 +118,8 @@ def apply_page(engine: Engine, page: ChangePage, now: datetime) -> int:
 
 
 def reset_view(engine: Engine) -> None:
-    """Forget the ledger's view (to bootstrap again); the outbox and its effects stay."""
+    """Forget the ledger's view (to bootstrap again); the outbox and its effects stay, and so
+    does this device's own work on jobs (actions not yet seen back, scanned units)."""
     with engine.begin() as connection:
         for table in _VIEW_TABLES:
             connection.execute(text(f"DELETE FROM {table}"))

@@ -123,3 +123,63 @@ class SyncState(CacheModel, table=True):
     __tablename__ = "sync_state"
     key: str = Field(primary_key=True)
     value: str
+
+
+class CacheJob(CacheModel, table=True):
+    """A fulfilment job of this store as the change feed last delivered it (the ledger's view).
+
+    ``lines`` is the job's lines as the feed gave them (JSON). What this device did to the job
+    and the ledger has not confirmed yet lives in ``job_actions``; scanned units in ``job_scans``.
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_location_due", "location", "due_at"),)
+    id: str = Field(primary_key=True)
+    order_id: str = Field(index=True)
+    location: str
+    kind: str
+    state: str
+    destination: str | None = None
+    created_at: str
+    due_at: str
+    late: bool
+    parcels: int | None = None
+    weight_grams: int | None = None
+    tracking: str | None = None
+    customer_name: str
+    lines: str = Field(sa_column=Column(Text, nullable=False))
+    seq: int
+    received_at: str
+
+
+class CacheJobAction(CacheModel, table=True):
+    """A transition or short pick made on this device, kept until the feed shows its outcome.
+
+    Its outbox entry has the same ``op_id``: while that entry waits (or after the ledger accepted
+    it and before the feed brought the job back) the action is laid over the ledger's view of the
+    job; once the ledger refused it, it is ignored and the feed's job stands.
+    """
+
+    __tablename__ = "job_actions"
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
+    op_id: str = Field(unique=True)
+    job_id: str = Field(index=True)
+    action: str
+    """``transition`` or ``reject``."""
+    to_state: str | None = None
+    line_no: int | None = None
+    reason: str | None = None
+    parcels: int | None = None
+    weight_grams: int | None = None
+    tracking: str | None = None
+    created_at: str
+
+
+class CacheJobScan(CacheModel, table=True):
+    """Units of a pick list line confirmed by scanning on this device (local only, never sent)."""
+
+    __tablename__ = "job_scans"
+    job_id: str = Field(primary_key=True)
+    line_no: int = Field(primary_key=True)
+    scanned: int
+    updated_at: str

@@ -8,21 +8,30 @@ with its problem document.
 from __future__ import annotations
 
 import json
+import uuid
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ordersync.contract import (
     API_PREFIX,
     ChangePage,
+    Job,
+    JobStateName,
     OperationsResult,
+    Order,
+    OrderCreate,
     ReferenceAvailability,
+    RoutingRecord,
     SkuAvailability,
     Whoami,
 )
 
 M = TypeVar("M", bound=BaseModel)
+_JOBS = TypeAdapter(list[Job])
+_ROUTING = TypeAdapter(list[RoutingRecord])
 _RETRYABLE_STATUS = {408, 425, 429}
 
 
@@ -130,6 +139,49 @@ class LedgerClient:
     ) -> ReferenceAvailability:
         response = self._request("GET", f"/availability/references/{reference}", timeout=timeout)
         return self._parse(response, ReferenceAvailability)
+
+    # --- Orders and jobs (live reads; job transitions travel through the outbox) -------------
+
+    def place_order(self, order: OrderCreate) -> Order:
+        """POST /orders; the same ``op_id`` sent again returns the first outcome."""
+        # A PlaceOrderOp from the outbox is sent as the plain order (same id, same fingerprint).
+        body = order.model_dump(mode="json", exclude={"op"})
+        response = self._request("POST", "/orders", json_body=body)
+        return self._parse(response, Order)
+
+    def get_order(self, order_id: uuid.UUID | str) -> Order:
+        return self._parse(self._request("GET", f"/orders/{order_id}"), Order)
+
+    def routing(self, order_id: uuid.UUID | str) -> list[RoutingRecord]:
+        """Every routing decision of an order, oldest first."""
+        response = self._request("GET", f"/orders/{order_id}/routing")
+        return _parse_list(response, _ROUTING)
+
+    def jobs(
+        self, location: str | None = None, states: Sequence[JobStateName] | None = None
+    ) -> list[Job]:
+        """A location's jobs (this device's store by default), oldest due first."""
+        params: dict[str, Any] = {}
+        if location is not None:
+            params["location"] = location
+        if states:
+            params["state"] = [state.value for state in states]
+        return _parse_list(self._request("GET", "/jobs", params=params), _JOBS)
+
+    def get_job(self, job_id: uuid.UUID | str) -> Job:
+        return self._parse(self._request("GET", f"/jobs/{job_id}"), Job)
+
+
+T = TypeVar("T")
+
+
+def _parse_list(response: httpx.Response, adapter: TypeAdapter[list[T]]) -> list[T]:
+    try:
+        return adapter.validate_json(response.content)
+    except ValidationError as error:
+        raise LedgerUnavailable(
+            f"the ledger's reply to {response.request.url.path} is not understood"
+        ) from error
 
 
 def _problem_of(response: httpx.Response) -> dict[str, Any]:

@@ -1,0 +1,631 @@
+"""Pick & pack: the store's job queue, pick lists confirmed unit by unit with the scanner, short
+picks, and the job's transitions (start, picked, packed, shipped, ready, handed over, cancelled).
+
+Jobs reach the cache through the change feed; staff never refresh by hand. Every action writes
+its local effect (the job's state on this device, scanned units) and, when the ledger must hear
+of it, its outbox entry in one transaction. Scanned units stay on this device: only the
+transitions and short picks they lead to are sent. A transition the ledger refuses (another
+device moved the job first) lands in "needs attention" with the job's ``current_state``, and
+the job on screen is the feed's again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Connection, Engine, text
+
+from ordersync.contract import (
+    JobStateName,
+    JobTransitionOp,
+    LineRejectionOp,
+    RejectReason,
+    gtin_problem,
+    uuid7,
+)
+from storeapp.cache import jobs as cached
+from storeapp.cache import outbox
+from storeapp.services.catalog import by_gtin
+
+Now = Callable[[], datetime]
+NewId = Callable[[], UUID]
+
+MAX_PARCELS = 100
+MAX_WEIGHT_GRAMS = 1_000_000
+MAX_TRACKING = 64
+MAX_NOTE = 200
+JOB_OPERATIONS = ("job_transition", "reject_line")
+
+
+class PickRefusal(StrEnum):
+    """Why the service refused an action; stable codes the screens translate."""
+
+    UNKNOWN_JOB = "unknown_job"
+    AMBIGUOUS_JOB = "ambiguous_job"
+    OTHER_STORE = "other_store"
+    INVALID_BARCODE = "invalid_barcode"
+    """Not a GTIN-8/13 or its check digit is wrong (``problem`` says which)."""
+    UNKNOWN_BARCODE = "unknown_barcode"
+    """A valid GTIN no item of the cached catalog carries."""
+    NOT_ON_PICK_LIST = "not_on_pick_list"
+    """The scanned item is not on an open line of this job (``sku``)."""
+    TOO_MANY = "too_many"
+    """Every unit of that line is already scanned (``sku``, ``qty``)."""
+    NOT_PICKING = "not_picking"
+    """Scans are taken while the job is being picked (``state``)."""
+    UNKNOWN_LINE = "unknown_line"
+    LINE_NOT_OPEN = "line_not_open"
+    NOTHING_SCANNED = "nothing_scanned"
+    WRONG_STATE = "wrong_state"
+    """The job's state does not allow it (``state``, ``allowed``)."""
+    NOT_ALL_SCANNED = "not_all_scanned"
+    """Some open line still misses units (``missing``: line number → units)."""
+    BAD_PARCELS = "bad_parcels"
+    BAD_WEIGHT = "bad_weight"
+    BAD_TRACKING = "bad_tracking"
+    BAD_NOTE = "bad_note"
+
+
+class PickingRefused(Exception):
+    """An action the service refused before anything was written; ``facts`` details it."""
+
+    def __init__(self, code: PickRefusal, message: str, **facts: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.facts = facts
+
+
+@dataclass(frozen=True, slots=True)
+class PickLine:
+    line_no: int
+    order_line_no: int
+    sku: str
+    name: str
+    size: str
+    colour: str
+    qty: int
+    scanned: int
+    state: str
+    """``open``, ``rejected``, ``shipped``, ``collected`` or ``cancelled``."""
+    reject_reason: str | None
+    unconfirmed: bool
+    """Short picked here; the ledger has not confirmed it yet."""
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == "open"
+
+    @property
+    def remaining(self) -> int:
+        return max(self.qty - self.scanned, 0) if self.is_open else 0
+
+    @property
+    def complete(self) -> bool:
+        return self.is_open and self.scanned >= self.qty
+
+
+@dataclass(frozen=True, slots=True)
+class JobView:
+    id: str
+    order_id: str
+    kind: str
+    """``ship`` (pick, pack, ship) or ``collect`` (pick, make ready, hand over here)."""
+    state: str
+    """As this device sees it: the ledger's state with the actions not yet confirmed."""
+    ledger_state: str
+    destination: str | None
+    """For a ship job: the store it is shipped to for collection (None: the customer's home)."""
+    customer_name: str
+    created_at: datetime
+    due_at: datetime
+    late: bool
+    parcels: int | None
+    weight_grams: int | None
+    tracking: str | None
+    lines: list[PickLine]
+    unconfirmed: int
+    """Actions made here not yet confirmed by the ledger through the feed."""
+    allowed: frozenset[str]
+    """States this job may move to now (checked again by the ledger)."""
+
+    @property
+    def short_id(self) -> str:
+        return self.id[:8]
+
+    @property
+    def open_lines(self) -> list[PickLine]:
+        return [line for line in self.lines if line.is_open]
+
+    @property
+    def fully_scanned(self) -> bool:
+        """Every open line has all its units scanned (and there is at least one)."""
+        lines = self.open_lines
+        return bool(lines) and all(line.complete for line in lines)
+
+    @property
+    def units(self) -> int:
+        return sum(line.qty for line in self.open_lines)
+
+    @property
+    def scanned_units(self) -> int:
+        return sum(min(line.scanned, line.qty) for line in self.open_lines)
+
+    @property
+    def done(self) -> bool:
+        return self.state in cached.FINAL_STATES
+
+
+@dataclass(frozen=True, slots=True)
+class JobQueue:
+    jobs: list[JobView]
+    """Oldest due first."""
+    counts: dict[str, int]
+    """Jobs per state (as this device sees them) among those listed."""
+    late: int
+    unconfirmed: int
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    job: JobView
+    line: PickLine
+    """The line the unit was counted on, after the scan."""
+    complete: bool
+    """Every open line of the job is now fully scanned: it can be marked picked."""
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRecorded:
+    op_id: UUID
+    outbox_id: int
+    job: JobView
+    """The job after the action, as this device now shows it."""
+
+
+@dataclass(frozen=True, slots=True)
+class JobAttention:
+    """A job action the ledger refused; stays until dismissed (``outbox.dismiss``)."""
+
+    entry_id: int
+    op_id: str
+    job_id: str
+    action: str
+    """The target state of a transition, or ``reject`` for a short pick."""
+    line_no: int | None
+    current_state: str | None
+    """Where the ledger says the job (or line) stands now."""
+    problem_type: str
+    detail: str
+    created_at: datetime
+    summary: str
+    problem: dict[str, Any] = field(default_factory=dict)
+
+
+def is_late(job: cached.CachedJob, now: datetime) -> bool:
+    """Not started within its service level, recomputed with this device's clock (so it stays
+    true offline); the ledger's own flag counts too while the job has not been started."""
+    return job.state == cached.ASSIGNED and (now > job.due_at or job.ledger_late)
+
+
+class PickingService:
+    def __init__(self, engine: Engine, location: str, now: Now, new_id: NewId = uuid7) -> None:
+        self._engine = engine
+        self._location = location
+        self._now = now
+        self._new_id = new_id
+
+    @property
+    def location(self) -> str:
+        return self._location
+
+    # --- Reading ---------------------------------------------------------------------------
+
+    def queue(self, include_done: bool = False) -> JobQueue:
+        """The store's jobs, oldest due first, late ones flagged, with counts by state."""
+        now = self._now()
+        with self._engine.connect() as connection:
+            jobs = [
+                self._view(connection, job, now)
+                for job in cached.read_jobs(
+                    connection, self._location, active_only=not include_done
+                )
+            ]
+        if not include_done:
+            jobs = [job for job in jobs if not job.done]
+        counts: dict[str, int] = {}
+        for job in jobs:
+            counts[job.state] = counts.get(job.state, 0) + 1
+        return JobQueue(
+            jobs=jobs,
+            counts=counts,
+            late=sum(1 for job in jobs if job.late),
+            unconfirmed=sum(job.unconfirmed for job in jobs),
+        )
+
+    def job(self, job_id: str) -> JobView | None:
+        """One job with its pick list, or None when the cache does not hold it."""
+        with self._engine.connect() as connection:
+            job = cached.read_job(connection, job_id)
+            if job is None or job.location != self._location:
+                return None
+            return self._view(connection, job, self._now())
+
+    def resolve(self, reference: str) -> str:
+        """A job id from its full id or the start of it (at least 4 characters, as printed)."""
+        cleaned = reference.strip().lower()
+        with self._engine.connect() as connection:
+            found = cached.read_job(connection, cleaned)
+            if found is not None and found.location == self._location:
+                return found.id
+            matches = cached.job_ids_starting_with(connection, cleaned) if len(cleaned) >= 4 else []
+            matches = [
+                job_id
+                for job_id in matches
+                if (job := cached.read_job(connection, job_id)) is not None
+                and job.location == self._location
+            ]
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            raise PickingRefused(
+                PickRefusal.AMBIGUOUS_JOB,
+                f"several jobs start with {reference}",
+                job_id=reference,
+                matches=matches,
+            )
+        raise PickingRefused(
+            PickRefusal.UNKNOWN_JOB, f"no job {reference} at this store", job_id=reference
+        )
+
+    def attention(self) -> list[JobAttention]:
+        """Job actions the ledger refused and nobody dismissed yet, oldest first."""
+        found = []
+        for entry in outbox.needing_attention(self._engine):
+            if entry.kind not in JOB_OPERATIONS:
+                continue
+            problem = entry.problem or {}
+            payload = entry.payload
+            found.append(
+                JobAttention(
+                    entry_id=entry.id,
+                    op_id=entry.op_id,
+                    job_id=str(payload.get("job_id", "")),
+                    action=str(payload.get("to", "reject")),
+                    line_no=payload.get("line_no"),
+                    current_state=problem.get("current_state"),
+                    problem_type=str(problem.get("type", "")),
+                    detail=str(problem.get("detail") or problem.get("title") or ""),
+                    created_at=entry.created_at,
+                    summary=entry.summary,
+                    problem=problem,
+                )
+            )
+        return found
+
+    def dismiss(self, entry_id: int) -> bool:
+        """Staff have dealt with a refusal: it leaves the list (and stays on record)."""
+        return outbox.dismiss(self._engine, entry_id, self._now())
+
+    # --- Scanning ---------------------------------------------------------------------------
+
+    def scan(self, job_id: str, barcode: str) -> ScanResult:
+        """Confirm one unit of the pick list by its barcode."""
+        code = barcode.strip()
+        problem = gtin_problem(code)
+        if problem is not None:
+            raise PickingRefused(
+                PickRefusal.INVALID_BARCODE,
+                f"{code} is not a valid barcode: {problem}",
+                barcode=code,
+                problem=problem,
+            )
+        now = self._now()
+        with self._engine.begin() as connection:
+            job = self._load(connection, job_id)
+            if job.state != cached.PICKING:
+                raise PickingRefused(
+                    PickRefusal.NOT_PICKING,
+                    f"start picking the job before scanning (it is {job.state})",
+                    state=job.state,
+                )
+            item = by_gtin(connection, code)
+            if item is None:
+                raise PickingRefused(
+                    PickRefusal.UNKNOWN_BARCODE, f"no item has the barcode {code}", barcode=code
+                )
+            lines = [line for line in job.lines if line.sku == item.sku and line.state == "open"]
+            if not lines:
+                raise PickingRefused(
+                    PickRefusal.NOT_ON_PICK_LIST,
+                    f"{item.sku} is not on this pick list",
+                    barcode=code,
+                    sku=item.sku,
+                )
+            line = next((line for line in lines if line.scanned < line.qty), None)
+            if line is None:
+                raise PickingRefused(
+                    PickRefusal.TOO_MANY,
+                    f"all {sum(ln.qty for ln in lines)} unit(s) of {item.sku} are already scanned",
+                    barcode=code,
+                    sku=item.sku,
+                    qty=sum(ln.qty for ln in lines),
+                )
+            cached.set_scanned(connection, job.id, line.line_no, line.scanned + 1, now)
+            after = self._view(connection, self._load(connection, job.id), now)
+        counted = next(ln for ln in after.lines if ln.line_no == line.line_no)
+        return ScanResult(job=after, line=counted, complete=after.fully_scanned)
+
+    def unscan(self, job_id: str, line_no: int) -> PickLine:
+        """Take back one scanned unit of a line (scanned by mistake, put back on the shelf)."""
+        now = self._now()
+        with self._engine.begin() as connection:
+            job = self._load(connection, job_id)
+            line = self._line(job, line_no)
+            if job.state != cached.PICKING:
+                raise PickingRefused(
+                    PickRefusal.NOT_PICKING,
+                    f"scans change while the job is being picked (it is {job.state})",
+                    state=job.state,
+                )
+            if line.scanned <= 0:
+                raise PickingRefused(
+                    PickRefusal.NOTHING_SCANNED,
+                    f"no unit of line {line_no} is scanned",
+                    line_no=line_no,
+                )
+            cached.set_scanned(connection, job.id, line_no, line.scanned - 1, now)
+            after = self._view(connection, self._load(connection, job.id), now)
+        return next(ln for ln in after.lines if ln.line_no == line_no)
+
+    # --- Transitions and short picks ---------------------------------------------------------
+
+    def start(self, job_id: str) -> ActionRecorded:
+        """assigned → picking."""
+        return self._transition(job_id, JobStateName.PICKING)
+
+    def mark_picked(self, job_id: str) -> ActionRecorded:
+        """picking → picked, once every open line is fully scanned."""
+        return self._transition(job_id, JobStateName.PICKED)
+
+    def pack(self, job_id: str, parcels: int, weight_grams: int) -> ActionRecorded:
+        """picked → packed (ship jobs), with the number of parcels and their total weight."""
+        if not 1 <= parcels <= MAX_PARCELS:
+            raise PickingRefused(
+                PickRefusal.BAD_PARCELS,
+                f"parcels must be between 1 and {MAX_PARCELS}",
+                parcels=parcels,
+            )
+        if not 1 <= weight_grams <= MAX_WEIGHT_GRAMS:
+            raise PickingRefused(
+                PickRefusal.BAD_WEIGHT,
+                f"the weight must be between 1 and {MAX_WEIGHT_GRAMS} grams",
+                weight_grams=weight_grams,
+            )
+        return self._transition(
+            job_id, JobStateName.PACKED, parcels=parcels, weight_grams=weight_grams
+        )
+
+    def ship(self, job_id: str, tracking: str) -> ActionRecorded:
+        """packed → shipped, with the carrier's tracking reference."""
+        reference = tracking.strip()
+        if not 1 <= len(reference) <= MAX_TRACKING or "\x00" in reference:
+            raise PickingRefused(
+                PickRefusal.BAD_TRACKING,
+                f"the tracking reference has 1 to {MAX_TRACKING} characters",
+                tracking=tracking,
+            )
+        return self._transition(job_id, JobStateName.SHIPPED, tracking=reference)
+
+    def mark_ready(self, job_id: str) -> ActionRecorded:
+        """picked → ready (collect jobs): waiting at the counter for the customer."""
+        return self._transition(job_id, JobStateName.READY)
+
+    def hand_over(self, job_id: str) -> ActionRecorded:
+        """ready → collected: the customer has it (the ledger records the sale)."""
+        return self._transition(job_id, JobStateName.COLLECTED)
+
+    def cancel(self, job_id: str) -> ActionRecorded:
+        """picked or ready → cancelled: the units go back to the shelf."""
+        return self._transition(job_id, JobStateName.CANCELLED)
+
+    def short_pick(
+        self, job_id: str, line_no: int, reason: RejectReason, note: str | None = None
+    ) -> ActionRecorded:
+        """The line cannot be served from here (not found, damaged, other): the ledger gives
+        its units back, flags the shelf for a count and routes the line elsewhere."""
+        if note is not None and (len(note) > MAX_NOTE or "\x00" in note):
+            raise PickingRefused(
+                PickRefusal.BAD_NOTE, f"a note has at most {MAX_NOTE} characters", note=note
+            )
+        now = self._now()
+        with self._engine.begin() as connection:
+            job = self._load(connection, job_id)
+            line = self._line(job, line_no)
+            if job.state not in cached.REJECTABLE_STATES:
+                raise PickingRefused(
+                    PickRefusal.WRONG_STATE,
+                    f"lines are short picked while the job is assigned or picking, not {job.state}",
+                    state=job.state,
+                    allowed=sorted(cached.REJECTABLE_STATES),
+                )
+            if line.state != "open":
+                raise PickingRefused(
+                    PickRefusal.LINE_NOT_OPEN,
+                    f"line {line_no} is already {line.state}",
+                    line_no=line_no,
+                    state=line.state,
+                )
+            operation = LineRejectionOp(
+                op="reject_line",
+                op_id=self._new_id(),
+                job_id=uuid.UUID(job.id),
+                line_no=line_no,
+                reason=reason,
+                note=note or None,
+            )
+            entry_id = outbox.enqueue(
+                connection,
+                operation,
+                summary=(
+                    f"short pick job {job.id[:8]} line {line_no} "
+                    f"({line.qty} x {line.sku}): {reason.value}"
+                ),
+                effects=[],
+                now=now,
+            )
+            cached.record_action(
+                connection,
+                op_id=str(operation.op_id),
+                job_id=job.id,
+                action=cached.REJECT,
+                line_no=line_no,
+                reason=reason.value,
+                now=now,
+            )
+            # The scanned units of that line go back to the shelf with it.
+            cached.set_scanned(connection, job.id, line_no, 0, now)
+            after = self._view(connection, self._load(connection, job.id), now)
+        return ActionRecorded(operation.op_id, entry_id, after)
+
+    def _transition(
+        self,
+        job_id: str,
+        to: JobStateName,
+        *,
+        parcels: int | None = None,
+        weight_grams: int | None = None,
+        tracking: str | None = None,
+    ) -> ActionRecorded:
+        now = self._now()
+        with self._engine.begin() as connection:
+            job = self._load(connection, job_id)
+            allowed = cached.allowed_next(job.kind, job.state)
+            if to.value not in allowed:
+                raise PickingRefused(
+                    PickRefusal.WRONG_STATE,
+                    f"a {job.kind} job that is {job.state} cannot become {to.value}",
+                    state=job.state,
+                    target=to.value,
+                    allowed=sorted(allowed),
+                )
+            if to is JobStateName.PICKED:
+                missing = {
+                    line.line_no: line.qty - line.scanned
+                    for line in job.lines
+                    if line.state == "open" and line.scanned < line.qty
+                }
+                if missing:
+                    raise PickingRefused(
+                        PickRefusal.NOT_ALL_SCANNED,
+                        "scan every unit (or short pick the line) before marking it picked",
+                        missing=missing,
+                    )
+            operation = JobTransitionOp(
+                op="job_transition",
+                op_id=self._new_id(),
+                job_id=uuid.UUID(job.id),
+                to=to,
+                parcels=parcels,
+                weight_grams=weight_grams,
+                tracking=tracking,
+            )
+            entry_id = outbox.enqueue(
+                connection,
+                operation,
+                summary=f"job {job.id[:8]} {job.state} → {to.value}",
+                effects=[],
+                now=now,
+            )
+            cached.record_action(
+                connection,
+                op_id=str(operation.op_id),
+                job_id=job.id,
+                action=cached.TRANSITION,
+                to_state=to.value,
+                parcels=parcels,
+                weight_grams=weight_grams,
+                tracking=tracking,
+                now=now,
+            )
+            after = self._view(connection, self._load(connection, job.id), now)
+        return ActionRecorded(operation.op_id, entry_id, after)
+
+    # --- Helpers ----------------------------------------------------------------------------
+
+    def _load(self, connection: Connection, job_id: str) -> cached.CachedJob:
+        job = cached.read_job(connection, job_id)
+        if job is None:
+            raise PickingRefused(
+                PickRefusal.UNKNOWN_JOB, f"no job {job_id} at this store", job_id=job_id
+            )
+        if job.location != self._location:
+            raise PickingRefused(
+                PickRefusal.OTHER_STORE,
+                f"job {job_id} belongs to {job.location}",
+                job_id=job_id,
+                location=job.location,
+            )
+        return job
+
+    @staticmethod
+    def _line(job: cached.CachedJob, line_no: int) -> cached.CachedLine:
+        for line in job.lines:
+            if line.line_no == line_no:
+                return line
+        raise PickingRefused(
+            PickRefusal.UNKNOWN_LINE, f"job {job.id[:8]} has no line {line_no}", line_no=line_no
+        )
+
+    def _view(self, connection: Connection, job: cached.CachedJob, now: datetime) -> JobView:
+        skus = sorted({line.sku for line in job.lines})
+        names: dict[str, tuple[str, str, str]] = {}
+        if skus:
+            marks = ",".join(f":s{i}" for i in range(len(skus)))
+            names = {
+                str(sku): (str(name), str(size), str(colour))
+                for sku, name, size, colour in connection.execute(
+                    text(f"SELECT sku, name, size, colour FROM items WHERE sku IN ({marks})"),
+                    {f"s{i}": sku for i, sku in enumerate(skus)},
+                )
+            }
+        lines = [
+            PickLine(
+                line_no=line.line_no,
+                order_line_no=line.order_line_no,
+                sku=line.sku,
+                name=names.get(line.sku, (line.sku, "", ""))[0],
+                size=names.get(line.sku, (line.sku, "", ""))[1],
+                colour=names.get(line.sku, (line.sku, "", ""))[2],
+                qty=line.qty,
+                scanned=line.scanned,
+                state=line.state,
+                reject_reason=line.reject_reason,
+                unconfirmed=line.unconfirmed,
+            )
+            for line in job.lines
+        ]
+        return JobView(
+            id=job.id,
+            order_id=job.order_id,
+            kind=job.kind,
+            state=job.state,
+            ledger_state=job.ledger_state,
+            destination=job.destination,
+            customer_name=job.customer_name,
+            created_at=job.created_at,
+            due_at=job.due_at,
+            late=is_late(job, now),
+            parcels=job.parcels,
+            weight_grams=job.weight_grams,
+            tracking=job.tracking,
+            lines=lines,
+            unconfirmed=job.unconfirmed,
+            allowed=cached.allowed_next(job.kind, job.state),
+        )
