@@ -602,6 +602,8 @@ class Order(Reply):
 class JobTransition(Strict):
     op_id: OpId
     to: JobStateName
+    from_state: JobStateName | None = None
+    """The state the device saw; if the job has moved on since, the transition is refused."""
     parcels: Annotated[int, Field(ge=1, le=100)] | None = None
     weight_grams: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
     tracking: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None

@@ -66,6 +66,12 @@ def transition_job(
     order_id, location, kind, current = _job_row(tx, job_id)
     principal.require(Action.FULFIL, location)
     target = JobState(command.to.value)
+    if command.from_state is not None and command.from_state.value != current.value:
+        # The device acted on a state another device has already moved the job out of.
+        raise InvalidState(
+            f"the job is {current.value} now, not {command.from_state.value}",
+            current_state=current.value,
+        )
     ensure_transition(kind, current, target)
     if target is JobState.PACKED and (command.parcels is None or command.weight_grams is None):
         raise InvalidRequest("packing needs the number of parcels and the weight")

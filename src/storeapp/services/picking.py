@@ -532,6 +532,7 @@ class PickingService:
                 op_id=self._new_id(),
                 job_id=uuid.UUID(job.id),
                 to=to,
+                from_state=JobStateName(job.state),
                 parcels=parcels,
                 weight_grams=weight_grams,
                 tracking=tracking,
