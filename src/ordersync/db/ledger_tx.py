@@ -186,13 +186,19 @@ class LedgerTx:
     # --- feed positions ----------------------------------------------------------------------
 
     def next_seq(self) -> int:
+        self.lock_for_decision()
+        assert self._last_seq is not None
+        self._last_seq += 1
+        return self._last_seq
+
+    def lock_for_decision(self) -> None:
+        """Take the write lock before reading what a decision depends on (routing reads stock
+        first, then reserves): on PostgreSQL another process cannot commit in between."""
         if self._last_seq is None:
             lock = " FOR UPDATE" if self.is_postgres else ""
             (current,) = self.sql.one(f"SELECT last_seq FROM feed_counter WHERE id = 1{lock}")
             self._last_seq = int(current)
             self._counter_start = self._last_seq
-        self._last_seq += 1
-        return self._last_seq
 
     def head(self) -> int:
         if self._last_seq is not None:

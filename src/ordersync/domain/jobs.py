@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 from ordersync.domain.errors import InvalidState
@@ -66,6 +66,6 @@ def can_reject_lines(state: JobState) -> bool:
     return state in (JobState.ASSIGNED, JobState.PICKING)
 
 
-def is_late(state: JobState, created_at: datetime, service_level: timedelta, now: datetime) -> bool:
-    """Not started within its service level."""
-    return state is JobState.ASSIGNED and now - created_at > service_level
+def is_late(state: JobState, due_at: datetime, now: datetime) -> bool:
+    """Not started by the time it was due (its creation plus the service level of that time)."""
+    return state is JobState.ASSIGNED and now > due_at

@@ -25,7 +25,6 @@ from ordersync.domain.routing import Line
 from ordersync.services.count_tasks import open_count_task
 from ordersync.services.order_views import load_job, load_order, record_job_change
 from ordersync.services.orders import (
-    ROUTER,
     create_jobs,
     decide_routing,
     gather_candidates,
@@ -115,14 +114,13 @@ def _settle_lines(
         "WHERE job_id = :id AND state = 'open' ORDER BY line_no",
         {"id": job_id},
     ):
-        op = f"{command.op_id}:{line_no}"
         if target is JobState.CANCELLED:
-            release_reservation(tx, ROUTER, reservation_id, op)
+            _give_back(tx, principal, reservation_id, str(command.op_id))
         else:
             movement = "shipment" if target is JobState.SHIPPED else "sale"
             commit_reservation(
                 tx,
-                ROUTER,
+                principal,
                 reservation_id,
                 ReservationCommit(op_id=command.op_id, movement=movement),
             )
@@ -135,6 +133,13 @@ def _settle_lines(
             {"state": _LINE_END[target], "order": order_id, "line": order_line_no},
         )
     close_order_if_done(tx, order_id)
+
+
+def _give_back(tx: LedgerTx, principal: Principal, reservation_id: str, op_id: str) -> None:
+    """Release a line's units, unless its hold already ended (say, it expired)."""
+    found = tx.reservation(reservation_id)
+    if found is not None and found[0].state == "pending":
+        release_reservation(tx, principal, reservation_id, op_id)
 
 
 def close_order_if_done(tx: LedgerTx, order_id: str) -> None:
@@ -178,7 +183,7 @@ def reject_line(
     order_line_no, sku, qty, reservation_id, line_state = line
     if line_state != "open":
         raise InvalidState(f"the line is already {line_state}", current_state=line_state)
-    release_reservation(tx, ROUTER, reservation_id, str(command.op_id))
+    _give_back(tx, principal, reservation_id, str(command.op_id))
     tx.sql.execute(
         "UPDATE job_lines SET state = 'rejected', reject_reason = :reason "
         "WHERE job_id = :id AND line_no = :line_no",

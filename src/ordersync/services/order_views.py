@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from typing import Any
 
 from ordersync.contract import Job, JobLine, JobStateName, Order, OrderLine, RoutingRecord
@@ -58,12 +57,7 @@ def _job(tx: LedgerTx, row: tuple[Any, ...], policy: PolicyDocument, customer: s
         lines=lines,
         created_at=created_at,
         due_at=tx.sql.read_time(due),
-        late=is_late(
-            JobState(state),
-            created_at,
-            timedelta(minutes=policy.routing.service_level_minutes),
-            tx.now,
-        ),
+        late=is_late(JobState(state), tx.sql.read_time(due), tx.now),
         parcels=parcels,
         weight_grams=weight,
         tracking=tracking,

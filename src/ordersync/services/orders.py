@@ -86,6 +86,7 @@ def _jobs_today(tx: LedgerTx, places: dict[str, dict[str, Any]]) -> dict[str, in
 def gather_candidates(
     tx: LedgerTx, skus: list[str], target: tuple[float, float] | None
 ) -> list[Candidate]:
+    tx.lock_for_decision()
     places = _location_facts(tx)
     jobs_today = _jobs_today(tx, places)
     available: dict[str, dict[str, int]] = {code: {} for code in places}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import math
 import threading
 import tomllib
 from dataclasses import dataclass, fields
@@ -10,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from ordersync.domain.routing import RoutingPolicy
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,33 +33,48 @@ class PolicyError(ValueError):
     """The policy file is not valid; the message says which key and why."""
 
 
+_LIMITS: dict[str, tuple[float, float]] = {
+    "hold_hours": (1, 720),
+    "service_level_minutes": (1, 7 * 24 * 60),
+    "near_days": (0, 60),
+    "far_days": (0, 60),
+    "distance_tolerance_km": (0, 20_000),
+    "max_distance_km": (0, 20_000),
+    "near_km": (0, 20_000),
+}
+
+
+def _checked(key: str, kind: str, value: object, source: str) -> object:
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise PolicyError(f"{source}: {key} must be true or false")
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PolicyError(f"{source}: {key} must be a number")
+    if kind == "int" and not isinstance(value, int):
+        raise PolicyError(f"{source}: {key} must be a whole number")
+    if not math.isfinite(value):
+        raise PolicyError(f"{source}: {key} must be a finite number")
+    low, high = _LIMITS.get(key, (0, math.inf))
+    if not low <= value <= high:
+        raise PolicyError(f"{source}: {key} must be between {low:g} and {high:g}")
+    return float(value) if kind == "float" else value
+
+
 def parse_policy(text: str, source: str = "routing policy") -> PolicyDocument:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise PolicyError(f"{source}: {error}") from error
-    routing_keys = {f.name: f for f in fields(RoutingPolicy)}
-    promise_keys = {f.name: f for f in fields(Promise)}
+    kinds = {f.name: str(f.type) for f in (*fields(RoutingPolicy), *fields(Promise))}
+    routing_keys = {f.name for f in fields(RoutingPolicy)}
     routing: dict[str, Any] = {}
     promise: dict[str, Any] = {}
     for key, value in raw.items():
-        target = routing if key in routing_keys else promise if key in promise_keys else None
-        if target is None:
+        if key not in kinds:
             raise PolicyError(f"{source}: unknown setting {key!r}")
-        expected = (routing_keys.get(key) or promise_keys[key]).type
-        if (
-            expected in ("float", float)
-            and isinstance(value, int | float)
-            and not isinstance(value, bool)
-        ):
-            value = float(value)
-        elif expected in ("int", int) and (not isinstance(value, int) or isinstance(value, bool)):
-            raise PolicyError(f"{source}: {key} must be a whole number")
-        elif expected in ("bool", bool) and not isinstance(value, bool):
-            raise PolicyError(f"{source}: {key} must be true or false")
-        if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
-            raise PolicyError(f"{source}: {key} must not be negative")
-        target[key] = value
+        target = routing if key in routing_keys else promise
+        target[key] = _checked(key, kinds[key], value, source)
     return PolicyDocument(RoutingPolicy(**routing), Promise(**promise))
 
 
@@ -64,25 +83,32 @@ def default_policy_text() -> str:
 
 
 class PolicySource:
-    """The policy in force: the packaged default, or a file that is re-read when it changes."""
+    """The policy in force: the packaged default, or a file read again whenever it changes.
+
+    A file that becomes unreadable or invalid while the ledger runs does not stop it: the last
+    valid policy stays in force and the problem is logged (at start an invalid file is an error).
+    """
 
     def __init__(self, path: Path | None) -> None:
         self._path = path
         self._lock = threading.Lock()
-        self._stamp: tuple[int, int] | None = None
+        self._text: bytes | None = None
         self._document = parse_policy(default_policy_text(), "default routing policy")
         if path is not None:
-            self.current()
+            self._load(path.read_bytes())
+
+    def _load(self, content: bytes) -> None:
+        self._document = parse_policy(content.decode("utf-8"), str(self._path))
+        self._text = content
 
     def current(self) -> PolicyDocument:
         if self._path is None:
             return self._document
-        stat = self._path.stat()
-        stamp = (stat.st_mtime_ns, stat.st_size)
         with self._lock:
-            if stamp != self._stamp:
-                self._document = parse_policy(
-                    self._path.read_text(encoding="utf-8"), str(self._path)
-                )
-                self._stamp = stamp
+            try:
+                content = self._path.read_bytes()
+                if content != self._text:
+                    self._load(content)
+            except (OSError, UnicodeDecodeError, PolicyError) as error:
+                log.error("routing policy not reloaded, keeping the last valid one: %s", error)
             return self._document
