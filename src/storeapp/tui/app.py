@@ -32,8 +32,10 @@ from storeapp.sync.engine import SyncLockBusy, SyncReport, SyncWorker
 from storeapp.tui.format import barcode_problem
 from storeapp.tui.messages import (
     EntryDismissed,
+    JobActionDone,
     Notice,
     OpenItem,
+    OrderFinished,
     SaleRecorded,
     ScanFinished,
     StatusRead,
@@ -43,7 +45,9 @@ from storeapp.tui.scan import Monotonic, ScanDetector
 from storeapp.tui.screens.base import StoreScreen
 from storeapp.tui.screens.help import HelpScreen
 from storeapp.tui.screens.item import ItemScreen
+from storeapp.tui.screens.jobs import JobsScreen
 from storeapp.tui.screens.lookup import LookupScreen
+from storeapp.tui.screens.pick import PickScreen
 from storeapp.tui.screens.sync import SyncScreen
 from storeapp.tui.text import N_, translate_bindings
 
@@ -68,6 +72,7 @@ class StoreApp(App[None]):
         Binding("question_mark", "help", N_("Help"), show=False),
         Binding("f2", "lookup", N_("Look up"), show=False),
         Binding("f3", "sync_screen", N_("Sync status")),
+        Binding("f4", "jobs", N_("Jobs"), show=False),
         Binding("f5", "sync_now", N_("Sync now")),
         Binding("ctrl+q", "quit", N_("Quit"), show=False, priority=True),
         Binding("ctrl+p", "command_palette", N_("Commands"), show=False, priority=True),
@@ -154,6 +159,16 @@ class StoreApp(App[None]):
             self.pop_screen()
         self.push_screen(SyncScreen(self.context))
 
+    def action_jobs(self) -> None:
+        """The store's queue of jobs to pick (the one in the stack, if any)."""
+        if any(isinstance(screen, JobsScreen) for screen in self.screen_stack):
+            while not isinstance(self.screen, JobsScreen):
+                self.pop_screen()
+            return
+        while isinstance(self.screen, ModalScreen):
+            self.pop_screen()
+        self.push_screen(JobsScreen(self.context))
+
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
@@ -181,7 +196,8 @@ class StoreApp(App[None]):
                         if (display := self.get_key_display(binding)) not in keys:
                             keys.append(display)
         rows.extend((" ".join(keys), description) for description, keys in keys_of.items())
-        rows.append((_("scan"), _("open the scanned item, on any screen")))
+        scan = screen.scan_help() if isinstance(screen, StoreScreen) else None
+        rows.append((_("scan"), scan or _("open the scanned item, on any screen")))
         return rows
 
     def get_key_display(self, binding: Binding) -> str:
@@ -200,6 +216,11 @@ class StoreApp(App[None]):
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield SystemCommand(
             _("Look up an item"), _("Back to the lookup screen"), self.action_lookup
+        )
+        yield SystemCommand(
+            _("Jobs to pick"),
+            _("The store's queue of jobs: pick, pack, ship, hand over"),
+            self.action_jobs,
         )
         yield SystemCommand(
             _("Sync now"), _("Send waiting operations and fetch changes now"), self.action_sync_now
@@ -261,6 +282,14 @@ class StoreApp(App[None]):
 
     @on(SaleRecorded)
     def _sale_recorded(self, message: SaleRecorded) -> None:
+        self.refresh_status()
+        self._wake_sync()
+
+    @on(JobActionDone)
+    @on(OrderFinished)
+    def _work_queued(self, message: JobActionDone | OrderFinished) -> None:
+        # An outbox entry waits (a job's move, an order kept offline) or a job may have come
+        # here (an order collected in this store): the bar counts it, the sync goes now.
         self.refresh_status()
         self._wake_sync()
 
@@ -437,6 +466,8 @@ class StoreApp(App[None]):
         screen = self.screen
         if isinstance(screen, LookupScreen):
             screen.run_query(code)
+        elif isinstance(screen, PickScreen):
+            screen.scan(code)  # a unit of the job on screen, not an item to open
         else:
             self._find_scanned(code)
 

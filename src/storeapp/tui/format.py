@@ -43,6 +43,23 @@ LEDGER_TITLES = (
     N_("Invalid request"),
     N_("Request is not valid"),
 )
+_STATES = {
+    "assigned": N_("assigned"),
+    "picking": N_("picking"),
+    "picked": N_("picked"),
+    "packed": N_("packed"),
+    "shipped": N_("shipped"),
+    "ready": N_("ready"),
+    "collected": N_("collected"),
+    "cancelled": N_("cancelled"),
+    "rejected": N_("rejected"),
+    "open": N_("to pick"),
+}
+_REJECT_REASONS = {
+    "not_found": N_("not found"),
+    "damaged": N_("damaged"),
+    "other": N_("other reason"),
+}
 _OPERATIONS = {
     "movements": N_("Stock movement"),
     "reserve": N_("Reservation"),
@@ -103,6 +120,18 @@ def barcode_problem(code: str, fallback: str | None) -> str:
     return fallback or _("not a valid barcode")
 
 
+def state_name(state: str) -> str:
+    """A job's (or a pick line's) state as staff read it."""
+    label = _STATES.get(state)
+    return _(label) if label else state
+
+
+def reject_reason_name(reason: str) -> str:
+    """Why a line was short picked."""
+    label = _REJECT_REASONS.get(reason)
+    return _(label) if label else reason
+
+
 def describe_operation(entry: Entry) -> str:
     """What an outbox entry does, in words staff read (``Sale 1 x S1``)."""
     payload = entry.payload
@@ -111,10 +140,38 @@ def describe_operation(entry: Entry) -> str:
         parts = [_describe_line(line) for line in lines if isinstance(line, dict)]
         if all(parts):
             return ", ".join(p for p in parts if p)
+    described = _describe_fulfilment(payload)
+    if described is not None:
+        return described
     operation = _OPERATIONS.get(str(payload.get("op", entry.kind)))
     if operation is None:
         return entry.summary
     return f"{_(operation)} · {entry.summary}"
+
+
+def _describe_fulfilment(payload: dict[str, Any]) -> str | None:
+    """A job's move, a short pick or an order in store, or None for other operations."""
+    op = payload.get("op")
+    job = str(payload.get("job_id", ""))[:8]
+    if op == "job_transition":
+        return _("Job {job} → {state}", job=job, state=state_name(str(payload.get("to", ""))))
+    if op == "reject_line":
+        return _(
+            "Short pick · job {job} line {line} ({reason})",
+            job=job,
+            line=payload.get("line_no", "?"),
+            reason=reject_reason_name(str(payload.get("reason", ""))),
+        )
+    if op == "order":
+        lines = payload.get("lines") or []
+        items = ", ".join(
+            f"{line.get('qty', '?')} × {line.get('sku', '?')}"  # noqa: RUF001
+            for line in lines
+            if isinstance(line, dict)
+        )
+        name = (payload.get("customer") or {}).get("name", "")
+        return _("Order {items} for {name}", items=items, name=name)
+    return None
 
 
 def _describe_line(line: dict[str, Any]) -> str | None:
@@ -144,6 +201,40 @@ def refusal_reason(problem: dict[str, Any] | None) -> str:
         )
         if key in problem
     ]
+    if problem.get("current_state"):
+        figures.append(_("now {state}", state=state_name(str(problem["current_state"]))))
     if figures:
         reason = f"{reason} ({', '.join(figures)})" if reason else ", ".join(figures)
+    alternatives = _alternatives(problem.get("alternatives"))
+    if alternatives:
+        reason = f"{reason} · {alternatives}" if reason else alternatives
     return reason or _("refused by the ledger (no reason given)")
+
+
+def _alternatives(raw: Any) -> str:
+    """The alternatives of a refused order, in one line: other sizes, stores to collect at."""
+    if not isinstance(raw, dict):
+        return ""
+    parts = []
+    sizes = [s for s in raw.get("other_sizes") or [] if isinstance(s, dict)]
+    if sizes:
+        parts.append(
+            _(
+                "other sizes: {sizes}",
+                sizes=", ".join(
+                    _(
+                        "{sku} ({size} {colour}, {available} available)",
+                        sku=s.get("sku", "?"),
+                        size=s.get("size", ""),
+                        colour=s.get("colour", ""),
+                        available=s.get("available", 0),
+                    )
+                    for s in sizes
+                ),
+            )
+        )
+    points = raw.get("collect_at") or []
+    stores = [str(p.get("location", "?")) for p in points if isinstance(p, dict)]
+    if stores:
+        parts.append(_("collect at: {stores}", stores=", ".join(stores)))
+    return " · ".join(parts)

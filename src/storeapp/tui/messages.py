@@ -14,6 +14,8 @@ from textual.notifications import SeverityLevel
 
 from storeapp.cache.outbox import Entry
 from storeapp.services.lookup import ItemView, LookupResult
+from storeapp.services.orders import OrderInputError, OrderOutcome
+from storeapp.services.picking import JobQueue, JobView, PickingRefused, ScanResult
 from storeapp.services.status import StoreStatus
 from storeapp.sync.engine import SyncReport
 
@@ -104,3 +106,56 @@ class OutboxLoaded(Message):
 class EntryDismissed(Message):
     entry_id: int
     done: bool
+
+
+@dataclass
+class JobsLoaded(Message):
+    """The store's queue of jobs, freshly read from the cache."""
+
+    queue: JobQueue
+
+
+@dataclass
+class JobLoaded(Message):
+    """One job with its pick list; None when the cache does not hold it (any more)."""
+
+    job_id: str
+    job: JobView | None
+
+
+@dataclass
+class JobScanned(Message):
+    """A scanned unit was counted on the pick list."""
+
+    result: ScanResult
+
+
+@dataclass
+class JobActionDone(Message):
+    """A transition or short pick is written, its outbox entry waits for the ledger."""
+
+    action: str
+    job: JobView
+
+
+@dataclass
+class PickFailed(Message):
+    """The picking service refused a scan or an action; nothing was written."""
+
+    error: PickingRefused
+
+
+@dataclass
+class OrderFinished(Message):
+    """An order in store was placed, kept for later, or refused by the ledger."""
+
+    outcome: OrderOutcome
+
+
+@dataclass
+class OrderInvalid(Message):
+    """The order was not written: the service refused the form's input (``error``), or it
+    failed (``reason``)."""
+
+    error: OrderInputError | None
+    reason: str = ""

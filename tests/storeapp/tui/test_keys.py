@@ -42,7 +42,14 @@ async def test_the_command_palette_runs_the_app_commands(
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         titles = [command.title for command in app.get_system_commands(app.screen)]
-        assert titles == ["Look up an item", "Sync now", "Sync status", "Help", "Quit"]
+        assert titles == [
+            "Look up an item",
+            "Jobs to pick",
+            "Sync now",
+            "Sync status",
+            "Help",
+            "Quit",
+        ]
         await pilot.press("ctrl+p")
         await settle(pilot)
         assert isinstance(app.screen, CommandPalette)

@@ -24,6 +24,10 @@ class StoreScreen(Screen[None]):
         """Keys that are not bindings of the screen (a widget's arrows, Enter), for the help."""
         return []
 
+    def scan_help(self) -> str | None:
+        """What a scan does on this screen, when not the app's usual (open the item)."""
+        return None
+
 
 class StoreModal(ModalScreen[R]):
     """A small dialog over the current screen; a scan closes it (see ``StoreApp``)."""

@@ -20,6 +20,7 @@ from storeapp.tui.messages import (
     SizeChosen,
 )
 from storeapp.tui.screens.base import StoreScreen
+from storeapp.tui.screens.order import OrderScreen
 from storeapp.tui.screens.sale import SaleScreen
 from storeapp.tui.text import N_
 from storeapp.tui.widgets.availability_table import AvailabilityTable
@@ -33,6 +34,7 @@ class ItemScreen(StoreScreen):
     BINDINGS = [
         Binding("escape", "back", N_("Back")),
         Binding("s", "sell", N_("Sale")),
+        Binding("o", "order", N_("Order")),
         Binding("r", "reload", N_("Refresh"), show=False),
     ]
 
@@ -160,6 +162,11 @@ class ItemScreen(StoreScreen):
                 self._record_sale(item.sku, qty)
 
         self.app.push_screen(SaleScreen(item), callback=confirmed)
+
+    def action_order(self) -> None:
+        """Order the size on screen for a customer (home, here, or another store)."""
+        if self.view is not None:
+            self.app.push_screen(OrderScreen(self.context, self.view.item))
 
     @work(thread=True, group="sale", exit_on_error=False)
     def _record_sale(self, sku: str, qty: int) -> None:
