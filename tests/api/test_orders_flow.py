@@ -146,3 +146,45 @@ def test_a_store_token_cannot_move_another_stores_job(api: TestClient, network: 
         headers=network.headers("A", Role.ASSOCIATE),
     )
     assert reply.status_code == 403
+
+
+def test_a_parcel_sent_to_the_collection_store_is_handed_over_there(
+    api: TestClient, network: Network
+) -> None:
+    receive(api, network, "A", "S1", 2)
+    placed = api.post(
+        "/v1/orders",
+        json={
+            "op_id": str(uuid7()),
+            "channel": "store",
+            "lines": [{"sku": "S1", "qty": 1}],
+            "customer": {"name": "Léa Dubois", "phone": "06 12 34 56 78"},
+            "delivery": {"kind": "collect", "collect_at": "B"},
+        },
+        headers=network.headers("B", Role.ASSOCIATE),
+    )
+    assert placed.status_code == 201, placed.text
+    order = placed.json()
+    [shipping] = order["jobs"]
+    assert (shipping["location"], shipping["kind"], shipping["destination"]) == ("A", "ship", "B")
+    for step, extra in (
+        ("picking", {}),
+        ("picked", {}),
+        ("packed", {"parcels": 1, "weight_grams": 200}),
+        ("shipped", {"tracking": "NAVETTE-7"}),
+    ):
+        assert move(api, network, shipping, step, **extra).status_code == 200
+    assert position(api, network, "A", "S1")["on_hand"] == 1
+    in_transit = api.get(f"/v1/orders/{order['id']}", headers=network.headers("B")).json()
+    assert in_transit["state"] == "open"
+    assert in_transit["lines"][0]["state"] == "in_transit"
+    [handover] = [j for j in in_transit["jobs"] if j["location"] == "B"]
+    assert (handover["kind"], handover["state"]) == ("collect", "picked")
+    feed = api.get("/v1/changes", headers=network.headers("B")).json()["changes"]
+    assert handover["id"] in {c["job"]["id"] for c in feed if c["kind"] == "job"}
+
+    assert move(api, network, handover, "ready").status_code == 200
+    assert move(api, network, handover, "collected").status_code == 200
+    done = api.get(f"/v1/orders/{order['id']}", headers=network.headers("B")).json()
+    assert (done["state"], done["lines"][0]["state"]) == ("closed", "collected")
+    assert api.get("/v1/positions/B/S1", headers=network.headers("B")).status_code == 404

@@ -534,7 +534,11 @@ def test_a_collect_store_without_the_units_gets_them_shipped(shop: Shop) -> None
     assert codes(verdicts["A"]) == ["no_stock"]
     shop.walk(job, "picking", "picked", "packed", "shipped")
     assert shop.stock("B", "S1") == (2, 0)
-    assert shop.get_order(order["id"])["state"] == "closed"
+    in_transit = shop.get_order(order["id"])
+    assert in_transit["state"] == "open"
+    assert in_transit["lines"][0]["state"] == "in_transit"
+    [handover] = [j for j in in_transit["jobs"] if j["location"] == "A"]
+    assert (handover["kind"], handover["state"]) == ("collect", "picked")
 
 
 def test_a_store_that_ships_nothing_still_hands_over_its_own_shelf(shop: Shop) -> None:

@@ -10,11 +10,13 @@ that already failed it); if nowhere can serve it, the order line is marked unful
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from ordersync.contract import (
     JobTransition,
     LineRejection,
+    MovementKind,
     ReservationCommit,
 )
 from ordersync.db.ledger_tx import LedgerTx
@@ -23,15 +25,18 @@ from ordersync.domain.jobs import JobKind, JobState, can_reject_lines, ensure_tr
 from ordersync.domain.permissions import Action, Principal
 from ordersync.domain.routing import Line
 from ordersync.services.count_tasks import open_count_task
+from ordersync.services.movements import Poster
 from ordersync.services.order_views import load_job, load_order, record_job_change
 from ordersync.services.orders import (
     create_jobs,
     decide_routing,
     gather_candidates,
+    job_id_for,
     record_decision,
 )
 from ordersync.services.reservations import commit_reservation, release_reservation
 from ordersync.services.routing_policy import PolicyDocument
+from ordersync.services.stock_checks import KnownEntities
 
 _LINE_END = {
     JobState.SHIPPED: "shipped",
@@ -96,9 +101,39 @@ def transition_job(
         _, _, _, now_state = _job_row(tx, job_id)
         raise InvalidState(f"the job is {now_state.value} now", current_state=now_state.value)
     if target in _LINE_END:
-        _settle_lines(tx, principal, job_id, order_id, target, command)
+        destination = _settle_lines(tx, principal, job_id, order_id, target, command)
+        if destination is not None:
+            _open_handover(tx, job_id, order_id, destination, policy)
     job = record_job_change(tx, job_id, policy)
     return job.model_dump(mode="json")
+
+
+def _open_handover(
+    tx: LedgerTx, shipped_job: str, order_id: str, store: str, policy: PolicyDocument
+) -> None:
+    """A parcel on its way to the collection store becomes a job there: it is marked ready when
+    it arrives and ends with the customer's pickup."""
+    handover = job_id_for(order_id, store, f"handover-{shipped_job}")
+    due = tx.now + timedelta(minutes=policy.routing.service_level_minutes)
+    tx.sql.execute(
+        "INSERT INTO jobs (id, order_id, location, kind, state, destination, created_at, due_at, "
+        "updated_at, updated_by) VALUES (:id, :order_id, :location, 'collect', 'picked', NULL, "
+        ":now, :due, :now, 0)",
+        {
+            "id": handover,
+            "order_id": order_id,
+            "location": store,
+            "now": tx.sql.time(tx.now),
+            "due": tx.sql.time(due),
+        },
+    )
+    tx.sql.execute(
+        "INSERT INTO job_lines (job_id, line_no, order_line_no, sku, qty, reservation_id, state) "
+        "SELECT :handover, line_no, order_line_no, sku, qty, '', 'open' FROM job_lines "
+        "WHERE job_id = :shipped AND state = 'shipped'",
+        {"handover": handover, "shipped": shipped_job},
+    )
+    record_job_change(tx, handover, policy)
 
 
 def _settle_lines(
@@ -108,13 +143,26 @@ def _settle_lines(
     order_id: str,
     target: JobState,
     command: JobTransition,
-) -> None:
-    for line_no, order_line_no, reservation_id in tx.sql.all(
-        "SELECT line_no, order_line_no, reservation_id FROM job_lines "
+) -> str | None:
+    """End the job's open lines; answers the collection store its parcel goes to, if any."""
+    job = tx.sql.first("SELECT location, destination FROM jobs WHERE id = :id", {"id": job_id})
+    assert job is not None
+    location, destination = job
+    to_store = destination if target is JobState.SHIPPED else None
+    for line_no, order_line_no, sku, qty, reservation_id in tx.sql.all(
+        "SELECT line_no, order_line_no, sku, qty, reservation_id FROM job_lines "
         "WHERE job_id = :id AND state = 'open' ORDER BY line_no",
         {"id": job_id},
     ):
-        if target is JobState.CANCELLED:
+        order_line_state = "in_transit" if to_store else _LINE_END[target]
+        if not reservation_id:
+            # A parcel received for collection: its units left the network when it shipped.
+            if target is JobState.CANCELLED:
+                # Not collected: the units join this store's stock.
+                Poster(tx, principal, str(command.op_id), tx.now, KnownEntities(tx)).post(
+                    MovementKind.RETURN, sku, location, int(qty), reason="collection not picked up"
+                )
+        elif target is JobState.CANCELLED:
             _give_back(tx, principal, reservation_id, str(command.op_id))
         else:
             movement = "shipment" if target is JobState.SHIPPED else "sale"
@@ -130,9 +178,10 @@ def _settle_lines(
         )
         tx.sql.execute(
             "UPDATE order_lines SET state = :state WHERE order_id = :order AND line_no = :line",
-            {"state": _LINE_END[target], "order": order_id, "line": order_line_no},
+            {"state": order_line_state, "order": order_id, "line": order_line_no},
         )
     close_order_if_done(tx, order_id)
+    return to_store
 
 
 def _give_back(tx: LedgerTx, principal: Principal, reservation_id: str, op_id: str) -> None:
@@ -149,7 +198,7 @@ def close_order_if_done(tx: LedgerTx, order_id: str) -> None:
             "SELECT state FROM order_lines WHERE order_id = :id", {"id": order_id}
         )
     ]
-    if any(s == "routed" for s in states):
+    if any(s in ("routed", "in_transit") for s in states):
         return
     final = "follow_up" if "unfulfillable" in states else "closed"
     tx.sql.execute(
