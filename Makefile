@@ -19,13 +19,18 @@ demo: $(STAMP)
 	$(BIN)/storeapp demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy src
 	$(BIN)/lint-imports
 
 test: lint
 	$(BIN)/pytest
+
+# Benchmarks (see BENCHMARKS.md): `make bench` is the full run (30-40 min), `make bench QUICK=1`
+# the quick one (under 3 min); BENCH_ARGS passes more options (python -m bench --help).
+bench: $(STAMP)
+	$(BIN)/python -m bench $(if $(QUICK),--quick) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,1 @@
+"""The baselines: the least code that does the same work, run the same way on the same machine."""
