@@ -27,7 +27,7 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/pytest
 
-# Benchmarks (see BENCHMARKS.md): `make bench` is the full run (30-40 min), `make bench QUICK=1`
+# Benchmarks (see BENCHMARKS.md): `make bench` is the full run (~20 min), `make bench QUICK=1`
 # the quick one (under 3 min); BENCH_ARGS passes more options (python -m bench --help).
 bench: $(STAMP)
 	$(BIN)/python -m bench $(if $(QUICK),--quick) $(BENCH_ARGS)

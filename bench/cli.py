@@ -1,6 +1,6 @@
 """``python -m bench``: build the data, start the servers, drive them, write the results.
 
-make bench            # the full run (about 30 to 40 minutes), its table into BENCHMARKS.md
+make bench            # the full run (about 20 minutes), its table into BENCHMARKS.md
 make bench QUICK=1    # the quick run (under 3 minutes), smaller sizes, its own table
 """
 
@@ -80,13 +80,22 @@ def _interrupt(_signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def command_line(plan: Plan, measures: set[str]) -> str:
+def command_line(plan: Plan, measures: set[str], args: argparse.Namespace) -> str:
     base = {"full": "make bench", "quick": "make bench QUICK=1"}.get(
         plan.name, f"python -m bench --plan {plan.name}"
     )
+    extra = []
     if measures != set(MEASURES):
-        base += f" (--only {','.join(m for m in MEASURES if m in measures)})"
-    return base
+        extra.append(f"--only {','.join(m for m in MEASURES if m in measures)}")
+    if args.no_postgres:
+        extra.append("--no-postgres")
+    if args.wait_quiet:
+        extra.append(f"--wait-quiet {args.wait_quiet:g}")
+    if args.profile:
+        extra.append("--profile")
+    if extra and base.startswith("make"):
+        return f'{base} BENCH_ARGS="{" ".join(extra)}"'
+    return " ".join([base, *extra])
 
 
 def run(args: argparse.Namespace, load: LoadGenerator | None = None) -> Report:
@@ -118,7 +127,7 @@ def run(args: argparse.Namespace, load: LoadGenerator | None = None) -> Report:
     report = Report(
         mode=plan.name,
         description=plan.description,
-        command=command_line(plan, measures),
+        command=command_line(plan, measures, args),
         date=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         machine=machine.describe(work_dir, postgres_url, getattr(load, "binary", None)),
         skipped=report_skips,

@@ -96,7 +96,7 @@ QUICK = Plan(
     name="quick",
     description=(
         "quick sizes: 100 locations, 20,000 SKUs, 200,000 positions; 2 s load runs "
-        "(figures are noisier and size-dependent targets are not judged)"
+        "(figures are noisier; the 300,000-SKU bootstrap target is not judged)"
     ),
     duration=2.0,
     warmup=1.0,

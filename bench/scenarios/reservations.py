@@ -230,48 +230,65 @@ def _position(database: Database, sku: str) -> tuple[int, int]:
 
 
 def run(ctx: Context) -> None:
+    """Every (backend, workers) round starts from fresh databases, so rounds compare."""
     plan = ctx.plan
     shape = reservation_shape(plan)
     for backend in ctx.backends:
         kinds = ["ours", "raw"] + (["rowlock"] if backend == "postgresql" else [])
-        apps: dict[str, AppDb] = {}
-        for kind in kinds:
-            database = ctx.databases.new(backend, f"resv_{kind}")
-            load_network(database, shape)
-            apps[kind] = AppDb(kind, database)
-        token = issue_token(apps["ours"].database.url, STORE, "associate")
+        results: dict[str, dict[tuple[int, str], LoadResult]] = {kind: {} for kind in kinds}
+        pending: dict[int, int] = {}
         for n, workers in enumerate(plan.workers):
-            for kind in kinds:
-                app = apps[kind]
-                name = f"{kind}-{backend}-w{workers}"
-                ctx.log(f"reservations: {APPS[kind]} on {backend}, {workers} worker(s)")
-                if kind == "ours":
-                    server_cm = ctx.servers.ordersync(name, app.database.url, workers)
-                else:
-                    module = "raw_reserve" if kind == "raw" else "rowlock_reserve"
-                    server_cm = ctx.servers.uvicorn_app(
-                        name,
-                        f"bench.baselines.{module}:app",
-                        workers,
-                        {"BENCH_DATABASE_URL": app.database.url},
-                        "/health",
+            apps: dict[str, AppDb] = {}
+            try:
+                for kind in kinds:
+                    database = ctx.databases.new(backend, f"resv_{kind}_w{workers}")
+                    load_network(database, shape)
+                    apps[kind] = AppDb(kind, database)
+                token = issue_token(apps["ours"].database.url, STORE, "associate")
+                for kind in kinds:
+                    app = apps[kind]
+                    name = f"{kind}-{backend}-w{workers}"
+                    ctx.log(f"reservations: {APPS[kind]} on {backend}, {workers} worker(s)")
+                    if kind == "ours":
+                        server_cm = ctx.servers.ordersync(name, app.database.url, workers)
+                    else:
+                        module = "raw_reserve" if kind == "raw" else "rowlock_reserve"
+                        server_cm = ctx.servers.uvicorn_app(
+                            name,
+                            f"bench.baselines.{module}:app",
+                            workers,
+                            {"BENCH_DATABASE_URL": app.database.url},
+                            "/health",
+                        )
+                    with server_cm as server:
+                        _run_server(ctx, server, app, backend, workers, token, n)
+                    results[kind].update(app.results)
+                if "rowlock" in apps:
+                    pending[workers] = int(
+                        apps["rowlock"].database.scalar(
+                            "SELECT COUNT(*) FROM reservations WHERE state = 'pending'"
+                        )
                     )
-                with server_cm as server:
-                    _run_server(ctx, server, app, backend, workers, token, n)
-        _figures(ctx, backend, apps)
-        for app in apps.values():
-            ctx.databases.drop(app.database)
+            finally:
+                for app in apps.values():
+                    ctx.databases.drop(app.database)
+        _figures(ctx, backend, results, pending)
 
 
 def _latency(result: LoadResult) -> str:
     return f"p50 {result.p50_ms:.1f} ms · p99 {result.p99_ms:.1f} ms" + busy_note(result.cpu)
 
 
-def _figures(ctx: Context, backend: str, apps: dict[str, AppDb]) -> None:
+def _figures(
+    ctx: Context,
+    backend: str,
+    results: dict[str, dict[tuple[int, str], LoadResult]],
+    pending: dict[int, int],
+) -> None:
     label = {"sqlite": "SQLite (WAL, synchronous=FULL)", "postgresql": "PostgreSQL"}[backend]
-    ours, raw = apps["ours"], apps["raw"]
-    for (workers, mode), result in ours.results.items():
-        base = raw.results[(workers, mode)]
+    ours, raw = results["ours"], results["raw"]
+    for (workers, mode), result in ours.items():
+        base = raw[(workers, mode)]
         case = (
             f"{label} · {workers} worker{'s' if workers > 1 else ''} · {mode} SKU · "
             f"{ctx.plan.connections} clients"
@@ -296,12 +313,11 @@ def _figures(ctx: Context, backend: str, apps: dict[str, AppDb]) -> None:
                 detail={"ours": result.as_dict(), "baseline": base.as_dict()},
             )
         )
-    if "rowlock" not in apps:
+    if "rowlock" not in results:
         return
-    lock = apps["rowlock"]
-    pending = lock.database.scalar("SELECT COUNT(*) FROM reservations WHERE state = 'pending'")
-    for (workers, mode), result in ours.results.items():
-        base = lock.results[(workers, mode)]
+    lock = results["rowlock"]
+    for (workers, mode), result in ours.items():
+        base = lock[(workers, mode)]
         target, met = "", None
         if mode == "hot":
             target = f"≥ 1.5{TIMES} row-locking"
@@ -322,13 +338,13 @@ def _figures(ctx: Context, backend: str, apps: dict[str, AppDb]) -> None:
                 detail={
                     "ours": result.as_dict(),
                     "baseline": base.as_dict(),
-                    "rowlock_pending_allocations_at_end": pending,
+                    "rowlock_pending_holds_at_end_of_round": pending.get(workers),
                 },
             )
         )
     if 1 in ctx.plan.workers and 2 in ctx.plan.workers:
         for mode in ("hot", "spread"):
-            one, two = ours.results[(1, mode)], ours.results[(2, mode)]
+            one, two = ours[(1, mode)], ours[(2, mode)]
             ctx.report.add(
                 Figure(
                     section="postgres",
