@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -794,6 +794,291 @@ class Health(Reply):
     ledger_id: str
     head: int
     database: str
+
+
+# --- The manager's day -----------------------------------------------------------------------
+
+
+class DeviceHeartbeat(Strict):
+    """A store device telling the ledger it is alive and what waits on it."""
+
+    pending_ops: Annotated[int, Field(ge=0, le=10_000_000)]
+    """Operations in its outbox not yet acknowledged by the ledger."""
+    needs_attention: Annotated[int, Field(ge=0, le=10_000_000)]
+    """Operations the ledger refused that a person must look at."""
+    oldest_pending_at: EventTime | None = None
+    app_version: Annotated[str, StringConstraints(max_length=32)] = ""
+
+
+class DeviceHealth(Reply):
+    device: str
+    role: str
+    last_seen_at: datetime
+    minutes_since_seen: int
+    pending_ops: int
+    needs_attention: int
+    oldest_pending_at: datetime | None
+
+
+class QueueJob(Reply):
+    """An open job as the day's queue shows it: its age against the service level."""
+
+    id: uuid.UUID
+    order_id: uuid.UUID
+    kind: str
+    state: JobStateName
+    customer_name: str
+    lines: int
+    units: int
+    created_at: datetime
+    due_at: datetime
+    age_minutes: int
+    minutes_to_due: int
+    """Negative once the job is late."""
+    late: bool
+
+
+class QueueRejection(Reply):
+    """A line this store could not send today, and why."""
+
+    job_id: uuid.UUID
+    order_id: uuid.UUID
+    sku: str
+    name: str
+    qty: int
+    reason: str
+    rejected_at: datetime
+
+
+class StoreOrderSaved(Reply):
+    """An order placed in this store today: a sale saved although the shelf was empty."""
+
+    order_id: uuid.UUID
+    created_at: datetime
+    state: str
+    units: int
+    value_minor: int
+    currency: str
+
+
+class DayQueue(Reply):
+    """What a store's day holds, in the store's own calendar day."""
+
+    location: str
+    timezone: str
+    day: date
+    generated_at: datetime
+    jobs_by_state: dict[str, int]
+    open_jobs: list[QueueJob]
+    """Jobs still to work on, late ones first, then by how soon they are due."""
+    late_jobs: int
+    rejections: list[QueueRejection]
+    collections_waiting: list[QueueJob]
+    """Parcels and orders ready for customers to collect here."""
+    store_orders: list[StoreOrderSaved]
+    store_orders_value_minor: int
+    currency: str
+    devices: list[DeviceHealth]
+    open_count_tasks: int
+    suspect_positions: int
+
+
+# --- Inventory accuracy ----------------------------------------------------------------------
+
+
+class CountSchedule(Strict):
+    """Open cycle-count tasks at a location, fast movers first."""
+
+    location: LocationCode
+    limit: Annotated[int, Field(ge=1, le=500)] = 20
+
+
+class CountScheduled(Reply):
+    location: str
+    opened: list[CountTask]
+
+
+class CountRecord(Reply):
+    """One count: what the ledger expected at that moment and what was found."""
+
+    op_id: uuid.UUID
+    sku: str
+    name: str
+    counted_at: datetime
+    reason: str
+    expected: int
+    counted: int
+    delta: int
+    value_delta_minor: int
+
+
+class VariancePeriod(Reply):
+    """Counts of one period (a store-local day or ISO week) summed."""
+
+    period: str
+    counts: int
+    units_expected: int
+    units_counted: int
+    units_delta: int
+    value_delta_minor: int
+    abs_value_delta_minor: int
+    accuracy: float | None
+    """Share of counted positions whose record was exactly right; None without counts."""
+
+
+class VarianceReport(Reply):
+    location: str
+    start: date
+    end: date
+    currency: str
+    periods: list[VariancePeriod]
+    counts: list[CountRecord]
+
+
+# --- Sales intelligence ----------------------------------------------------------------------
+
+
+class TrendRow(Reply):
+    """One SKU at one location: units sold per store-local day from ``start``."""
+
+    sku: str
+    size: str
+    location: str
+    series: list[int]
+    total: int
+    recent_units: int
+    """Units sold in the last ``recent_days`` days."""
+    previous_units: int
+    """Units sold in the ``recent_days`` days before those."""
+    change_pct: float | None
+    """Recent against previous, in percent; None when nothing sold before."""
+
+
+class SalesTrend(Reply):
+    reference: str
+    name: str
+    start: date
+    end: date
+    recent_days: int
+    series: list[int]
+    """The whole reference, all sizes and locations, per day."""
+    rows: list[TrendRow]
+
+
+class CoverRow(Reply):
+    """How long one position's stock lasts at its recent sales rate."""
+
+    sku: str
+    reference: str
+    name: str
+    size: str
+    location: str
+    on_hand: int
+    available: int
+    daily_rate: float
+    days_of_cover: float | None
+    """None when the SKU does not sell here (no demand, no cover to speak of)."""
+    next_replenishment: date
+    stockout_by: date | None
+    """The day stock runs out at this rate, when that comes before the next replenishment."""
+    at_risk: bool
+
+
+class CoverReport(Reply):
+    location: str
+    as_of: date
+    rate_days: int
+    rows: list[CoverRow]
+
+
+class StockoutRow(Reply):
+    """A position that ran out: for how long, and the sales that were probably lost."""
+
+    sku: str
+    name: str
+    location: str
+    days_out: int
+    first_day: date
+    last_day: date
+    ongoing: bool
+    daily_rate: float
+    """Units a day on the days it was in stock."""
+    lost_units: float
+    lost_value_minor: int
+
+
+class StockoutReport(Reply):
+    location: str | None
+    start: date
+    end: date
+    currency: str
+    lost_value_minor: int
+    rows: list[StockoutRow]
+
+
+class ReplenishmentRow(Reply):
+    """Order up to a level that covers the lead time and review period plus safety stock."""
+
+    sku: str
+    name: str
+    location: str
+    daily_rate: float
+    lead_time_days: int
+    review_days: int
+    safety_units: int
+    order_up_to: int
+    on_hand: int
+    reserved: int
+    suggested_qty: int
+
+
+class ReplenishmentReport(Reply):
+    location: str
+    as_of: date
+    rows: list[ReplenishmentRow]
+
+
+class TransferSuggestion(Reply):
+    """Move units from where a size sleeps to where it sells, or complete a broken size run."""
+
+    sku: str
+    reference: str
+    name: str
+    size: str
+    from_location: str
+    to_location: str
+    qty: int
+    reason: Literal["sleeping_stock", "broken_size_run"]
+    from_days_of_cover: float | None
+    to_days_of_cover: float | None
+
+
+class RebalancingReport(Reply):
+    as_of: date
+    rows: list[TransferSuggestion]
+
+
+class LocationKpi(Reply):
+    location: str
+    jobs: int
+    job_lines: int
+    lines_rejected: int
+    rejection_rate: float | None
+    avg_assign_to_ship_hours: float | None
+
+
+class NetworkKpis(Reply):
+    start: date
+    end: date
+    order_lines: int
+    lines_fulfilled: int
+    fill_rate: float | None
+    """Lines shipped or collected over lines that reached an end."""
+    store_orders: int
+    store_orders_value_minor: int
+    currency: str
+    avg_assign_to_ship_hours: float | None
+    locations: list[LocationKpi]
 
 
 # --- Problems (RFC 9457) ---------------------------------------------------------------------

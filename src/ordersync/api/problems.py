@@ -1,4 +1,8 @@
-"""RFC 9457 problem+json for every error: refusals, bad input, unknown routes, and our own bugs."""
+"""RFC 9457 problem+json for every error: refusals, bad input, unknown routes, and our own bugs.
+
+It also documents them: every error response in the OpenAPI document is ``application/problem+json``
+with the ``Problem`` schema, and every route declares the refusals any route of its kind can give.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ordersync.contract import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_PREFIX
+from ordersync.contract import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_PREFIX, Problem
 from ordersync.domain.errors import LedgerError
 
 log = logging.getLogger(__name__)
@@ -113,8 +117,69 @@ async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
     )
 
 
+_SCHEMA_REFS = "#/components/schemas/"
+_GUARDED_REFUSALS = (401, 403)
+"""Any route that wants a device token may find it missing or unknown, or the device not allowed."""
+
+
+def _is_error_status(code: str) -> bool:
+    return code.upper() in ("4XX", "5XX") or (code.isdigit() and int(code) >= 400)
+
+
+def _problem_schema(content: dict[str, Any]) -> dict[str, Any]:
+    """The schema a declared error response keeps: its own Problem-based model, else Problem."""
+    for media in content.values():
+        schema = media.get("schema", {}) if isinstance(media, dict) else {}
+        ref = schema.get("$ref", "")
+        if ref.startswith(_SCHEMA_REFS) and "ValidationError" not in ref:
+            return dict(schema)
+    return {"$ref": _SCHEMA_REFS + Problem.__name__}
+
+
+def document_problems(document: dict[str, Any]) -> dict[str, Any]:
+    """Make the OpenAPI ``document`` tell the truth about errors, in place.
+
+    FastAPI documents its own validation error shape as ``application/json``; the ledger answers
+    every error with a problem document. Each route with a device token also declares 401 and 403,
+    and each route with a path parameter 404 (the thing it names may not exist).
+    """
+    for path_item in document.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses: dict[str, Any] = operation["responses"]
+            wanted: list[int] = []
+            if operation.get("security"):
+                wanted.extend(_GUARDED_REFUSALS)
+            if any(p.get("in") == "path" for p in operation.get("parameters", [])):
+                wanted.append(404)
+            for status in wanted:
+                _, title = _HTTP_SLUGS[status]
+                responses.setdefault(str(status), {"description": title})
+            for code, response in responses.items():
+                if _is_error_status(code):
+                    schema = _problem_schema(response.get("content", {}))
+                    response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": schema}}
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault(
+        Problem.__name__, Problem.model_json_schema(ref_template=_SCHEMA_REFS + "{model}")
+    )
+    if f"'{_SCHEMA_REFS}HTTPValidationError'" not in str(document.get("paths")):
+        for unused in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(unused, None)
+    return document
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(LedgerError, _ledger_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected_error)
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_problems(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

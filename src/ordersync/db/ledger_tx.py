@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, select
@@ -37,6 +37,7 @@ from ordersync.db.tables import (
     ReservationRow,
     SkuTotalRow,
 )
+from ordersync.domain.position_days import DayEffect
 from ordersync.domain.stock import Stock
 
 
@@ -103,6 +104,7 @@ _POSITION_COLUMNS = "sku, location, on_hand, reserved, safety_stock, suspect, se
 class LocationFacts:
     code: str
     default_safety_stock: int
+    timezone: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,12 +247,12 @@ class LedgerTx:
     def location_row(self, code: str) -> LocationFacts | None:
         if code not in self._locations:
             row = self.sql.first(
-                "SELECT code, default_safety_stock FROM locations WHERE code = :code",
+                "SELECT code, default_safety_stock, timezone FROM locations WHERE code = :code",
                 {"code": code},
             )
             if row is None:
                 return None
-            self._locations[code] = LocationFacts(row[0], int(row[1]))
+            self._locations[code] = LocationFacts(row[0], int(row[1]), row[2])
         return self._locations[code]
 
     def sku_exists(self, sku: str) -> bool:
@@ -495,6 +497,42 @@ class LedgerTx:
                 "device": device,
                 "occurred_at": self.sql.time(occurred_at),
                 "now": self._now_db,
+            },
+        )
+
+    def record_position_day(
+        self,
+        sku: str,
+        location: str,
+        day: date,
+        effect: DayEffect,
+        closing_on_hand: int,
+        occurred_at: datetime,
+    ) -> None:
+        """Add a movement to its position's day; the latest movement of the day sets its close."""
+        self.sql.execute(
+            "INSERT INTO position_days (sku, location, day, sold_units, returned_units, "
+            "received_units, closing_on_hand, min_on_hand, last_occurred_at) VALUES (:sku, "
+            ":location, :day, :sold, :returned, :received, :closing, :closing, :occurred) "
+            "ON CONFLICT (sku, location, day) DO UPDATE SET "
+            "sold_units = position_days.sold_units + :sold, "
+            "returned_units = position_days.returned_units + :returned, "
+            "received_units = position_days.received_units + :received, "
+            "closing_on_hand = CASE WHEN :occurred >= position_days.last_occurred_at "
+            "THEN :closing ELSE position_days.closing_on_hand END, "
+            "min_on_hand = CASE WHEN position_days.min_on_hand < :closing "
+            "THEN position_days.min_on_hand ELSE :closing END, "
+            "last_occurred_at = CASE WHEN :occurred >= position_days.last_occurred_at "
+            "THEN :occurred ELSE position_days.last_occurred_at END",
+            {
+                "sku": sku,
+                "location": location,
+                "day": day.isoformat(),
+                "sold": effect.sold,
+                "returned": effect.returned,
+                "received": effect.received,
+                "closing": closing_on_hand,
+                "occurred": self.sql.time(occurred_at),
             },
         )
 

@@ -294,3 +294,64 @@ class CountTaskRow(SQLModel, table=True):
     reason: str = Field(max_length=32)
     opened_at: datetime = Field(sa_type=UtcDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class PositionDayRow(SQLModel, table=True):
+    """One position's day, in its location's time zone: units sold, returned, received, and the
+    stock it closed on. Kept in the movement's transaction so reports never scan movements."""
+
+    __tablename__ = "position_days"
+    __table_args__ = (Index("ix_position_days_location_day", "location", "day"),)
+    sku: str = Field(primary_key=True, max_length=64)
+    location: str = Field(primary_key=True, max_length=32)
+    day: str = Field(primary_key=True, max_length=10)
+    """The location-local calendar date, ISO 8601 (YYYY-MM-DD): sorts and compares as text."""
+    sold_units: int = Field(sa_type=BigInteger)
+    """Units that left to customers: counter sales and shipped or collected orders."""
+    returned_units: int = Field(sa_type=BigInteger)
+    received_units: int = Field(sa_type=BigInteger)
+    """Receipts and transfers in."""
+    closing_on_hand: int = Field(sa_type=BigInteger)
+    min_on_hand: int = Field(sa_type=BigInteger)
+    last_occurred_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class CountResultRow(SQLModel, table=True):
+    """What a count found against what the ledger expected at that moment (the variance)."""
+
+    __tablename__ = "count_results"
+    __table_args__ = (
+        Index("ix_count_results_location_counted", "location", "counted_at"),
+        Index("ix_count_results_position", "sku", "location"),
+    )
+    id: int | None = Field(
+        default=None, sa_column=Column(_ROW_ID, primary_key=True, autoincrement=True)
+    )
+    op_id: str = Field(max_length=36)
+    sku: str = Field(max_length=64)
+    location: str = Field(max_length=32)
+    counted_at: datetime = Field(sa_type=UtcDateTime)
+    as_of_seq: int = Field(sa_type=BigInteger)
+    expected: int = Field(sa_type=BigInteger)
+    counted: int = Field(sa_type=BigInteger)
+    delta: int = Field(sa_type=BigInteger)
+    unit_price_minor: int = Field(sa_type=BigInteger)
+    currency: str = Field(max_length=3)
+    reason: str = Field(max_length=32)
+    """The count task it answered (short_pick, below_zero, cycle), or ``unplanned``."""
+
+
+class DeviceStatusRow(SQLModel, table=True):
+    """A store device's last report of itself: when it was last seen and what waits on it."""
+
+    __tablename__ = "device_status"
+    __table_args__ = (Index("ix_device_status_location", "location"),)
+    token_id: int = Field(primary_key=True)
+    location: str = Field(max_length=32)
+    device: str = Field(max_length=64)
+    role: str = Field(max_length=16)
+    last_seen_at: datetime = Field(sa_type=UtcDateTime)
+    pending_ops: int
+    needs_attention: int
+    oldest_pending_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    app_version: str = Field(max_length=32)

@@ -19,6 +19,7 @@ from ordersync.contract import (
 from ordersync.db.ledger_tx import LedgerTx, PositionState
 from ordersync.domain.errors import InsufficientStock, InvalidRequest
 from ordersync.domain.permissions import Action, Principal
+from ordersync.domain.position_days import day_effect, local_day
 from ordersync.domain.stock import is_suspect_after, signed_quantity
 from ordersync.services.count_tasks import open_count_task
 from ordersync.services.stock_checks import KnownEntities
@@ -56,9 +57,9 @@ class Poster:
     ) -> PositionState:
         delta = signed_quantity(kind, qty)
         seq = self.tx.next_seq()
-        default_safety = self.known.location(location).default_safety_stock
+        facts = self.known.location(location)
         _, after = self.tx.change_on_hand(
-            sku, location, delta, default_safety_stock=default_safety, seq=seq
+            sku, location, delta, default_safety_stock=facts.default_safety_stock, seq=seq
         )
         self.tx.add_movement(
             seq=seq,
@@ -72,6 +73,14 @@ class Poster:
             occurred_at=self.occurred_at,
             reason=reason,
             reservation_id=reservation_id,
+        )
+        self.tx.record_position_day(
+            sku,
+            location,
+            local_day(self.occurred_at, facts.timezone),
+            day_effect(kind, delta),
+            after.stock.on_hand,
+            self.occurred_at,
         )
         if is_suspect_after(kind, after.stock) and not after.suspect:
             after = self.tx.set_position_flags(sku, location, suspect=True)

@@ -34,4 +34,27 @@ def open_cache_engine(path: Path) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     CACHE_METADATA.create_all(engine)
+    _add_missing_indexes(engine)
     return engine
+
+
+def _add_missing_indexes(engine: Engine) -> None:
+    """``create_all`` skips tables that exist, and their indexes with them: a cache made by an
+    earlier version gets the indexes added since (once; the next opens find them)."""
+    with engine.connect() as connection:
+        present = {
+            row[0]
+            for row in connection.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'index'"
+            )
+        }
+    missing = [
+        index
+        for table in CACHE_METADATA.sorted_tables
+        for index in table.indexes
+        if index.name not in present
+    ]
+    if missing:
+        with engine.begin() as connection:
+            for index in missing:
+                index.create(connection, checkfirst=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Index, Integer, MetaData, Text
 from sqlalchemy.orm import registry
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 # The cache keeps its own metadata: in one process (tests, the demo) the ledger's tables, some
 # with the same names, are registered too.
@@ -29,6 +29,13 @@ class CacheItem(CacheModel, table=True):
     price_minor: int
     currency: str
     search_text: str = Field(index=True)
+
+
+# Lookups by SKU and by reference ignore case (``COLLATE NOCASE``, what staff type); the primary
+# key and ``ix_items_reference`` compare bytes and cannot serve them, so without these two every
+# lookup scanned the whole catalog. ``open_cache_engine`` adds them to caches made before them.
+Index("ix_items_sku_nocase", col(CacheItem.sku).collate("NOCASE"))
+Index("ix_items_reference_nocase", col(CacheItem.reference).collate("NOCASE"), col(CacheItem.sku))
 
 
 class CacheBarcode(CacheModel, table=True):

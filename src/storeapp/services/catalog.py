@@ -28,6 +28,12 @@ class CatalogItem:
 _COLUMNS = "sku, reference, name, size, size_row, size_column, colour, price_minor, currency"
 
 
+# Both compare without case (staff type "bra-noir-85b"); the cache's NOCASE indexes on
+# ``items.sku`` and ``items (reference, sku)`` serve them (storeapp.cache.tables).
+BY_SKU_SQL = f"SELECT {_COLUMNS} FROM items WHERE sku = :sku COLLATE NOCASE"
+OF_REFERENCE_SQL = f"SELECT {_COLUMNS} FROM items WHERE reference = :r COLLATE NOCASE ORDER BY sku"
+
+
 def _item(row: object) -> CatalogItem:
     return CatalogItem(*row)  # type: ignore[misc]
 
@@ -43,17 +49,12 @@ def by_gtin(connection: Connection, gtin: str) -> CatalogItem | None:
 
 
 def by_sku(connection: Connection, sku: str) -> CatalogItem | None:
-    row = connection.execute(
-        text(f"SELECT {_COLUMNS} FROM items WHERE sku = :sku COLLATE NOCASE"), {"sku": sku}
-    ).first()
+    row = connection.execute(text(BY_SKU_SQL), {"sku": sku}).first()
     return None if row is None else _item(row)
 
 
 def of_reference(connection: Connection, reference: str) -> list[CatalogItem]:
-    rows = connection.execute(
-        text(f"SELECT {_COLUMNS} FROM items WHERE reference = :r COLLATE NOCASE ORDER BY sku"),
-        {"r": reference},
-    )
+    rows = connection.execute(text(OF_REFERENCE_SQL), {"r": reference})
     return [_item(row) for row in rows]
 
 

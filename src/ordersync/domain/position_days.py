@@ -1,0 +1,37 @@
+"""What one movement adds to its position's day: units sold, returned and received, in the
+location's own calendar (a sale at 23:30 in Paris belongs to that Paris day, not the UTC one)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from ordersync.contract import MovementKind
+
+SOLD = frozenset({MovementKind.SALE, MovementKind.SHIPMENT})
+"""Units that left to customers: demand, whether sold at the counter or sent to an order."""
+RECEIVED = frozenset({MovementKind.RECEIPT, MovementKind.TRANSFER_IN})
+
+
+@dataclass(frozen=True, slots=True)
+class DayEffect:
+    sold: int
+    returned: int
+    received: int
+
+
+def day_effect(kind: MovementKind, delta: int) -> DayEffect:
+    """The demand and supply one movement of signed on-hand change ``delta`` stands for."""
+    if kind in SOLD:
+        return DayEffect(sold=-delta, returned=0, received=0)
+    if kind is MovementKind.RETURN:
+        return DayEffect(sold=0, returned=delta, received=0)
+    if kind in RECEIVED:
+        return DayEffect(sold=0, returned=0, received=delta)
+    return DayEffect(sold=0, returned=0, received=0)
+
+
+def local_day(moment: datetime, zone: str) -> date:
+    """The calendar date ``moment`` falls on in the time zone ``zone``."""
+    return moment.astimezone(ZoneInfo(zone)).date()
