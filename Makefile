@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint check-postgres bench clean
+.PHONY: install demo test lint check-postgres bench soak clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -31,6 +31,17 @@ test: lint
 # the quick one (under 3 min); BENCH_ARGS passes more options (python -m bench --help).
 bench: $(STAMP)
 	$(BIN)/python -m bench $(if $(QUICK),--quick) $(BENCH_ARGS)
+
+# The seeded fault-injecting simulation over many seeds (see RELIABILITY.md): `make soak` runs
+# 1000 SQLite seeds in 2 processes; SEEDS, START, STEPS, JOBS change that, POSTGRES=URL runs it on
+# PostgreSQL, SOAK_ARGS passes more options (python -m tests.simulation.soak --help).
+SEEDS ?= 1000
+START ?= 1
+STEPS ?= 40
+JOBS ?= 2
+soak: $(STAMP)
+	nice -n 10 $(BIN)/python -m tests.simulation.soak --seeds $(SEEDS) --start $(START) \
+		--steps $(STEPS) --jobs $(JOBS) $(if $(POSTGRES),--postgres $(POSTGRES)) $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

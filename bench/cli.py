@@ -29,7 +29,7 @@ from bench.profiling import Profiler
 from bench.report import Report, markdown, update_benchmarks_md
 from bench.scenarios import batch, network, reservations
 
-MEASURES = ("reservations", "batch", "availability", "feed", "app")
+MEASURES = ("reservations", "batch", "availability", "feed", "app", "reports")
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 RESULTS_DIR = ROOT / "bench" / "results"
 
@@ -205,12 +205,17 @@ def run(args: argparse.Namespace, load: LoadGenerator | None = None) -> Report:
             "median": sorted(backgrounds)[len(backgrounds) // 2],
             "max": max(backgrounds),
         }
-    json_path = results_dir / f"{plan.name}.json"
+    # A partial run keeps its own files and block: the last whole run's figures stay.
+    partial = measures != set(MEASURES)
+    if partial:
+        report.only = [m for m in MEASURES if m in measures]
+    stem = f"{plan.name}-partial" if partial else plan.name
+    json_path = results_dir / f"{stem}.json"
     report.write_json(json_path)
     block = markdown(report, _relative(json_path))
-    (results_dir / f"{plan.name}.md").write_text(block, encoding="utf-8")
+    (results_dir / f"{stem}.md").write_text(block, encoding="utf-8")
     if not args.no_write_md:
-        update_benchmarks_md(args.benchmarks_md, plan.name, block)
+        update_benchmarks_md(args.benchmarks_md, plan.name, block, partial=partial)
     ctx.log(f"done in {report.seconds / 60:.1f} min: {_relative(json_path)}")
     return report
 

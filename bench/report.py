@@ -20,6 +20,7 @@ SECTIONS = {
     "feed": "4. Change feed into a store cache",
     "app": "5. Store app",
     "postgres": "6. PostgreSQL: the ledger's path against the row-locking sequence",
+    "reports": "7. Sales reports",
 }
 
 
@@ -74,6 +75,8 @@ class Report:
     skipped: list[str] = field(default_factory=list)
     data_build: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
+    only: list[str] = field(default_factory=list)
+    """The measures of a partial run (``--only``); empty when every measure ran."""
 
     def add(self, figure: Figure) -> Figure:
         self.figures.append(figure)
@@ -97,6 +100,7 @@ class Report:
             "checks": [asdict(c) for c in self.checks],
             "notes": self.notes,
             "skipped": self.skipped,
+            "only": self.only,
         }
 
     def write_json(self, path: Path) -> None:
@@ -141,8 +145,9 @@ def _cell(value: float | None, unit: str, note: str) -> str:
 
 
 def markdown(report: Report, json_path: str) -> str:
+    part = f" of {', '.join(report.only)} only" if report.only else ""
     lines = [
-        f"### {report.mode.capitalize()} run, {report.date}",
+        f"### {report.mode.capitalize()} run{part}, {report.date}",
         "",
         f"- Command: `{report.command}` ({report.seconds / 60:.1f} min); every figure below was "
         "measured in this run, next to its baseline on the same machine.",
@@ -225,14 +230,30 @@ def markers(mode: str) -> tuple[str, str]:
     return f"<!-- bench:{mode}:start -->", f"<!-- bench:{mode}:end -->"
 
 
-def update_benchmarks_md(path: Path, mode: str, block: str) -> None:
-    """Replace this mode's block in BENCHMARKS.md (added after the first heading if missing)."""
-    start, end = markers(mode)
+def update_benchmarks_md(path: Path, mode: str, block: str, *, partial: bool = False) -> None:
+    """Replace this mode's block in BENCHMARKS.md (added after the first heading if missing).
+
+    A partial run (``--only``) has a block of its own, right after its mode's block, so the
+    figures of the measures it did not run stay; the next whole run of the mode removes it.
+    """
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    key = f"{mode}-partial" if partial else mode
+    start, end = markers(key)
     wrapped = f"{start}\n{block}{end}"
     pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
+    if not partial:
+        partial_start, partial_end = markers(f"{mode}-partial")
+        text = re.sub(
+            r"\n*" + re.escape(partial_start) + r".*?" + re.escape(partial_end),
+            "",
+            text,
+            flags=re.S,
+        )
     if pattern.search(text):
         text = pattern.sub(lambda _m: wrapped, text, count=1)
+    elif partial and markers(mode)[1] in text:
+        mode_end = markers(mode)[1]
+        text = text.replace(mode_end, f"{mode_end}\n\n{wrapped}", 1)
     else:
         anchor = "<!-- bench:results -->"
         if anchor in text:

@@ -12,9 +12,10 @@ from statistics import median
 from typing import Any
 
 from bench.context import Context
+from bench.cpu import CpuMeter, wait_until_quiet
 from bench.datagen import NetworkFacts
 from bench.procs import ROOT, clean_environment, venv_bin
-from bench.report import Figure
+from bench.report import Figure, busy_note
 from bench.scenarios.feed import StoreCache
 from bench.terminal import TerminalApp
 
@@ -31,6 +32,7 @@ def measure_app(
     starts: list[float] = []
     scans: list[float] = []
     memory: tuple[float, float] = (0.0, 0.0)
+    cpu: dict[str, float] = {}
     for attempt in range(plan.app_starts):
         app = TerminalApp(argv, clean_environment(env), ROOT)
         try:
@@ -39,8 +41,15 @@ def measure_app(
             if attempt < plan.app_starts - 1:
                 continue
             time.sleep(1.0)  # let the first sync round and status read settle
+            if ctx.quiet_wait > 0:
+                waited, background = wait_until_quiet(app.process.pid, ctx.quiet_wait)
+                if waited > 1:
+                    ctx.log(f"  waited {waited:.0f} s for other work (now {background:.0f}%)")
             targets = facts.scan_targets(plan.app_scans)
-            with ctx.profiler.record(f"app-{name}-scans", app.process.pid, 1.0 * len(targets)):
+            with (
+                ctx.profiler.record(f"app-{name}-scans", app.process.pid, 1.0 * len(targets)),
+                CpuMeter(app.process.pid) as meter,
+            ):
                 for gtin, sku in targets:
                     since = app.offset
                     sent = app.type(gtin + "\r")
@@ -50,6 +59,7 @@ def measure_app(
                     app.type("\x1b")  # back to the lookup screen
                     time.sleep(0.5)
             memory = app.rss_mib()
+            cpu = meter.share.as_dict()
         finally:
             app.close()
     result = {
@@ -59,6 +69,7 @@ def measure_app(
         "scans_ms": [round(s * 1000, 1) for s in scans],
         "rss_mib": memory[0],
         "peak_rss_mib": memory[1],
+        "cpu": cpu,
     }
     ctx.log(
         f"  {name}: start {result['start_s']:.2f} s, scan→grid {result['scan_ms']:.0f} ms "
@@ -108,8 +119,8 @@ def run(ctx: Context, facts: NetworkFacts, cache: StoreCache, backend: str) -> N
             baseline_label="raw SQL + DataTable",
             target=f"≤ {TARGET_SCAN_MS:.0f} ms",
             met=ours["scan_ms"] <= TARGET_SCAN_MS,
-            ours_note="median, " + spread(ours["scans_ms"], "ms"),
-            baseline_note="median, " + spread(base["scans_ms"], "ms"),
+            ours_note="median, " + spread(ours["scans_ms"], "ms") + busy_note(ours["cpu"]),
+            baseline_note="median, " + spread(base["scans_ms"], "ms") + busy_note(base["cpu"]),
             higher_is_better=False,
         )
     )

@@ -1,13 +1,13 @@
-"""Measures 3 to 5 share one generated network per backend: availability reads it, the feed
-bootstraps a store cache from it, and the store app opens that cache (with the ledger running
-for its live lookups)."""
+"""Measures 3 to 5 and 7 share one generated network per backend: availability reads it, the
+feed bootstraps a store cache from it, the store app opens that cache (with the ledger running
+for its live lookups), and the reports add weeks of sales history to it and read them."""
 
 from __future__ import annotations
 
 from bench.context import Context
 from bench.datagen import check_network, load_network
 from bench.procs import issue_token
-from bench.scenarios import app, availability, feed
+from bench.scenarios import app, availability, feed, reports
 
 
 def run(ctx: Context, measures: set[str]) -> None:
@@ -15,7 +15,7 @@ def run(ctx: Context, measures: set[str]) -> None:
     app_backend = "postgresql" if "postgresql" in ctx.backends else ctx.backends[0]
     for backend in ctx.backends:
         wants_app = "app" in measures and backend == app_backend
-        if not ({"availability", "feed"} & measures or wants_app):
+        if not ({"availability", "feed", "reports"} & measures or wants_app):
             continue
         database = ctx.databases.new(backend, "network")
         shape = plan.network
@@ -47,5 +47,7 @@ def run(ctx: Context, measures: set[str]) -> None:
                     cache = feed.run(ctx, database, facts, token, server)
                     if wants_app:
                         app.run(ctx, facts, cache, backend)
+            if "reports" in measures:
+                reports.run(ctx, database, facts)
         finally:
             ctx.databases.drop(database)

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from ordersync import counts_cli, report_cli
 from ordersync.clock import SystemClock
 from ordersync.config import LedgerSettings
 from ordersync.contract import Role
@@ -262,6 +263,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo_run.set_defaults(
         handler=cmd_demo, workers=1, log_level="warning", access_log=False, no_upgrade=True
     )
+    counts_cli.add_commands(commands)
+    report_cli.add_commands(commands)
     return parser
 
 

@@ -11,7 +11,7 @@ import time
 import uuid
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -157,6 +157,10 @@ def _without_nul(value: object) -> None:
             _without_nul(member)
 
 
+def _admits_bool(annotation: Any) -> bool:
+    return annotation is bool or annotation is Any or any(map(_admits_bool, get_args(annotation)))
+
+
 class Strict(BaseModel):
     """Base of every request body: unknown fields are an error, not silently dropped."""
 
@@ -167,6 +171,18 @@ class Strict(BaseModel):
     def _no_nul_characters(cls, data: Any) -> Any:
         # No database stores NUL in text; refuse it here rather than fail deep in a query.
         _without_nul(data)
+        return data
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_booleans_for_numbers(cls, data: Any) -> Any:
+        # Lax validation would take true for 1 (a quantity) and false for 0.0 (a longitude).
+        if isinstance(data, dict):
+            for name, field in cls.model_fields.items():
+                value = data.get(field.alias or name)
+                values = value if isinstance(value, list) else [value]
+                if any(isinstance(v, bool) for v in values) and not _admits_bool(field.annotation):
+                    raise ValueError(f"{name} must not be true or false")
         return data
 
 

@@ -5,6 +5,8 @@ anchor date always give the same locations, items and movement batches, down to 
 ``load_demo_network`` writes that network into a ledger through the ordinary services (catalog
 upserts and idempotent movement batches), so the demo data obeys every rule real traffic does, and
 loading it again changes nothing: each batch is answered from the ledger's idempotency store.
+The orders of the last weeks (see ``demo_orders``) are loaded day by day between the morning's
+deliveries and the evening's sales, each step at its own hour.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
-from itertools import accumulate
+from itertools import accumulate, groupby
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -35,8 +37,9 @@ from ordersync.contract import (
     with_check_digit,
 )
 from ordersync.db.ledger_tx import MOVEMENTS, LedgerTx, table_of
-from ordersync.db.tables import LedgerMeta
+from ordersync.db.tables import LedgerMeta, OrderRow
 from ordersync.db.writer import Work, execute_batch, run_in_transaction
+from ordersync.demo_orders import ORDER_DAYS, DemoOrder, DemoOrderPlanner, load_orders
 from ordersync.domain.permissions import Principal
 from ordersync.services.catalog import upsert_items, upsert_locations
 from ordersync.services.idempotency import Outcome
@@ -198,6 +201,8 @@ class DemoNetwork:
     batches: tuple[DemoBatch, ...]
     final_stock: tuple[tuple[str, str, int], ...]
     """(location, SKU, on hand) of every position the batches touch, once all are applied."""
+    orders: tuple[DemoOrder, ...] = ()
+    """Orders of the last weeks; they leave every position's stock as the batches left it."""
 
     @property
     def references(self) -> frozenset[str]:
@@ -226,6 +231,7 @@ class DemoSummary:
     sale_lines: int
     receipt_lines: int
     transfer_lines: int
+    orders_placed: int = 0
 
 
 def demo_op_id(seed: int, location: str, day: date) -> uuid.UUID:
@@ -405,6 +411,9 @@ def build_demo_network(seed: int = 7, *, anchor: date = DEFAULT_ANCHOR) -> DemoN
     """
     sim = _Simulation(seed)
     catalog = _build_catalog()
+    locations = _build_locations()
+    planner = DemoOrderPlanner(seed, locations)
+    orders: list[DemoOrder] = []
     weight_of = {sku.item.sku: sku.weight for sku in catalog}
     first_day = anchor - timedelta(days=HISTORY_DAYS)
     stock_day = first_day - timedelta(days=1)
@@ -430,6 +439,8 @@ def build_demo_network(seed: int = 7, *, anchor: date = DEFAULT_ANCHOR) -> DemoN
         # The supplier delivers the warehouse every fourth Monday.
         if weekday == 0 and (index // 7) % 4 == 3:
             sim.supplier_delivery(day)
+        if index >= HISTORY_DAYS - ORDER_DAYS:
+            orders.extend(planner.plan_day(day, sim.stock, weight_of))
         for spec in _STORES:
             if weekday == 6 and not spec.open_sundays:
                 continue
@@ -457,16 +468,18 @@ def build_demo_network(seed: int = 7, *, anchor: date = DEFAULT_ANCHOR) -> DemoN
     return DemoNetwork(
         seed=seed,
         anchor=anchor,
-        locations=_build_locations(),
+        locations=locations,
         items=tuple(sku.item for sku in catalog),
         batches=tuple(sim.batches),
         final_stock=final,
+        orders=tuple(orders),
     )
 
 
 # --- Loading into a ledger ---------------------------------------------------------------------
 
 _META = table_of(LedgerMeta)
+_ORDERS = table_of(OrderRow)
 
 
 def _anchor_work(tx: LedgerTx) -> date:
@@ -503,6 +516,59 @@ def _chunks(seq: Sequence[DemoBatch], size: int) -> Iterator[Sequence[DemoBatch]
         yield seq[start : start + size]
 
 
+_OPENING_HOUR = 9
+
+
+def _local_hour(demo_batch: DemoBatch) -> int:
+    moment = demo_batch.batch.occurred_at
+    assert moment is not None
+    return moment.astimezone(PARIS).hour
+
+
+def _load_batches(
+    engine: Engine, clock: Clock, batches: Sequence[DemoBatch], counts: list[int]
+) -> None:
+    """Apply ``batches``; count them as [applied, replayed, skipped] into ``counts``."""
+    for group in _chunks(batches, BATCHES_PER_TRANSACTION):
+        works = [_batch_work(b.batch) for b in group]
+        for demo_batch, (result, error) in zip(
+            group, execute_batch(engine, clock, works), strict=True
+        ):
+            if error is not None:
+                raise RuntimeError(
+                    f"demo batch {demo_batch.location} {demo_batch.day} failed: {error!r}"
+                ) from error
+            outcome: Outcome | None = result
+            if outcome is None:
+                counts[2] += 1
+            elif outcome.status >= 400:
+                raise RuntimeError(
+                    f"demo batch {demo_batch.location} {demo_batch.day} was refused: {outcome.body}"
+                )
+            elif outcome.replayed:
+                counts[1] += 1
+            else:
+                counts[0] += 1
+
+
+def _ended_orders(engine: Engine, orders: Sequence[DemoOrder]) -> set[str]:
+    """Ids of the demo orders already loaded to their end (a load that stopped half way
+    resumes the others, step by step)."""
+    ids = [str(order.op_id) for order in orders]
+    found: set[str] = set()
+    with engine.connect() as connection:
+        for start in range(0, len(ids), 500):
+            found.update(
+                connection.execute(
+                    select(_ORDERS.c.id).where(
+                        _ORDERS.c.id.in_(ids[start : start + 500]),
+                        _ORDERS.c.state.in_(["closed", "follow_up"]),
+                    )
+                ).scalars()
+            )
+    return found
+
+
 def load_demo_network(engine: Engine, clock: Clock, seed: int = 7) -> DemoSummary:
     """Write the demo network into the ledger behind ``engine``; safe to run again.
 
@@ -521,27 +587,21 @@ def load_demo_network(engine: Engine, clock: Clock, seed: int = 7) -> DemoSummar
             engine, clock, partial(upsert_items, principal=DEMO_PRINCIPAL, items=chunk)
         )
 
-    applied = replayed = skipped = 0
-    for group in _chunks(network.batches, BATCHES_PER_TRANSACTION):
-        works = [_batch_work(b.batch) for b in group]
-        for demo_batch, (result, error) in zip(
-            group, execute_batch(engine, clock, works), strict=True
-        ):
-            if error is not None:
-                raise RuntimeError(
-                    f"demo batch {demo_batch.location} {demo_batch.day} failed: {error!r}"
-                ) from error
-            outcome: Outcome | None = result
-            if outcome is None:
-                skipped += 1
-            elif outcome.status >= 400:
-                raise RuntimeError(
-                    f"demo batch {demo_batch.location} {demo_batch.day} was refused: {outcome.body}"
-                )
-            elif outcome.replayed:
-                replayed += 1
-            else:
-                applied += 1
+    counts = [0, 0, 0]
+    ended = _ended_orders(engine, network.orders)
+    by_day: dict[date, list[DemoOrder]] = {}
+    for order in network.orders:
+        by_day.setdefault(order.day, []).append(order)
+    placed = 0
+    for day, of_day in groupby(network.batches, key=lambda b: b.day):
+        batches = list(of_day)
+        # deliveries come before the shop opens, sales are posted at closing time
+        morning = [b for b in batches if _local_hour(b) < _OPENING_HOUR]
+        _load_batches(engine, clock, morning, counts)
+        placed += load_orders(engine, by_day.get(day, []), ended)
+        evening = [b for b in batches if _local_hour(b) >= _OPENING_HOUR]
+        _load_batches(engine, clock, evening, counts)
+    applied, replayed, skipped = counts
 
     return DemoSummary(
         anchor=anchor,
@@ -554,4 +614,5 @@ def load_demo_network(engine: Engine, clock: Clock, seed: int = 7) -> DemoSummar
         sale_lines=network.lines_of("sale"),
         receipt_lines=network.lines_of("receipt"),
         transfer_lines=network.lines_of("transfer"),
+        orders_placed=placed,
     )

@@ -1,5 +1,6 @@
 """The ``storeapp`` command: the store terminal UI by default; setup, lookup, sync, status, sell,
-the job queue (jobs, job), order in store (order, routing) and the demo from a shell.
+the job queue (jobs, job), order in store (order, routing) and the demo from a shell. The
+manager's commands (day, count, insights) live in ``storeapp.cli_manager``.
 
 Exit codes: 0 done; 1 failed (not found, bad input, unexpected error); 2 usage error; 3 the ledger
 cannot be reached (offline); 4 another process syncs this cache; 5 the ledger refused (token,
@@ -1575,6 +1576,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed", type=int, default=7, help=_("random seed of the demo network (default 7)")
     )
     demo.set_defaults(handler=cmd_demo)
+    from storeapp.cli_manager import add_commands  # it imports this module: import it late
+
+    add_commands(commands)
     return parser
 
 

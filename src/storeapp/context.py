@@ -12,9 +12,12 @@ from sqlalchemy import Engine
 from storeapp.cache.engine import open_cache_engine
 from storeapp.cache.state import LOCATION, read_state, write_state
 from storeapp.config import StoreSettings
+from storeapp.services.counting import CountingService
+from storeapp.services.day_queue import DayQueueService
 from storeapp.services.lookup import LookupService
 from storeapp.services.orders import OrderInStoreService
 from storeapp.services.picking import PickingService
+from storeapp.services.reports import ReportsService
 from storeapp.services.sales import CounterSales
 from storeapp.services.status import StatusService
 from storeapp.sync.client import LedgerClient
@@ -44,6 +47,9 @@ class StoreContext:
     sync: SyncEngine
     picking: PickingService
     orders: OrderInStoreService
+    day: DayQueueService
+    counting: CountingService
+    reports: ReportsService
 
     def worker(self, on_report: Callable[..., None] | None = None) -> SyncWorker:
         return SyncWorker(
@@ -84,15 +90,17 @@ def open_store(
         timeout=settings.request_timeout_seconds,
         transport=transport,
     )
+    lookup = LookupService(
+        engine, location, now, client, live_timeout=settings.lookup_timeout_seconds
+    )
+    picking = PickingService(engine, location, now)
     return StoreContext(
         settings=settings,
         engine=engine,
         client=client,
         location=location,
         now=now,
-        lookup=LookupService(
-            engine, location, now, client, live_timeout=settings.lookup_timeout_seconds
-        ),
+        lookup=lookup,
         sales=CounterSales(engine, location, now),
         status=StatusService(engine, location, now),
         sync=SyncEngine(
@@ -102,6 +110,11 @@ def open_store(
             push_batch_size=settings.push_batch_size,
             feed_page_size=settings.feed_page_size,
         ),
-        picking=PickingService(engine, location, now),
+        picking=picking,
         orders=OrderInStoreService(engine, location, now, client),
+        day=DayQueueService(engine, location, now, client, picking, timezone=settings.timezone),
+        counting=CountingService(
+            engine, location, now, client, lookup, live_timeout=settings.lookup_timeout_seconds
+        ),
+        reports=ReportsService(engine, location, client),
     )

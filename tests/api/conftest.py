@@ -29,6 +29,8 @@ from ordersync.contract import (
     PROBLEM_MEDIA_TYPE,
     PROBLEM_TYPE_PREFIX,
     CountIn,
+    CountSchedule,
+    DeviceHeartbeat,
     ItemsUpsert,
     JobTransition,
     LineRejection,
@@ -739,6 +741,66 @@ def _audit(ledger: Ledger) -> Sample:
     return Sample(query={"location": "A", "after_id": 0, "limit": 10})
 
 
+def _heartbeat(ledger: Ledger) -> Sample:
+    return Sample(
+        body={
+            "pending_ops": 2,
+            "needs_attention": 1,
+            "oldest_pending_at": "2026-03-02T09:55:00+01:00",
+            "app_version": "0.1.0",
+        },
+        model=DeviceHeartbeat,
+    )
+
+
+def _day_queue(ledger: Ledger) -> Sample:
+    return Sample(path_params={"code": "A"}, query={"date": "2026-03-02"})
+
+
+def _count_schedule(ledger: Ledger) -> Sample:
+    _stocked(ledger)
+    return Sample(body={"location": "A", "limit": 5}, model=CountSchedule)
+
+
+def _variance(ledger: Ledger) -> Sample:
+    return Sample(query={"location": "A", "days": 7, "period": "week"})
+
+
+def _sales_trend(ledger: Ledger) -> Sample:
+    return Sample(query={"reference": "REF-1", "location": "A", "days": 28, "recent_days": 7})
+
+
+def _cover(ledger: Ledger) -> Sample:
+    return Sample(
+        query={"location": "A", "rate_days": 28, "lead_time_days": 3, "review_days": 7, "limit": 50}
+    )
+
+
+def _stockouts(ledger: Ledger) -> Sample:
+    return Sample(query={"location": "A", "days": 28, "limit": 50})
+
+
+def _replenishment(ledger: Ledger) -> Sample:
+    return Sample(
+        query={
+            "location": "A",
+            "rate_days": 28,
+            "lead_time_days": 3,
+            "review_days": 7,
+            "service_level": 95,
+            "limit": 50,
+        }
+    )
+
+
+def _rebalancing(ledger: Ledger) -> Sample:
+    return Sample(query={"reference": "REF-1", "rate_days": 28, "limit": 50})
+
+
+def _kpis(ledger: Ledger) -> Sample:
+    return Sample(query={"location": "A", "days": 30})
+
+
 ROUTE_SAMPLES: dict[tuple[str, str], Callable[[Ledger], Sample]] = {
     ("GET", "/v1/health"): _nothing,
     ("GET", "/v1/me"): _nothing,
@@ -769,8 +831,19 @@ ROUTE_SAMPLES: dict[tuple[str, str], Callable[[Ledger], Sample]] = {
     ("GET", "/v1/orders/{order_id}/routing"): _order_read,
     ("GET", "/v1/jobs"): _jobs_list,
     ("GET", "/v1/jobs/{job_id}"): _job_read,
+    ("GET", "/v1/reports/sales-trend"): _sales_trend,
+    ("GET", "/v1/reports/cover"): _cover,
+    ("GET", "/v1/reports/stockout-risk"): _cover,
+    ("GET", "/v1/reports/stockouts"): _stockouts,
+    ("GET", "/v1/reports/replenishment"): _replenishment,
+    ("GET", "/v1/reports/rebalancing"): _rebalancing,
+    ("GET", "/v1/reports/kpis"): _kpis,
     ("POST", "/v1/jobs/{job_id}/transitions"): _job_transition,
     ("POST", "/v1/jobs/{job_id}/lines/{line_no}/reject"): _job_reject,
+    ("POST", "/v1/devices/heartbeat"): _heartbeat,
+    ("GET", "/v1/locations/{code}/day"): _day_queue,
+    ("POST", "/v1/count-tasks/schedule"): _count_schedule,
+    ("GET", "/v1/reports/variance"): _variance,
 }
 
 

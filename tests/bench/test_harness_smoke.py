@@ -84,6 +84,29 @@ def test_a_second_run_replaces_only_its_own_block(tmp_path: Path) -> None:
     assert text.index("Intro.") < text.index("full table 2") < text.index("## By hand")
 
 
+def test_a_partial_run_goes_after_the_whole_runs_block_until_the_next_whole_run(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "BENCHMARKS.md"
+    path.write_text("# Benchmarks\n\n<!-- bench:results -->\n\n## By hand\n")
+    update_benchmarks_md(path, "full", "full table 1\n")
+    update_benchmarks_md(path, "quick", "quick table\n")
+    update_benchmarks_md(path, "full", "part 1\n", partial=True)
+    update_benchmarks_md(path, "full", "part 2\n", partial=True)
+    text = path.read_text()
+    assert "part 1" not in text
+    full_end = markers("full")[1]
+    assert f"{full_end}\n\n{markers('full-partial')[0]}\npart 2\n" in text
+    assert text.count("quick table") == 1
+    update_benchmarks_md(path, "full", "full table 2\n")
+    text = path.read_text()
+    assert "part 2" not in text
+    assert "full-partial" not in text
+    assert text.count("full table 2") == 1
+    assert text.count("quick table") == 1
+    assert text.index("full table 2") < text.index("## By hand")
+
+
 def test_generated_payloads_are_what_the_ledger_writes() -> None:
     for plan in PLANS.values():
         verify_payloads(plan.network)

@@ -12,7 +12,19 @@ from fastapi.concurrency import run_in_threadpool
 
 from ordersync import __version__
 from ordersync.api.problems import install_problem_handlers
-from ordersync.api.routes import admin, catalog, feed, ops, orders, reservations, stock, system
+from ordersync.api.redaction import install_log_redaction
+from ordersync.api.routes import (
+    admin,
+    catalog,
+    feed,
+    manager,
+    ops,
+    orders,
+    reports,
+    reservations,
+    stock,
+    system,
+)
 from ordersync.clock import Clock
 from ordersync.config import LedgerSettings
 from ordersync.contract import API_PREFIX
@@ -82,8 +94,10 @@ def create_app(settings: LedgerSettings | None = None, clock: Clock | None = Non
         lifespan=lifespan,
     )
     install_problem_handlers(app)
-    for module in (system, catalog, stock, reservations, orders, feed, ops, admin):
+    install_log_redaction()
+    for module in (system, catalog, stock, reservations, orders, feed, ops, admin, manager):
         app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(reports.router, prefix=API_PREFIX)
     return app
 
 

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ordersync.api.redaction import redact_tokens
 from ordersync.contract import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_PREFIX, Problem
 from ordersync.domain.errors import LedgerError
 
@@ -33,7 +34,10 @@ _HTTP_SLUGS = {
 
 def problem_response(body: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse(
-        body, status_code=int(body["status"]), media_type=PROBLEM_MEDIA_TYPE, headers=headers
+        redact_tokens(body),
+        status_code=int(body["status"]),
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
     )
 
 
@@ -141,7 +145,8 @@ def document_problems(document: dict[str, Any]) -> dict[str, Any]:
 
     FastAPI documents its own validation error shape as ``application/json``; the ledger answers
     every error with a problem document. Each route with a device token also declares 401 and 403,
-    and each route with a path parameter 404 (the thing it names may not exist).
+    each route with a path parameter 404 (the thing it names may not exist), and each route with a
+    body 400 (a body that cannot even be read).
     """
     for path_item in document.get("paths", {}).values():
         for operation in path_item.values():
@@ -153,6 +158,8 @@ def document_problems(document: dict[str, Any]) -> dict[str, Any]:
                 wanted.extend(_GUARDED_REFUSALS)
             if any(p.get("in") == "path" for p in operation.get("parameters", [])):
                 wanted.append(404)
+            if "requestBody" in operation:
+                wanted.append(400)
             for status in wanted:
                 _, title = _HTTP_SLUGS[status]
                 responses.setdefault(str(status), {"description": title})

@@ -207,6 +207,7 @@ class OrderRow(SQLModel, table=True):
     """An order from the web site or a store; its id is the operation id that placed it."""
 
     __tablename__ = "orders"
+    __table_args__ = (Index("ix_orders_placed_by_created", "placed_by", "created_at"),)
     id: str = Field(primary_key=True, max_length=36)
     channel: str = Field(max_length=8)
     placed_by: str = Field(max_length=32)
@@ -238,6 +239,7 @@ class JobRow(SQLModel, table=True):
     __table_args__ = (
         Index("ix_jobs_location_state", "location", "state"),
         Index("ix_jobs_location_created", "location", "created_at"),
+        Index("ix_jobs_location_updated", "location", "updated_at"),
     )
     id: str = Field(primary_key=True, max_length=36)
     order_id: str = Field(index=True, max_length=36)
@@ -266,6 +268,8 @@ class JobLineRow(SQLModel, table=True):
     reservation_id: str = Field(max_length=36)
     state: str = Field(max_length=16)
     reject_reason: str | None = Field(default=None, max_length=16)
+    rejected_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    """When the line was short-picked; its job's ``updated_at`` moves with it."""
 
 
 class RoutingDecisionRow(SQLModel, table=True):

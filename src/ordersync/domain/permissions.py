@@ -22,6 +22,7 @@ class Action(StrEnum):
     TRANSFER = "transfer"
     SET_SAFETY_STOCK = "set_safety_stock"
     READ_REPORTS = "read_reports"
+    SCHEDULE_COUNTS = "schedule_counts"
     PLACE_ORDER = "place_order"
     FULFIL = "fulfil"
     TAKE_WEB_ORDERS = "take_web_orders"
@@ -40,6 +41,7 @@ MINIMUM_ROLE: dict[Action, Role] = {
     Action.TRANSFER: Role.MANAGER,
     Action.SET_SAFETY_STOCK: Role.MANAGER,
     Action.READ_REPORTS: Role.MANAGER,
+    Action.SCHEDULE_COUNTS: Role.MANAGER,
     Action.PLACE_ORDER: Role.ASSOCIATE,
     Action.FULFIL: Role.ASSOCIATE,
     Action.TAKE_WEB_ORDERS: Role.ADMIN,

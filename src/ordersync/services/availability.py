@@ -2,16 +2,27 @@
 
 Both answers come from primary-key ranges (positions by SKU, totals by SKU), never a scan of
 movements, so their cost depends on the number of locations, not on the size of the network.
+
+The API serves them as JSON written straight from the rows (``sku_availability_json``,
+``reference_availability_json``): a reference is 20 sizes at 500 locations, and building a
+model per position, then validating and serialising it again, cost several times the query.
+The JSON is the same, byte for byte, as the models' (``sku_availability`` and
+``reference_availability``, kept for code that wants the models).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from json.encoder import encode_basestring
+from typing import Any
 
 from sqlalchemy import Connection, select
 
 from ordersync.contract import NetworkTotal, Position, ReferenceAvailability, SkuAvailability
 from ordersync.db.ledger_tx import ITEMS, POSITIONS, TOTALS
+from ordersync.db.raw import RawSql
 from ordersync.domain.errors import UnknownReference, UnknownSku
 from ordersync.domain.stock import Stock
 
@@ -89,3 +100,112 @@ def reference_availability(connection: Connection, reference: str) -> ReferenceA
         ),
         skus=per_sku,
     )
+
+
+# --- The same answers as JSON, from plain rows -----------------------------------------------
+
+_POSITION_COLUMNS = "sku, location, on_hand, reserved, safety_stock, suspect, seq, updated_at"
+_ZERO_TOTAL = (0, 0, 0)
+
+
+def sku_availability_json(connection: Connection, sku: str) -> bytes:
+    """``sku_availability(connection, sku)`` as its JSON, without the models."""
+    sql = RawSql(connection)
+    if sql.first("SELECT sku FROM items WHERE sku = :sku", {"sku": sku}) is None:
+        raise UnknownSku(f"no SKU {sku!r} in the catalog", sku=sku)
+    rows = sql.execute(
+        f"SELECT {_POSITION_COLUMNS} FROM positions WHERE sku = :sku ORDER BY sku, location",
+        {"sku": sku},
+    ).fetchall()
+    total = sql.first(
+        "SELECT on_hand, reserved, available FROM sku_totals WHERE sku = :sku", {"sku": sku}
+    )
+    return _sku_json(sku, total or _ZERO_TOTAL, rows).encode()
+
+
+def reference_availability_json(connection: Connection, reference: str) -> bytes:
+    """``reference_availability(connection, reference)`` as its JSON, without the models."""
+    sql = RawSql(connection)
+    skus = [
+        str(row[0])
+        for row in sql.execute(
+            "SELECT sku FROM items WHERE reference = :reference ORDER BY sku",
+            {"reference": reference},
+        ).fetchall()
+    ]
+    if not skus:
+        raise UnknownReference(f"no reference {reference!r} in the catalog", reference=reference)
+    marks = ", ".join(f":s{i}" for i in range(len(skus)))
+    params = {f"s{i}": sku for i, sku in enumerate(skus)}
+    by_sku: dict[str, list[Sequence[Any]]] = {sku: [] for sku in skus}
+    for row in sql.execute(
+        f"SELECT {_POSITION_COLUMNS} FROM positions WHERE sku IN ({marks}) ORDER BY sku, location",
+        params,
+    ).fetchall():
+        by_sku[row[0]].append(row)
+    totals = {
+        row[0]: (row[1], row[2], row[3])
+        for row in sql.execute(
+            f"SELECT sku, on_hand, reserved, available FROM sku_totals WHERE sku IN ({marks})",
+            params,
+        ).fetchall()
+    }
+    parts = []
+    on_hand = reserved = available = 0
+    for sku in skus:
+        total = totals.get(sku, _ZERO_TOTAL)
+        on_hand += total[0]
+        reserved += total[1]
+        available += total[2]
+        parts.append(_sku_json(sku, total, by_sku[sku]))
+    return (
+        f'{{"reference":{encode_basestring(reference)},"total":{{"sku":"*",'
+        f'"on_hand":{on_hand},"reserved":{reserved},"available":{available}}},'
+        f'"skus":[{",".join(parts)}]}}'
+    ).encode()
+
+
+def _sku_json(sku: str, total: Sequence[int], rows: Sequence[Sequence[Any]]) -> str:
+    name = encode_basestring(sku)
+    return (
+        f'{{"sku":{name},"total":{{"sku":{name},"on_hand":{total[0]},"reserved":{total[1]},'
+        f'"available":{total[2]}}},"locations":[{_positions_json(name, rows)}]}}'
+    )
+
+
+def _positions_json(name: str, rows: Sequence[Sequence[Any]]) -> str:
+    """The positions of one SKU (``name``: its JSON string) as ``Position`` serialises each
+    (same members, same order). Per row only what changes is formatted: this loop is most of
+    the work of a reference's 10,000 positions."""
+    head = f'{{"sku":{name},"location":'
+    places: dict[str, str] = {}
+    parts = []
+    for _sku, location, on_hand, reserved, safety_stock, suspect, seq, updated_at in rows:
+        place = places.get(location)
+        if place is None:
+            place = places[location] = encode_basestring(location)
+        if type(updated_at) is str and len(updated_at) == 26 and updated_at[10] == " ":
+            # SQLite's text, as SQLAlchemy and the writer store it: wire_time's first case.
+            clock = updated_at[11:19] if updated_at.endswith(".000000") else updated_at[11:]
+            time = f"{updated_at[:10]}T{clock}Z"
+        else:
+            time = wire_time(updated_at)
+        parts.append(
+            f'{head}{place},"on_hand":{on_hand},"reserved":{reserved},'
+            f'"safety_stock":{safety_stock},"available":{on_hand - reserved - safety_stock},'
+            f'"suspect":{"true" if suspect else "false"},"seq":{seq},"updated_at":"{time}"}}'
+        )
+    return ",".join(parts)
+
+
+def wire_time(value: Any) -> str:
+    """A stored time (UTC without zone: text on SQLite, a datetime on PostgreSQL) as pydantic
+    writes an aware UTC datetime: ``2026-11-26T09:00:00Z``, microseconds only when not zero."""
+    if isinstance(value, str) and len(value) == 26 and value[10] == " " and value[19] == ".":
+        # SQLite's text, as SQLAlchemy and the writer store it: "2026-11-26 09:00:00.000000".
+        clock = value[11:19] if value.endswith(".000000") else value[11:]
+        return f"{value[:10]}T{clock}Z"
+    if isinstance(value, datetime) and value.tzinfo is None:  # PostgreSQL's timestamp
+        return value.isoformat() + "Z"
+    moment = RawSql.read_time(value)  # any other form: read it as the models do
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"

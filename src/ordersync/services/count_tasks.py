@@ -5,29 +5,46 @@ from __future__ import annotations
 from ordersync.contract import CountTask
 from ordersync.db.ledger_tx import LedgerTx
 
+UNPLANNED = "unplanned"
+"""The reason recorded for a count that answered no open task."""
 
-def open_count_task(tx: LedgerTx, sku: str, location: str, reason: str) -> None:
-    """One open task per position is enough: one count answers every reason at once."""
+
+def open_count_task(tx: LedgerTx, sku: str, location: str, reason: str) -> CountTask | None:
+    """Open a task to count the position; None when one is open already.
+
+    One open task per position is enough: one count answers every reason at once.
+    """
     already = tx.sql.first(
         "SELECT id FROM count_tasks WHERE sku = :sku AND location = :location "
         "AND closed_at IS NULL",
         {"sku": sku, "location": location},
     )
-    if already is None:
-        tx.sql.execute(
-            "INSERT INTO count_tasks (sku, location, reason, opened_at) "
-            "VALUES (:sku, :location, :reason, :now)",
-            {"sku": sku, "location": location, "reason": reason, "now": tx.sql.time(tx.now)},
-        )
+    if already is not None:
+        return None
+    (task_id,) = tx.sql.one(
+        "INSERT INTO count_tasks (sku, location, reason, opened_at) "
+        "VALUES (:sku, :location, :reason, :now) RETURNING id",
+        {"sku": sku, "location": location, "reason": reason, "now": tx.sql.time(tx.now)},
+    )
+    return CountTask(id=int(task_id), sku=sku, location=location, reason=reason, opened_at=tx.now)
 
 
-def close_count_tasks(tx: LedgerTx, sku: str, location: str) -> None:
-    """A count of the position answers its open tasks."""
+def close_count_tasks(tx: LedgerTx, sku: str, location: str) -> str:
+    """A count of the position answers its open tasks; returns the reason of the oldest one
+    (what the count was for), or ``unplanned``."""
+    oldest = tx.sql.first(
+        "SELECT reason FROM count_tasks WHERE sku = :sku AND location = :location "
+        "AND closed_at IS NULL ORDER BY id LIMIT 1",
+        {"sku": sku, "location": location},
+    )
+    if oldest is None:
+        return UNPLANNED
     tx.sql.execute(
         "UPDATE count_tasks SET closed_at = :now "
         "WHERE sku = :sku AND location = :location AND closed_at IS NULL",
         {"now": tx.sql.time(tx.now), "sku": sku, "location": location},
     )
+    return str(oldest[0])
 
 
 def open_count_tasks(tx: LedgerTx, location: str, limit: int = 500) -> list[CountTask]:

@@ -1,4 +1,10 @@
-"""Cycle counts: what was found on the shelf at a feed position becomes the right delta now."""
+"""Cycle counts: what was found on the shelf at a feed position becomes the right delta now.
+
+Each applied count also leaves its variance (expected at the count's position, counted, delta, and
+the item's price at that time) in ``count_results``, in the same transaction: the variance report
+reads those rows, never the movements. A replayed count returns its stored outcome without running
+again, so it leaves no second row.
+"""
 
 from __future__ import annotations
 
@@ -48,7 +54,8 @@ def record_count(tx: LedgerTx, principal: Principal, command: CountIn) -> dict[s
             reason=f"counted {command.counted} as of {command.as_of_seq}",
         )
     after = tx.set_position_flags(command.sku, command.location, suspect=False)
-    close_count_tasks(tx, command.sku, command.location)
+    reason = close_count_tasks(tx, command.sku, command.location)
+    _record_result(tx, command, reconciliation.expected_at_count, reconciliation.delta, reason)
     return CountResult(
         op_id=command.op_id,
         sku=command.sku,
@@ -59,3 +66,27 @@ def record_count(tx: LedgerTx, principal: Principal, command: CountIn) -> dict[s
         delta=reconciliation.delta,
         position=after.to_contract(),
     ).model_dump(mode="json")
+
+
+def _record_result(tx: LedgerTx, command: CountIn, expected: int, delta: int, reason: str) -> None:
+    price_minor, currency = tx.sql.one(
+        "SELECT price_minor, currency FROM items WHERE sku = :sku", {"sku": command.sku}
+    )
+    tx.sql.execute(
+        "INSERT INTO count_results (op_id, sku, location, counted_at, as_of_seq, expected, "
+        "counted, delta, unit_price_minor, currency, reason) VALUES (:op_id, :sku, :location, "
+        ":now, :as_of_seq, :expected, :counted, :delta, :price, :currency, :reason)",
+        {
+            "op_id": str(command.op_id),
+            "sku": command.sku,
+            "location": command.location,
+            "now": tx.sql.time(tx.now),
+            "as_of_seq": command.as_of_seq,
+            "expected": expected,
+            "counted": command.counted,
+            "delta": delta,
+            "price": int(price_minor),
+            "currency": currency,
+            "reason": reason,
+        },
+    )

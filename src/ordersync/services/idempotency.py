@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from ordersync.db.ledger_tx import LedgerTx
 from ordersync.domain.errors import Forbidden, IdempotencyMismatch, LedgerError
 from ordersync.domain.permissions import Principal
+from ordersync.services.tokens import redact_tokens
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,5 +106,8 @@ def run_idempotent(
             device=principal.device,
             detail={"status": success_status},
         )
-    tx.store_outcome(op_id, fingerprint, principal.token_id, outcome.status, outcome.body)
+    # A token pasted into a refused request must not be kept in the stored reply.
+    tx.store_outcome(
+        op_id, fingerprint, principal.token_id, outcome.status, redact_tokens(outcome.body)
+    )
     return outcome

@@ -234,9 +234,20 @@ def reject_line(
         raise InvalidState(f"the line is already {line_state}", current_state=line_state)
     _give_back(tx, principal, reservation_id, str(command.op_id))
     tx.sql.execute(
-        "UPDATE job_lines SET state = 'rejected', reject_reason = :reason "
+        "UPDATE job_lines SET state = 'rejected', reject_reason = :reason, rejected_at = :now "
         "WHERE job_id = :id AND line_no = :line_no",
-        {"reason": command.reason.value, "id": job_id, "line_no": line_no},
+        {
+            "reason": command.reason.value,
+            "now": tx.sql.time(tx.now),
+            "id": job_id,
+            "line_no": line_no,
+        },
+    )
+    # The job changed even while other lines stay open: the day's queue finds today's
+    # rejections through the jobs updated today.
+    tx.sql.execute(
+        "UPDATE jobs SET updated_at = :now, updated_by = :actor WHERE id = :id",
+        {"now": tx.sql.time(tx.now), "actor": principal.token_id, "id": job_id},
     )
     if tx.position(sku, location) is not None:
         tx.set_position_flags(sku, location, suspect=True)

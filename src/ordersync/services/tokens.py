@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import Connection, select, update
 
@@ -18,6 +20,26 @@ from ordersync.domain.permissions import Principal
 
 TOKENS = table_of(TokenRow)
 TOKEN_PREFIX = "osk_"  # noqa: S105 (a marker that makes leaked tokens easy to spot)
+
+
+REDACTED = TOKEN_PREFIX + "[redacted]"
+_TOKEN_SHAPE = re.compile(re.escape(TOKEN_PREFIX) + r"[A-Za-z0-9_\-]{8,}")
+
+
+def redact_text(text: str) -> str:
+    """``text`` with every token-shaped string replaced, so a misplaced token is never kept."""
+    return _TOKEN_SHAPE.sub(REDACTED, text) if TOKEN_PREFIX in text else text
+
+
+def redact_tokens(value: Any) -> Any:
+    """``value`` (a JSON document) with every token-shaped string redacted, at any depth."""
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, dict):
+        return {redact_tokens(key): redact_tokens(member) for key, member in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_tokens(member) for member in value]
+    return value
 
 
 def hash_token(token: str) -> str:

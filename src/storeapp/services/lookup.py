@@ -265,10 +265,16 @@ class LookupService:
     def _availability_from_cache(
         self, connection: Connection, sku: str, live: bool
     ) -> Availability:
+        # Only the places this answer names (here, and where the last live answer had stock),
+        # not the whole network's: a store sees 500 locations.
         places = {
             row.code: row
             for row in connection.execute(
-                text("SELECT code, name, kind, latitude, longitude FROM locations")
+                text(
+                    "SELECT code, name, kind, latitude, longitude FROM locations WHERE code = :loc "
+                    "OR code IN (SELECT location FROM remote_positions WHERE sku = :sku)"
+                ),
+                {"loc": self._location, "sku": sku},
             )
         }
         here = places.get(self._location)
@@ -340,26 +346,26 @@ def _distance(here: object | None, place: object | None) -> float | None:
 
 def _remember_remote(connection: Connection, fetched: SkuAvailability, now: datetime) -> None:
     connection.execute(text("DELETE FROM remote_positions WHERE sku = :sku"), {"sku": fetched.sku})
+    fetched_at = now.isoformat()
     rows = [
-        {
-            "sku": p.sku,
-            "location": p.location,
-            "on_hand": p.on_hand,
-            "reserved": p.reserved,
-            "safety_stock": p.safety_stock,
-            "available": p.available,
-            "updated_at": p.updated_at.isoformat(),
-            "fetched_at": now.isoformat(),
-        }
+        (
+            p.sku,
+            p.location,
+            p.on_hand,
+            p.reserved,
+            p.safety_stock,
+            p.available,
+            p.updated_at.isoformat(),
+            fetched_at,
+        )
         for p in fetched.locations
     ]
     if rows:
-        connection.execute(
-            text(
-                "INSERT INTO remote_positions (sku, location, on_hand, reserved, safety_stock, "
-                "available, updated_at, fetched_at) VALUES (:sku, :location, :on_hand, :reserved, "
-                ":safety_stock, :available, :updated_at, :fetched_at)"
-            ),
+        # A live answer holds every location of the network (500 rows): tuples on the driver,
+        # not SQLAlchemy's per-row parameter processing.
+        connection.exec_driver_sql(
+            "INSERT INTO remote_positions (sku, location, on_hand, reserved, safety_stock, "
+            "available, updated_at, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
     connection.execute(

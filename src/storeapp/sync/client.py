@@ -8,8 +8,10 @@ with its problem document.
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import httpx
@@ -17,7 +19,6 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ordersync.contract import (
     API_PREFIX,
-    ChangePage,
     Job,
     JobStateName,
     OperationsResult,
@@ -28,6 +29,7 @@ from ordersync.contract import (
     SkuAvailability,
     Whoami,
 )
+from storeapp.cache.feed_apply import FEED_PAGE, FeedPage
 
 M = TypeVar("M", bound=BaseModel)
 _JOBS = TypeAdapter(list[Job])
@@ -67,8 +69,16 @@ class LedgerClient:
             timeout=timeout,
             transport=transport,
         )
+        self._feed_lock = threading.Lock()
+        self._ahead: tuple[tuple[int, int], Future[FeedPage]] | None = None
+        self._reader: ThreadPoolExecutor | None = None
 
     def close(self) -> None:
+        with self._feed_lock:
+            self._drop_ahead()
+            if self._reader is not None:
+                self._reader.shutdown(wait=True, cancel_futures=True)
+                self._reader = None
         self._client.close()
 
     def __enter__(self) -> LedgerClient:
@@ -119,9 +129,43 @@ class LedgerClient:
     def whoami(self) -> Whoami:
         return self._parse(self._request("GET", "/me"), Whoami)
 
-    def changes(self, since: int, limit: int) -> ChangePage:
+    def changes(self, since: int, limit: int) -> FeedPage:
+        """A page of the change feed (``ordersync.contract.ChangePage`` on the wire), read
+        without the contract's per-item checks the ledger already made (see ``FeedPage``).
+
+        When the page says more follow, the next one is asked for at once on a background
+        thread, so the ledger serves it while the caller writes this one into the cache (a
+        bootstrap is 125 pages of 5,000 changes). Asking for that next page then takes the
+        answer already on its way: the same reply, or the same error, as asking then. Asking
+        for any other page drops it.
+        """
+        with self._feed_lock:
+            ahead, self._ahead = self._ahead, None
+            if ahead is not None and ahead[0] == (since, limit):
+                page = ahead[1].result()
+            else:
+                if ahead is not None:
+                    ahead[1].cancel()
+                page = self._fetch_changes(since, limit)
+            if page.has_more and not page.reset and page.next_since > since:
+                if self._reader is None:
+                    self._reader = ThreadPoolExecutor(1, thread_name_prefix="feed-read-ahead")
+                future = self._reader.submit(self._fetch_changes, page.next_since, limit)
+                self._ahead = ((page.next_since, limit), future)
+            return page
+
+    def _fetch_changes(self, since: int, limit: int) -> FeedPage:
         response = self._request("GET", "/changes", params={"since": since, "limit": limit})
-        return self._parse(response, ChangePage)
+        return self._parse_feed(response)
+
+    def _drop_ahead(self) -> None:
+        if self._ahead is not None:
+            self._ahead[1].cancel()
+            self._ahead = None
+
+    @staticmethod
+    def _parse_feed(response: httpx.Response) -> FeedPage:
+        return _parse_with(response, FEED_PAGE)
 
     def push(self, payloads: list[dict[str, Any]]) -> OperationsResult:
         response = self._request("POST", "/ops", json_body={"ops": payloads})
@@ -171,11 +215,42 @@ class LedgerClient:
     def get_job(self, job_id: uuid.UUID | str) -> Job:
         return self._parse(self._request("GET", f"/jobs/{job_id}"), Job)
 
+    # --- Devices, the manager's day, counts and reports (the caller names the reply's model) ---
+
+    def heartbeat(self, beat: BaseModel, timeout: float | None = None) -> None:
+        """POST /devices/heartbeat (a ``DeviceHeartbeat``): this device is alive, what waits."""
+        body = beat.model_dump(mode="json")
+        self._request("POST", "/devices/heartbeat", json_body=body, timeout=timeout)
+
+    def read(
+        self,
+        path: str,
+        model: type[M],
+        params: dict[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> M:
+        """GET ``path`` and parse the reply as ``model`` (the day's queue, reports)."""
+        return self._parse(self._request("GET", path, params=params, timeout=timeout), model)
+
+    def read_list(
+        self, path: str, adapter: TypeAdapter[list[T]], params: dict[str, Any] | None = None
+    ) -> list[T]:
+        return _parse_list(self._request("GET", path, params=params), adapter)
+
+    def write(self, path: str, body: BaseModel, model: type[M]) -> M:
+        """POST ``body`` to ``path`` and parse the reply as ``model``."""
+        response = self._request("POST", path, json_body=body.model_dump(mode="json"))
+        return self._parse(response, model)
+
 
 T = TypeVar("T")
 
 
 def _parse_list(response: httpx.Response, adapter: TypeAdapter[list[T]]) -> list[T]:
+    return _parse_with(response, adapter)
+
+
+def _parse_with(response: httpx.Response, adapter: TypeAdapter[T]) -> T:
     try:
         return adapter.validate_json(response.content)
     except ValidationError as error:

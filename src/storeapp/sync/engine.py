@@ -6,6 +6,9 @@ later (it carries its operation id, so the ledger applies it once however often 
 The feed is pulled only after every sent entry got a definite answer: otherwise an operation the
 ledger applied but whose reply was lost would be counted twice on screen (in the feed and in the
 outbox) until it is sent again.
+
+``checkpoint`` names the points of the sync path where a process may die (``CHECKPOINTS``); it
+does nothing in production, and the simulation tests pass one that stops the store there.
 """
 
 from __future__ import annotations
@@ -35,8 +38,19 @@ from storeapp.cache.state import (
 )
 from storeapp.sync.backoff import Backoff
 from storeapp.sync.client import LedgerClient, LedgerRefused, LedgerUnauthorized, LedgerUnavailable
+from storeapp.sync.heartbeat import send_heartbeat
 
 Now = Callable[[], datetime]
+Checkpoint = Callable[[str], None]
+CHECKPOINTS = (
+    "push.sending",
+    "push.replied",
+    "push.settled",
+    "pull.fetched",
+    "pull.applied",
+)
+"""Before a push request; after its reply, before any entry is settled; after each entry is
+settled; after a feed page arrived, before it is applied; after it was applied."""
 _TRANSIENT_STATUS = {401, 408, 425, 429}
 log = logging.getLogger(__name__)
 
@@ -74,12 +88,14 @@ class SyncEngine:
         *,
         push_batch_size: int = 200,
         feed_page_size: int = 5000,
+        checkpoint: Checkpoint | None = None,
     ) -> None:
         self._engine = engine
         self._client = client
         self._now = now
         self._push_batch_size = push_batch_size
         self._feed_page_size = feed_page_size
+        self._checkpoint: Checkpoint = checkpoint or _no_checkpoint
 
     def sync_once(self) -> SyncReport:
         report = SyncReport()
@@ -97,6 +113,7 @@ class SyncEngine:
             report.online = False
             report.error = f"the ledger refused the sync ({error.status}): {error}"
         self._remember(report)
+        send_heartbeat(self._engine, self._client, self._now(), online=report.online)
         return report
 
     def _remember(self, report: SyncReport) -> None:
@@ -130,11 +147,13 @@ class SyncEngine:
             self._settle(entries, answers, report)
 
     def _send(self, entries: list[outbox.Entry]) -> list[OperationResult]:
+        self._checkpoint("push.sending")
         result = self._client.push([entry.payload for entry in entries])
         answers = result.results
         if [str(a.op_id) for a in answers] != [e.op_id for e in entries]:
             # Only an answer that names our operation settles it; anything else is not trusted.
             raise LedgerUnavailable("the ledger's reply does not match the operations sent")
+        self._checkpoint("push.replied")
         return answers
 
     def _settle(
@@ -151,6 +170,7 @@ class SyncEngine:
                 outbox.refuse(self._engine, entry.id, answer.body, self._now())
                 report.refused += 1
                 report.refusals.append(entry.summary)
+            self._checkpoint("push.settled")
         if undecided:
             outbox.note_failure(self._engine, undecided, "no definite answer yet", self._now())
             raise LedgerUnavailable("some operations got no definite answer; they will be retried")
@@ -195,9 +215,15 @@ class SyncEngine:
                 report.bootstrapped = True
             if page.has_more and page.next_since <= since:
                 raise LedgerUnavailable("the change feed did not move forward; will try later")
+            self._checkpoint("pull.fetched")
             report.pulled += apply_page(self._engine, page, self._now())
+            self._checkpoint("pull.applied")
             if not page.has_more:
                 return
+
+
+def _no_checkpoint(_name: str) -> None:
+    """Production: nothing happens at a checkpoint."""
 
 
 def is_ledger_verdict_on_operations(error: LedgerRefused) -> bool:

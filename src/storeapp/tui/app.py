@@ -11,7 +11,7 @@ import asyncio
 import re
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 from typing import ClassVar, cast
 
@@ -43,7 +43,10 @@ from storeapp.tui.messages import (
 )
 from storeapp.tui.scan import Monotonic, ScanDetector
 from storeapp.tui.screens.base import StoreScreen
+from storeapp.tui.screens.count import CountScreen, CountSessionScreen, CountSubmitted
+from storeapp.tui.screens.day_queue import DayQueueScreen
 from storeapp.tui.screens.help import HelpScreen
+from storeapp.tui.screens.insights import InsightsScreen
 from storeapp.tui.screens.item import ItemScreen
 from storeapp.tui.screens.jobs import JobsScreen
 from storeapp.tui.screens.lookup import LookupScreen
@@ -74,6 +77,9 @@ class StoreApp(App[None]):
         Binding("f3", "sync_screen", N_("Sync status")),
         Binding("f4", "jobs", N_("Jobs"), show=False),
         Binding("f5", "sync_now", N_("Sync now")),
+        Binding("f6", "day", N_("Day's queue"), show=False),
+        Binding("f7", "counts", N_("Counts"), show=False),
+        Binding("f8", "insights", N_("Insights"), show=False),
         Binding("ctrl+q", "quit", N_("Quit"), show=False, priority=True),
         Binding("ctrl+p", "command_palette", N_("Commands"), show=False, priority=True),
     ]
@@ -169,6 +175,26 @@ class StoreApp(App[None]):
             self.pop_screen()
         self.push_screen(JobsScreen(self.context))
 
+    def _bring(self, kind: type[StoreScreen], make: Callable[[], StoreScreen]) -> None:
+        """Show the screen of ``kind`` in the stack (closing those above it), else a new one."""
+        if any(isinstance(screen, kind) for screen in self.screen_stack):
+            while not isinstance(self.screen, kind):
+                self.pop_screen()
+            return
+        while isinstance(self.screen, ModalScreen):
+            self.pop_screen()
+        self.push_screen(make())
+
+    def action_day(self) -> None:
+        """The manager's day: jobs against the service level, rejections, devices."""
+        self._bring(DayQueueScreen, lambda: DayQueueScreen(self.context))
+
+    def action_counts(self) -> None:
+        self._bring(CountScreen, lambda: CountScreen(self.context))
+
+    def action_insights(self) -> None:
+        self._bring(InsightsScreen, lambda: InsightsScreen(self.context))
+
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
@@ -221,6 +247,19 @@ class StoreApp(App[None]):
             _("Jobs to pick"),
             _("The store's queue of jobs: pick, pack, ship, hand over"),
             self.action_jobs,
+        )
+        yield SystemCommand(
+            _("Day's queue"),
+            _("The manager's day: late jobs, rejections, collections, sales saved, devices"),
+            self.action_day,
+        )
+        yield SystemCommand(
+            _("Counts"), _("Count tasks and counting the shelf"), self.action_counts
+        )
+        yield SystemCommand(
+            _("Insights"),
+            _("Stock-out risk, sales trends, what to reorder (managers)"),
+            self.action_insights,
         )
         yield SystemCommand(
             _("Sync now"), _("Send waiting operations and fetch changes now"), self.action_sync_now
@@ -287,7 +326,8 @@ class StoreApp(App[None]):
 
     @on(JobActionDone)
     @on(OrderFinished)
-    def _work_queued(self, message: JobActionDone | OrderFinished) -> None:
+    @on(CountSubmitted)
+    def _work_queued(self, message: JobActionDone | OrderFinished | CountSubmitted) -> None:
         # An outbox entry waits (a job's move, an order kept offline) or a job may have come
         # here (an order collected in this store): the bar counts it, the sync goes now.
         self.refresh_status()
@@ -466,8 +506,8 @@ class StoreApp(App[None]):
         screen = self.screen
         if isinstance(screen, LookupScreen):
             screen.run_query(code)
-        elif isinstance(screen, PickScreen):
-            screen.scan(code)  # a unit of the job on screen, not an item to open
+        elif isinstance(screen, PickScreen | CountScreen | CountSessionScreen):
+            screen.scan(code)  # a unit of the job or of the count on screen, not an item to open
         else:
             self._find_scanned(code)
 

@@ -45,6 +45,9 @@ async def test_the_command_palette_runs_the_app_commands(
         assert titles == [
             "Look up an item",
             "Jobs to pick",
+            "Day's queue",
+            "Counts",
+            "Insights",
             "Sync now",
             "Sync status",
             "Help",

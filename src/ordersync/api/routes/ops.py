@@ -7,6 +7,7 @@ import asyncio
 from fastapi import APIRouter
 
 from ordersync.api.deps import PrincipalDep, RuntimeDep
+from ordersync.api.redaction import redact_tokens
 from ordersync.contract import OperationResult, OperationsPush, OperationsResult
 from ordersync.domain.errors import LedgerError
 from ordersync.services.operations import operation_work
@@ -34,13 +35,19 @@ async def push_operations(
         except LedgerError as refusal:
             results.append(
                 OperationResult(
-                    op_id=op.op_id, status=refusal.status, replayed=False, body=refusal.problem()
+                    op_id=op.op_id,
+                    status=refusal.status,
+                    replayed=False,
+                    body=redact_tokens(refusal.problem()),
                 )
             )
             continue
         results.append(
             OperationResult(
-                op_id=op.op_id, status=outcome.status, replayed=outcome.replayed, body=outcome.body
+                op_id=op.op_id,
+                status=outcome.status,
+                replayed=outcome.replayed,
+                body=redact_tokens(outcome.body) if outcome.status >= 400 else outcome.body,
             )
         )
     return OperationsResult(results=results)

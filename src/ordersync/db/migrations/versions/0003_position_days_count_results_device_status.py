@@ -107,7 +107,8 @@ def _backfill_position_days() -> None:
     """Replay the existing movements, one position at a time, into their days."""
     bind = op.get_bind()
     zones: dict[str, str] = {
-        code: zone for code, zone in bind.execute(sa.text("SELECT code, timezone FROM locations"))
+        str(code): str(zone)
+        for code, zone in bind.execute(sa.text("SELECT code, timezone FROM locations"))
     }
     table = sa.table(
         "position_days",
@@ -138,11 +139,14 @@ def _backfill_position_days() -> None:
             bind.execute(table.insert(), pending)
             pending.clear()
 
-    movements = bind.execution_options(stream_results=True).execute(
+    # Options given with this one statement: options set on the connection would stay on it and
+    # turn alembic's own version update into a server-side cursor, which PostgreSQL refuses.
+    movements = bind.execute(
         sa.text(
             "SELECT sku, location, kind, qty, occurred_at FROM movements "
             "ORDER BY sku, location, seq"
-        )
+        ),
+        execution_options={"stream_results": True},
     )
     stored_time = _stored_time(bind.dialect.name)
     for sku, location, kind, qty, occurred in movements:

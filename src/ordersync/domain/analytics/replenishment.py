@@ -1,0 +1,45 @@
+"""Order-up-to replenishment: how many units to order so that stock lasts until the order after.
+
+With a sales rate ``r`` a day and its daily standard deviation ``s`` (both over in-stock days),
+lead time ``L`` and review period ``R``:
+
+- safety stock ``= ceil(z * s * sqrt(L + R))``, ``z`` from the service level (1.645 at 95 %);
+- order-up-to level ``S = ceil(r * (L + R) + z * s * sqrt(L + R))``;
+- suggested order ``= max(0, S - (on hand - reserved))``: reserved units are already promised.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+from ordersync.domain.analytics.demand import Rate, daily_rate, daily_spread
+from ordersync.domain.analytics.history import Summary
+from ordersync.domain.analytics.policy import ReportPolicy
+
+
+@dataclass(frozen=True, slots=True)
+class Replenishment:
+    daily_rate: Rate
+    daily_spread: float
+    safety_units: int
+    order_up_to: int
+    suggested_qty: int
+
+
+def plan_replenishment(
+    summary: Summary, on_hand: int, reserved: int, policy: ReportPolicy
+) -> Replenishment:
+    rate = daily_rate(summary)
+    spread = daily_spread(summary)
+    protection = policy.protection_days
+    safety = policy.z * spread * math.sqrt(protection) if spread > 0 else 0.0
+    if safety == 0.0:
+        order_up_to = rate.over(protection)
+    else:
+        # Fractions keep the cycle stock exact; only the safety term carries float rounding.
+        cycle = Fraction(rate.units * protection, rate.days) if rate.sells else Fraction(0)
+        order_up_to = math.ceil(cycle + Fraction(safety))
+    suggested = max(0, order_up_to - (on_hand - reserved))
+    return Replenishment(rate, spread, math.ceil(safety), order_up_to, suggested)

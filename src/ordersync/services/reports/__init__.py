@@ -1,0 +1,3 @@
+"""The ledger's reports, one module per report: plain functions of (connection, parameters, now)
+returning contract models. They read positions, ``position_days``, items, locations, orders and
+jobs through their indexes, and never the movements."""

@@ -1,0 +1,504 @@
+"""The manager's day: jobs by state, open jobs late first with their age against the service level
+(a bar fills as the job uses its time), lines rejected today and why, collections waiting at the
+counter, orders placed in store today with the sales they saved, and the store's devices.
+
+Live from the ledger; when it cannot be reached, the partial view this terminal's cache can give,
+marked OFFLINE with its age (what only the ledger knows shows as a dash). An associate's terminal
+is told the day's queue is for managers (the ledger's 403), never shown an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from babel.dates import format_date
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Static
+from textual.widgets.data_table import RowDoesNotExist
+
+from storeapp.i18n import _, active
+from storeapp.services.day_queue import DayRefused, DayView, Source
+from storeapp.services.reports import Refusal
+from storeapp.tui.format import NO_VALUE, clock_time, money, number, reject_reason_name, state_name
+from storeapp.tui.fulfilment import kind_name
+from storeapp.tui.manager_format import (
+    count_bar,
+    due_text,
+    level_bar,
+    optional,
+    order_state,
+    refusal_text,
+    span,
+)
+from storeapp.tui.messages import Notice, SyncReported
+from storeapp.tui.screens.base import StoreScreen
+from storeapp.tui.screens.count import CountScreen
+from storeapp.tui.screens.insights import InsightsScreen
+from storeapp.tui.screens.pick import PickScreen
+from storeapp.tui.text import N_
+from storeapp.tui.widgets.status_bar import StatusBar
+
+REFRESH_SECONDS = 60.0
+"""How often the day is read again between syncs (ages and late flags follow the clock)."""
+CUSTOMER_WIDTH = 14
+SILENT_MINUTES = 15
+"""A device not heard of for this long is flagged: it may be off, or cut from the network."""
+STATE_ORDER = ("assigned", "picking", "picked", "packed", "ready", "shipped", "collected")
+SECTIONS = ("jobs", "rejections", "collections", "orders", "devices")
+
+
+@dataclass
+class DayLoaded(Message):
+    """The day's queue (or why there is none), freshly read."""
+
+    answer: DayView | DayRefused
+
+
+class DayTable(DataTable[Text]):
+    """A section of the day: as tall as its rows (the page scrolls, not the table)."""
+
+    def __init__(self, *, id: str) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=False)
+
+
+class DayQueueScreen(StoreScreen):
+    BINDINGS = [
+        Binding("escape", "back", N_("Back")),
+        Binding("r", "reload", N_("Refresh")),
+        Binding("c", "counts", N_("Counts")),
+        Binding("i", "insights", N_("Insights")),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        with VerticalScroll(id="day-body"):
+            yield Static(_("The day's queue"), id="day-title", classes="caption", markup=False)
+            yield Static(_("Loading…"), id="day-source", markup=False)
+            yield Static("", id="day-facts", markup=False)
+            yield Static("", id="day-states", markup=False)
+            yield Static("", id="day-jobs-caption", classes="caption day-section", markup=False)
+            yield DayTable(id="day-jobs")
+            yield Static("", id="day-rejections-caption", classes="caption day-section")
+            yield DayTable(id="day-rejections")
+            yield Static("", id="day-collections-caption", classes="caption day-section")
+            yield DayTable(id="day-collections")
+            yield Static("", id="day-orders-caption", classes="caption day-section")
+            yield DayTable(id="day-orders")
+            yield Static("", id="day-devices-caption", classes="caption day-section")
+            yield DayTable(id="day-devices")
+        yield Footer()
+
+    def help_lines(self) -> list[tuple[str, str]]:
+        return [
+            (_("Tab"), _("next section: jobs, rejections, collections, orders, devices")),
+            ("↑ ↓", _("choose a row")),
+            (_("Enter"), _("on a job: open its pick list")),
+        ]
+
+    def on_mount(self) -> None:
+        self._set_columns()
+        self.set_class(True, "-loading")
+        self.query_one("#day-jobs", DataTable).focus()
+        self.watch(self.app, "last_sync", self._sync_happened, init=False)
+        self.set_interval(REFRESH_SECONDS, self.reload)
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted:
+            self.reload()
+
+    def _set_columns(self) -> None:
+        columns = {
+            "day-jobs": [
+                (N_("Job"), "left"),
+                (N_("State"), "left"),
+                (N_("Kind"), "left"),
+                (N_("Customer"), "left"),
+                (N_("Age"), "right"),
+                (N_("Service level"), "left"),
+                (N_("Units"), "right"),
+            ],
+            "day-rejections": [
+                (N_("Time"), "left"),
+                (N_("Job"), "left"),
+                (N_("SKU"), "left"),
+                (N_("Item"), "left"),
+                (N_("Qty"), "right"),
+                (N_("Reason"), "left"),
+            ],
+            "day-collections": [
+                (N_("Job"), "left"),
+                (N_("Customer"), "left"),
+                (N_("Age"), "right"),
+                (N_("Units"), "right"),
+            ],
+            "day-orders": [
+                (N_("Time"), "left"),
+                (N_("Order id"), "left"),
+                (N_("Units"), "right"),
+                (N_("Value"), "right"),
+                (N_("State"), "left"),
+            ],
+            "day-devices": [
+                (N_("Device"), "left"),
+                (N_("Role"), "left"),
+                (N_("Last seen"), "right"),
+                (N_("To sync"), "right"),
+                (N_("To check"), "right"),
+                (N_("Oldest waiting"), "right"),
+            ],
+        }
+        for table_id, headers in columns.items():
+            table = self.query_one(f"#{table_id}", DataTable)
+            for index, (header, justify) in enumerate(headers):
+                table.add_column(
+                    Text(_(header), justify="right" if justify == "right" else "left"),
+                    key=str(index),
+                    width=CUSTOMER_WIDTH if header == "Customer" else None,
+                )
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        self._read_day()
+
+    @work(thread=True, exclusive=True, group="day", exit_on_error=False)
+    def _read_day(self) -> None:
+        try:
+            answer = self.context.day.day()
+        except Exception as error:
+            self.post_message(
+                Notice(_("Could not read the day's queue: {reason}", reason=error), "error")
+            )
+            return
+        self.post_message(DayLoaded(answer))
+
+    def _sync_happened(self, last: SyncReported | None) -> None:
+        if last is not None and last.report.online and (last.report.pulled or last.report.accepted):
+            self.reload()
+
+    @on(DayLoaded)
+    def _loaded(self, message: DayLoaded) -> None:
+        self.set_class(False, "-loading")
+        answer = message.answer
+        self.set_class(isinstance(answer, DayRefused), "-refused")
+        if isinstance(answer, DayRefused):
+            self._show_refused(answer)
+        else:
+            self.show_day(answer)
+
+    def _show_refused(self, refused: DayRefused) -> None:
+        self.query_one("#day-title", Static).update(_("The day's queue"))
+        self.query_one("#day-source", Static).update(refusal_text(refused.refusal, refused.detail))
+        self.query_one("#day-source", Static).set_classes("-refused")
+        for widget_id in ("#day-facts", "#day-states"):
+            self.query_one(widget_id, Static).update("")
+
+    # -- showing -----------------------------------------------------------------------------
+
+    def show_day(self, view: DayView) -> None:
+        now = self.context.now()
+        self.query_one("#day-title", Static).update(
+            _(
+                "The day's queue · {store} · {name} · {day}",
+                store=view.location,
+                name=view.location_name,
+                day=format_date(view.day, "EEEE d MMMM", locale=active().locale),
+            )
+        )
+        source = self.query_one("#day-source", Static)
+        if view.source is Source.LIVE:
+            source.update(_("From the ledger at {time}.", time=clock_time(view.generated_at, now)))
+            source.set_classes("")
+        else:
+            age = _("never synced") if view.view_age is None else span(view.view_age)
+            text = _(
+                "OFFLINE: this terminal's own view ({age} old); other devices, orders saved "
+                "and count tasks are known when the ledger answers.",
+                age=age,
+            )
+            if view.offline_refusal is Refusal.UNAVAILABLE:
+                text = refusal_text(view.offline_refusal, "") + " " + text
+            source.update(text)
+            source.set_classes("-offline")
+        self.query_one("#day-facts", Static).update(self._facts(view))
+        self.query_one("#day-states", Static).update(self._states(view))
+        self._show_jobs(view)
+        self._show_rejections(view, now)
+        self._show_collections(view)
+        self._show_orders(view, now)
+        self._show_devices(view, now)
+        for table in self.query(DayTable):
+            # An empty section says so in its caption; its column headers would only be noise.
+            table.display = table.row_count > 0
+
+    @staticmethod
+    def _facts(view: DayView) -> Text:
+        facts = Text()
+        open_jobs = len(view.open_jobs)
+        facts.append(_("Open jobs: {count}", count=number(open_jobs)), "bold")
+        if view.late_jobs:
+            facts.append(" · ")
+            facts.append(
+                " " + _("LATE: {count}", count=number(view.late_jobs)) + " ", "bold reverse"
+            )
+        facts.append(" · " + _("rejected: {count}", count=number(len(view.rejections))))
+        facts.append(" · " + _("to collect: {count}", count=number(len(view.collections_waiting))))
+        if view.store_orders is not None and view.store_orders_value_minor is not None:
+            facts.append(" · ")
+            facts.append(
+                _(
+                    "saved: {count} order(s), {value}",
+                    count=number(len(view.store_orders)),
+                    value=money(view.store_orders_value_minor, view.currency or "EUR"),
+                ),
+                "bold",
+            )
+        facts.append(
+            " · "
+            + _(
+                "to count: {tasks} · suspect: {suspect}",
+                tasks=optional(view.open_count_tasks),
+                suspect=number(view.suspect_positions),
+            )
+        )
+        if view.devices is not None:
+            silent = sum(1 for d in view.devices if d.minutes_since_seen >= SILENT_MINUTES)
+            to_check = sum(d.needs_attention for d in view.devices)
+            facts.append(" · " + _("devices: {count}", count=number(len(view.devices))))
+            if silent:
+                facts.append(" " + _("({count} silent)", count=number(silent)), "bold red")
+            if to_check:
+                facts.append(
+                    " · " + _("{count} operation(s) to check", count=number(to_check)), "bold"
+                )
+        return facts
+
+    @staticmethod
+    def _states(view: DayView) -> Text:
+        counts = {state: count for state, count in view.jobs_by_state.items() if count}
+        if not counts:
+            return Text(_("No job today."))
+        most = max(counts.values())
+        states = sorted(
+            counts,
+            key=lambda s: (STATE_ORDER.index(s) if s in STATE_ORDER else len(STATE_ORDER), s),
+        )
+        line = Text()
+        for index, state in enumerate(states):
+            if index:
+                line.append("  ")
+            line.append(state_name(state) + " ")
+            line.append(count_bar(counts[state], most, 6), "bold")
+            line.append(" " + number(counts[state]))
+        return line
+
+    def _caption(self, section: str, text: str) -> None:
+        self.query_one(f"#day-{section}-caption", Static).update(text)
+
+    def _show_jobs(self, view: DayView) -> None:
+        table = self.query_one("#day-jobs", DataTable)
+        current = self._current_key(table)
+        table.clear()
+        self._caption(
+            "jobs",
+            _("Jobs to work on ({count}), late first", count=number(len(view.open_jobs)))
+            if view.open_jobs
+            else _("No job to work on."),
+        )
+        for job in view.open_jobs:
+            style = "bold red" if job.late else ""
+            level = Text.assemble(
+                (level_bar(job.age, job.due_at - job.created_at), style or "green"),
+                " ",
+                (due_text(job.to_due), style),
+            )
+            row = [
+                Text(job.short_id),
+                Text(state_name(job.state)),
+                Text(kind_name(job.kind)),
+                Text(job.customer_name, overflow="ellipsis", no_wrap=True),
+                Text(span(job.age), justify="right"),
+                level,
+                Text(number(job.units), justify="right"),
+            ]
+            if job.late:
+                for cell in row[:4]:
+                    cell.stylize(style)
+            table.add_row(*row, key=job.id)
+        self._restore(table, current)
+
+    def _show_rejections(self, view: DayView, now: datetime) -> None:
+        table = self.query_one("#day-rejections", DataTable)
+        table.clear()
+        self._caption(
+            "rejections",
+            _("Rejected today ({count})", count=number(len(view.rejections)))
+            if view.rejections
+            else _("Nothing rejected today."),
+        )
+        for index, rejection in enumerate(view.rejections):
+            table.add_row(
+                Text(
+                    NO_VALUE
+                    if rejection.rejected_at is None
+                    else clock_time(rejection.rejected_at, now)
+                ),
+                Text(rejection.job_id[:8]),
+                Text(rejection.sku),
+                Text(rejection.name, overflow="ellipsis", no_wrap=True),
+                Text(number(rejection.qty), justify="right"),
+                Text(reject_reason_name(rejection.reason), style="bold"),
+                key=f"{rejection.job_id}:{index}",
+            )
+
+    def _show_collections(self, view: DayView) -> None:
+        table = self.query_one("#day-collections", DataTable)
+        table.clear()
+        self._caption(
+            "collections",
+            _("Waiting for collection ({count})", count=number(len(view.collections_waiting)))
+            if view.collections_waiting
+            else _("No collection waiting."),
+        )
+        for job in view.collections_waiting:
+            table.add_row(
+                Text(job.short_id),
+                Text(job.customer_name, overflow="ellipsis", no_wrap=True),
+                Text(span(job.age), justify="right"),
+                Text(number(job.units), justify="right"),
+                key=job.id,
+            )
+
+    def _show_orders(self, view: DayView, now: datetime) -> None:
+        table = self.query_one("#day-orders", DataTable)
+        table.clear()
+        orders = view.store_orders
+        if orders is None:
+            self._caption("orders", _("Orders saved today: known when the ledger answers."))
+            return
+        self._caption(
+            "orders",
+            _(
+                "Orders saved today ({count}): {value}",
+                count=number(len(orders)),
+                value=money(view.store_orders_value_minor or 0, view.currency or "EUR"),
+            )
+            if orders
+            else _("No order placed in store today."),
+        )
+        for placed in orders:
+            table.add_row(
+                Text(clock_time(placed.created_at, now)),
+                Text(str(placed.order_id)[:8]),
+                Text(number(placed.units), justify="right"),
+                Text(money(placed.value_minor, placed.currency), justify="right"),
+                Text(order_state(placed.state)),
+                key=str(placed.order_id),
+            )
+
+    def _show_devices(self, view: DayView, now: datetime) -> None:
+        table = self.query_one("#day-devices", DataTable)
+        table.clear()
+        devices = view.devices
+        if devices is None:
+            self._caption("devices", _("This terminal (other devices: known when online)"))
+            mine = view.this_device
+            table.add_row(
+                Text(_("this terminal")),
+                Text(NO_VALUE),
+                Text(_("now"), justify="right"),
+                Text(number(mine.pending), justify="right", style="bold" if mine.pending else ""),
+                Text(
+                    number(mine.attention),
+                    justify="right",
+                    style="bold red" if mine.attention else "",
+                ),
+                Text(
+                    NO_VALUE
+                    if mine.oldest_pending_at is None
+                    else clock_time(mine.oldest_pending_at, now),
+                    justify="right",
+                ),
+                key="this",
+            )
+            return
+        self._caption("devices", _("Devices ({count})", count=number(len(devices))))
+        for index, device in enumerate(devices):
+            silent = device.minutes_since_seen >= SILENT_MINUTES
+            table.add_row(
+                Text(device.device),
+                Text(device.role),
+                Text(
+                    _("{span} ago", span=span(now - device.last_seen_at))
+                    if device.minutes_since_seen
+                    else _("now"),
+                    justify="right",
+                    style="bold red" if silent else "",
+                ),
+                Text(
+                    number(device.pending_ops),
+                    justify="right",
+                    style="bold" if device.pending_ops else "",
+                ),
+                Text(
+                    number(device.needs_attention),
+                    justify="right",
+                    style="bold red" if device.needs_attention else "",
+                ),
+                Text(
+                    NO_VALUE
+                    if device.oldest_pending_at is None
+                    else clock_time(device.oldest_pending_at, now),
+                    justify="right",
+                ),
+                key=f"{device.device}:{index}",
+            )
+
+    @staticmethod
+    def _current_key(table: DataTable[Text]) -> str | None:
+        if table.row_count == 0 or not table.is_valid_row_index(table.cursor_row):
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    @staticmethod
+    def _restore(table: DataTable[Text], key: str | None) -> None:
+        if key is None:
+            return
+        try:
+            table.move_cursor(row=table.get_row_index(key), animate=False)
+        except RowDoesNotExist:  # that job left the queue: the cursor stays where it is
+            return
+
+    # -- actions -----------------------------------------------------------------------------
+
+    @on(DataTable.RowSelected, "#day-jobs, #day-collections")
+    def _job_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        job_id = event.row_key.value
+        if job_id is not None and self.context.picking.job(job_id) is not None:
+            self.app.push_screen(PickScreen(self.context, job_id))
+        elif job_id is not None:
+            self.notify(
+                _("This job is not in this terminal's cache yet: sync (F5) and try again."),
+                severity="warning",
+                markup=False,
+            )
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    def action_counts(self) -> None:
+        self.app.push_screen(CountScreen(self.context))
+
+    def action_insights(self) -> None:
+        self.app.push_screen(InsightsScreen(self.context))

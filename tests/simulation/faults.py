@@ -1,0 +1,204 @@
+"""Faults at the HTTP boundary: an httpx transport between a store (or the web shop) and the ledger.
+
+``FaultTransport`` wraps the real transport. For every request it asks the switchboard (the
+harness) what happens to it, all decided by the seed: the request is lost before the ledger; the
+ledger commits and the reply is lost; the request arrives twice; it is held and delivered later,
+after newer requests (a reordered delivery); the reply is slow (in time, or past the store's
+timeout); the ledger is SIGKILLed inside the request or right after it committed; or the store
+itself dies after sending or after the ledger committed. Every reply the ledger really gives,
+delivered or not, goes to the switchboard, which feeds the oracle.
+
+``FAULT_CLASSES`` are the names counted in the figures; each must happen in the CI seeds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import NoReturn, Protocol
+
+import httpx
+
+from tests.simulation.store import (
+    AFTER_LEDGER_COMMIT,
+    AFTER_LOCAL_COMMIT,
+    AFTER_SEND,
+    CRASH_POINTS,
+    SimulatedCrash,
+)
+
+REQUEST_DROPPED = "request_dropped"
+REPLY_DROPPED = "reply_dropped_after_commit"
+DUPLICATED = "duplicated"
+REORDERED = "reordered"
+SLOW_REPLY = "slow_reply"
+SLOW_TIMEOUT = "slow_reply_past_timeout"
+LEDGER_KILLED_IDLE = "ledger_sigkill_idle"
+LEDGER_KILLED_MID_REQUEST = "ledger_sigkill_mid_request"
+LEDGER_KILLED_AFTER_COMMIT = "ledger_sigkill_after_commit"
+STORE_PROCESS_KILLED = "store_process_sigkill"
+CLOCK_SKEW = "store_clock_hours_off"
+DISK_FULL = "store_disk_full"
+OFFLINE = "store_offline"
+NETWORK_FAULTS = (REQUEST_DROPPED, REPLY_DROPPED, DUPLICATED, REORDERED, SLOW_REPLY, SLOW_TIMEOUT)
+LEDGER_KILLS = (LEDGER_KILLED_IDLE, LEDGER_KILLED_MID_REQUEST, LEDGER_KILLED_AFTER_COMMIT)
+STORE_CRASHES = tuple(f"store_crash_{point}" for point in CRASH_POINTS)
+FAULT_CLASSES = (
+    *NETWORK_FAULTS,
+    *LEDGER_KILLS,
+    *STORE_CRASHES,
+    STORE_PROCESS_KILLED,
+    CLOCK_SKEW,
+    DISK_FULL,
+    OFFLINE,
+)
+
+STORE_TIMEOUT_SECONDS = 5.0
+"""The store's request timeout as simulated: a slower reply is a timeout."""
+
+
+def crash_class(point: str) -> str:
+    return f"store_crash_{point}"
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A request as it left the store: enough to deliver it again, later or twice."""
+
+    owner: str
+    method: str
+    url: str
+    headers: list[tuple[bytes, bytes]]
+    content: bytes
+
+    @classmethod
+    def of(cls, owner: str, request: httpx.Request) -> Sent:
+        return cls(owner, request.method, str(request.url), request.headers.raw, request.read())
+
+    @property
+    def mutation(self) -> bool:
+        """An operation for the ledger (a push, an order), as opposed to a read or a heartbeat."""
+        return self.method == "POST" and self.url.endswith(("/ops", "/orders"))
+
+    def build(self) -> httpx.Request:
+        return httpx.Request(self.method, self.url, headers=self.headers, content=self.content)
+
+
+class Switchboard(Protocol):
+    """What the transport asks the harness."""
+
+    def ledger_up(self) -> bool: ...
+
+    def crash_point(self, owner: str) -> str | None: ...
+
+    def disarm(self, owner: str) -> None: ...
+
+    def take_ledger_kill(self, sent: Sent) -> str | None: ...
+
+    def kill_ledger(self, kind: str, while_sending: Callable[[], None] | None = None) -> None: ...
+
+    def network_fault(self, sent: Sent) -> str | None: ...
+
+    def slow_delay(self) -> float: ...
+
+    def delay_store(self, owner: str, seconds: float) -> None: ...
+
+    def hold(self, sent: Sent, in_flight: bool) -> None: ...
+
+    def observe(self, sent: Sent, response: httpx.Response) -> None: ...
+
+    def replied(self, owner: str, sent: Sent) -> None: ...
+
+    def count(self, fault: str) -> None: ...
+
+    def real_transport(self, owner: str) -> httpx.BaseTransport: ...
+
+
+def _lost(message: str, request: httpx.Request, kind: type[httpx.TransportError]) -> NoReturn:
+    raise kind(message, request=request)
+
+
+class FaultTransport(httpx.BaseTransport):
+    """The store's (or web shop's) transport to the ledger, with the seed's faults in between."""
+
+    def __init__(self, owner: str, board: Switchboard, online: Callable[[], bool]) -> None:
+        self.owner = owner
+        self._board = board
+        self._online = online
+
+    def forward(self, sent: Sent) -> httpx.Response:
+        """Deliver to the real ledger; the reply goes to the oracle whatever happens next."""
+        response = self._board.real_transport(self.owner).handle_request(sent.build())
+        try:
+            content = response.read()
+        finally:
+            response.close()
+        reply = httpx.Response(
+            response.status_code, headers=response.headers, content=content, request=sent.build()
+        )
+        self._board.observe(sent, reply)
+        return reply
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        board = self._board
+        sent = Sent.of(self.owner, request)
+        if not self._online():
+            _lost("the store is offline", request, httpx.ConnectError)
+        if not board.ledger_up():
+            _lost("connection refused: the ledger is down", request, httpx.ConnectError)
+        point = board.crash_point(self.owner)
+        if point == AFTER_LOCAL_COMMIT:
+            board.disarm(self.owner)
+            raise SimulatedCrash(point)
+        if sent.mutation and point == AFTER_SEND:
+            board.disarm(self.owner)
+            board.hold(sent, in_flight=True)
+            raise SimulatedCrash(point)
+        if sent.mutation and point == AFTER_LEDGER_COMMIT:
+            board.disarm(self.owner)
+            self.forward(sent)
+            raise SimulatedCrash(point)
+        kill = board.take_ledger_kill(sent)
+        if kill == LEDGER_KILLED_MID_REQUEST:
+            board.kill_ledger(kill, while_sending=lambda: self._send_into_kill(sent))
+            _lost("server disconnected without a reply", request, httpx.RemoteProtocolError)
+        if kill == LEDGER_KILLED_AFTER_COMMIT:
+            self.forward(sent)
+            board.kill_ledger(kill)
+            _lost("server disconnected without a reply", request, httpx.RemoteProtocolError)
+        fault = board.network_fault(sent)
+        if fault == REQUEST_DROPPED:
+            board.count(fault)
+            _lost("the request was lost on the way", request, httpx.ConnectTimeout)
+        if fault == REPLY_DROPPED:
+            self.forward(sent)
+            board.count(fault)
+            _lost("the reply was lost on the way", request, httpx.ReadTimeout)
+        if fault == DUPLICATED:
+            self.forward(sent)
+            board.count(fault)
+            return self.forward(sent)
+        if fault == REORDERED:
+            board.hold(sent, in_flight=False)
+            _lost("no reply yet (the request is held in the network)", request, httpx.ReadTimeout)
+        if fault == SLOW_REPLY:
+            delay = board.slow_delay()
+            reply = self.forward(sent)
+            if delay > STORE_TIMEOUT_SECONDS:
+                board.count(SLOW_TIMEOUT)
+                board.delay_store(self.owner, STORE_TIMEOUT_SECONDS)
+                _lost("the ledger did not answer in time", request, httpx.ReadTimeout)
+            board.count(SLOW_REPLY)
+            board.delay_store(self.owner, delay)
+            board.replied(self.owner, sent)
+            return reply
+        reply = self.forward(sent)
+        board.replied(self.owner, sent)
+        return reply
+
+    def _send_into_kill(self, sent: Sent) -> None:
+        """Send while the ledger is held and about to die; no reply can come back."""
+        try:
+            self._board.real_transport(self.owner).handle_request(sent.build()).close()
+        except httpx.TransportError:
+            return

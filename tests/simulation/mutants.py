@@ -1,0 +1,37 @@
+"""Deliberately broken ledgers, for the tests of the simulation itself: each must make it fail.
+
+A mutant is a function of this module, named in ``SimConfig.ledger_mutant``; the ledger process
+calls it before it serves, so the real app runs with that one rule broken.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def replays_apply_again() -> None:
+    """Exactly-once is gone: a resent operation is applied again instead of replayed."""
+    from ordersync.db.ledger_tx import LedgerTx
+
+    def stored_outcome(_self: LedgerTx, _op_id: str) -> Any:
+        return None
+
+    def store_outcome(self: LedgerTx, op_id: str, *args: Any) -> None:
+        self.sql.execute("DELETE FROM idempotency WHERE op_id = :op_id", {"op_id": op_id})
+        original_store(self, op_id, *args)
+
+    original_store = LedgerTx.store_outcome
+    LedgerTx.stored_outcome = stored_outcome  # type: ignore[method-assign]
+    LedgerTx.store_outcome = store_outcome  # type: ignore[method-assign]
+
+
+def routing_oversells() -> None:
+    """Routing believes every location holds every unit it is asked for."""
+    from ordersync.domain.routing import Candidate
+
+    Candidate.can_serve = lambda _self, _line: True  # type: ignore[method-assign]
+
+
+def apply(name: str | None) -> None:
+    if name:
+        globals()[name]()

@@ -1,0 +1,129 @@
+"""The seeded simulation in the normal suite: a few seeds on each backend, every fault class seen.
+
+Each backend runs ``CI_SEEDS`` (one real ``ordersync`` process per seed, 3 to 5 stores and a
+warehouse, faults everywhere), then asserts that every fault class of ``FAULT_CLASSES`` happened
+at least once across those seeds, so the run cannot pass by never injecting one. A failing seed
+prints its replay command. The soak (``make soak``) runs the same harness over thousands of seeds.
+
+The tests of the tests: a seed replays exactly (same trace digest), and the simulation fails
+against a ledger that applies a resent operation again, a ledger whose routing oversells, and a
+store that hides the ledger's refusals.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from storeapp.cache import outbox
+from tests.ledger_harness import PostgresDatabases, SqliteDatabases
+from tests.simulation.faults import FAULT_CLASSES
+from tests.simulation.harness import SeedResult, SimConfig, SimulationFailure, run_seed
+from tests.simulation.ledger import stop_fork_server
+
+pytestmark = pytest.mark.e2e
+
+CI_SEEDS = (101, 102, 103)
+CI_STEPS = 150
+SHORT = SimConfig(steps=50)
+REPLAY = SimConfig(steps=30)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _fork_server() -> Iterator[None]:
+    yield
+    stop_fork_server()
+
+
+def run_seeds(
+    databases: SqliteDatabases | PostgresDatabases, backend: str, root: Path
+) -> list[SeedResult]:
+    results = []
+    for seed in CI_SEEDS:
+        url = databases.fresh()
+        results.append(run_seed(seed, backend, url, root / f"seed-{seed}", SimConfig(CI_STEPS)))
+        databases.drop(url)
+    return results
+
+
+def assert_every_fault_happened(results: list[SeedResult]) -> None:
+    faults: Counter[str] = Counter()
+    for result in results:
+        faults.update(result.faults)
+    operations = sum(result.operations for result in results)
+    print(
+        f"\n{len(results)} seeds, {operations} operations applied, "
+        f"{sum(faults.values())} faults: {dict(sorted(faults.items()))}"
+    )
+    missing = [name for name in FAULT_CLASSES if faults[name] == 0]
+    assert missing == [], f"fault classes never injected in seeds {CI_SEEDS}: {missing}"
+    assert operations > 100 * len(results)
+
+
+def test_the_seeds_pass_on_sqlite(sqlite_databases: SqliteDatabases, tmp_path: Path) -> None:
+    assert_every_fault_happened(run_seeds(sqlite_databases, "sqlite", tmp_path))
+
+
+@pytest.mark.postgres
+def test_the_seeds_pass_on_postgres(
+    postgres_databases: PostgresDatabases | None, tmp_path: Path
+) -> None:
+    if postgres_databases is None:
+        pytest.skip("set ORDERSYNC_TEST_DATABASE_URL to run the PostgreSQL tests")
+    assert_every_fault_happened(run_seeds(postgres_databases, "postgres", tmp_path))
+
+
+def test_a_seed_replays_exactly(sqlite_databases: SqliteDatabases, tmp_path: Path) -> None:
+    runs = []
+    for attempt in range(2):
+        url = sqlite_databases.fresh()
+        runs.append(run_seed(7, "sqlite", url, tmp_path / f"run-{attempt}", REPLAY))
+        sqlite_databases.drop(url)
+    first, second = runs
+    assert first.digest == second.digest
+    assert (first.operations, first.requests, first.faults) == (
+        second.operations,
+        second.requests,
+        second.faults,
+    )
+
+
+def expect_failure(
+    databases: SqliteDatabases, root: Path, seed: int, config: SimConfig
+) -> SimulationFailure:
+    url = databases.fresh()
+    with pytest.raises(SimulationFailure) as failed:
+        run_seed(seed, "sqlite", url, root, config)
+    assert f"--seed {seed} " in failed.value.replay
+    assert f"seed {seed}" in str(failed.value)
+    return failed.value
+
+
+@pytest.mark.parametrize(
+    ("mutant", "symptom"),
+    [
+        ("replays_apply_again", "applied a second time"),
+        ("routing_oversells", "insufficient-stock"),
+    ],
+)
+def test_the_simulation_fails_on_a_broken_ledger(
+    sqlite_databases: SqliteDatabases, tmp_path: Path, mutant: str, symptom: str
+) -> None:
+    failure = expect_failure(
+        sqlite_databases, tmp_path, 2, SimConfig(steps=50, ledger_mutant=mutant)
+    )
+    assert symptom in "\n".join(failure.problems)
+
+
+def test_the_simulation_fails_on_a_store_that_hides_refusals(
+    sqlite_databases: SqliteDatabases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse_silently(engine: object, entry_id: int, _problem: object, now: object) -> None:
+        outbox.accept(engine, entry_id, [], now)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(outbox, "refuse", refuse_silently)
+    failure = expect_failure(sqlite_databases, tmp_path, 7, SimConfig(steps=40))
+    assert any("shows refusals" in problem for problem in failure.problems)

@@ -1,0 +1,211 @@
+"""The manager's commands against the real ledger in process: ``storeapp day``, ``storeapp count``
+and ``storeapp insights``; "managers only" for an associate's terminal; every text in French."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from babel.messages.pofile import read_po
+from fastapi.testclient import TestClient
+
+import storeapp
+from ordersync.clock import ManualClock
+from ordersync.contract import Role
+from storeapp import cli
+from tests.ledger_harness import Network
+from tests.storeapp.conftest import receive
+from tests.storeapp.managers import on_hand, order, store_order
+from tests.storeapp.test_cli import (
+    LEDGER,
+    Result,
+    Shell,
+    barcode_of,
+    clean_store_environment,
+    line_with,
+)
+
+SRC = Path(storeapp.__file__).parent
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    clean_store_environment(monkeypatch, tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def sh(
+    home: Path, ledger: TestClient, clock: ManualClock, capsys: pytest.CaptureFixture[str]
+) -> Shell:
+    """Run ``storeapp ARGS`` in process against the in-process ledger, on the manual clock."""
+
+    def run(*argv: str, transport: httpx.BaseTransport | None = None) -> Result:
+        capsys.readouterr()
+        code = cli.run(list(argv), transport=transport or ledger._transport, now=clock.now)
+        captured = capsys.readouterr()
+        assert "Traceback" not in captured.err, captured.err
+        return Result(code, captured.out, captured.err)
+
+    return run
+
+
+def set_up_as(sh: Shell, network: Network, role: Role) -> None:
+    result = sh("setup", "--ledger", LEDGER, "--token", network.token("A", role))
+    assert result.code == cli.EXIT_OK, result
+
+
+def refuse(request: httpx.Request) -> httpx.Response:
+    raise httpx.ConnectError("the network is down", request=request)
+
+
+# --- day -------------------------------------------------------------------------------------
+
+
+def test_day_prints_the_queue_late_first_for_a_manager(
+    sh: Shell, ledger: TestClient, network: Network, clock: ManualClock
+) -> None:
+    receive(ledger, network, "S1", "A", 5)
+    receive(ledger, network, "S3", "B", 1)
+    order(ledger, network, 1, [("S1", 1)], name="Camille Martin")
+    store_order(ledger, network, 2, "S3", 1)  # sent from store B for collection here
+    clock.advance(timedelta(hours=3))
+    set_up_as(sh, network, Role.MANAGER)
+    result = sh("day")
+    assert result.code == cli.EXIT_OK, result
+    assert "The day's queue of A (Store A), Monday 2 March 2026" in result.out
+    assert "Late: 1" in result.out
+    assert "Camille Martin" in line_with(result.out, "late 1 h 00")
+    assert "Orders placed in store today: 1, sales saved €49.90" in result.out
+
+    as_json = sh("day", "--json")
+    assert as_json.code == cli.EXIT_OK, as_json
+    data = json.loads(as_json.out)
+    assert data["source"] == "live"
+    assert data["day"] == "2026-03-02"
+    assert data["late_jobs"] == 1
+    assert data["open_jobs"][0]["customer_name"] == "Camille Martin"
+    assert data["store_orders_value_minor"] == 4990
+
+
+def test_day_offline_prints_this_terminals_view_and_warns(
+    sh: Shell, ledger: TestClient, network: Network
+) -> None:
+    set_up_as(sh, network, Role.MANAGER)
+    result = sh("day", transport=httpx.MockTransport(refuse))
+    assert result.code == cli.EXIT_OK, result
+    assert "OFFLINE: this terminal's own view" in result.out
+    assert "the ledger did not answer" in result.err
+
+
+def test_day_is_for_managers(sh: Shell, network: Network) -> None:
+    set_up_as(sh, network, Role.ASSOCIATE)
+    result = sh("day")
+    assert result.code == cli.EXIT_REFUSED, result
+    assert "managers only" in result.err
+
+
+# --- count -----------------------------------------------------------------------------------
+
+
+def test_count_submit_records_a_count_the_ledger_applies_at_the_next_sync(
+    sh: Shell, ledger: TestClient, network: Network, home: Path
+) -> None:
+    receive(ledger, network, "S1", "A", 5)
+    set_up_as(sh, network, Role.ASSOCIATE)
+    assert sh("sell", "S1").code == cli.EXIT_OK
+    refused = sh("count", "submit", "S1", "3")
+    assert refused.code == cli.EXIT_FAILED, refused
+    assert "not sent yet: run `storeapp sync --once`" in refused.err
+    assert sh("sync", "--once").code == cli.EXIT_OK
+    result = sh("count", "submit", barcode_of(home, "S1"), "3")
+    assert result.code == cli.EXIT_OK, result
+    assert "Count recorded: 3 x S1" in result.out
+    assert "Waiting to be sent to the ledger: 1" in result.out
+    assert sh("sync", "--once").code == cli.EXIT_OK
+    assert on_hand(ledger, network, "S1") == 3
+
+
+def test_count_tasks_lists_and_schedule_is_for_managers(
+    sh: Shell, ledger: TestClient, network: Network
+) -> None:
+    set_up_as(sh, network, Role.ASSOCIATE)
+    assert sh("sell", "S3").code == cli.EXIT_OK  # below zero: a task opens
+    assert sh("sync", "--once").code == cli.EXIT_OK
+    tasks = sh("count", "tasks")
+    assert tasks.code == cli.EXIT_OK, tasks
+    assert "sold below zero" in line_with(tasks.out, "S3")
+    assert json.loads(sh("count", "tasks", "--json").out)["tasks"][0]["sku"] == "S3"
+    schedule = sh("count", "schedule")
+    assert schedule.code == cli.EXIT_REFUSED, schedule
+    assert "managers only" in schedule.err
+    assert sh("count", "submit", "S3", "-1").code == cli.EXIT_USAGE
+
+
+# --- insights --------------------------------------------------------------------------------
+
+
+def test_insights_are_for_managers(sh: Shell, network: Network) -> None:
+    set_up_as(sh, network, Role.ASSOCIATE)
+    for report in (["risk"], ["trend", "REF-1"], ["replenishment"]):
+        result = sh("insights", *report)
+        assert result.code == cli.EXIT_REFUSED, result
+        assert "managers only" in result.err
+
+
+def test_insights_for_a_manager(
+    sh: Shell, ledger: TestClient, network: Network, clock: ManualClock
+) -> None:
+    receive(ledger, network, "S1", "A", 20)
+    set_up_as(sh, network, Role.MANAGER)
+    for _ in range(5):
+        assert sh("sell", "S1", "--qty", "3").code == cli.EXIT_OK
+        assert sh("sync", "--once").code == cli.EXIT_OK
+        clock.advance(timedelta(days=1))
+    risk = sh("insights", "risk")
+    assert risk.code == cli.EXIT_OK, risk
+    assert "S1" in risk.out
+    trend = sh("insights", "trend", "REF-1")
+    assert trend.code == cli.EXIT_OK, trend
+    assert "REF-1 (Item S1)" in trend.out or "REF-1" in trend.out
+    assert re.search(r"85B A\s+\S+\s+15", trend.out), trend.out
+    data = json.loads(sh("insights", "trend", "REF-1", "--json").out)
+    assert sum(data["series"]) == 15
+    assert sh("insights", "replenishment").code == cli.EXIT_OK
+    unknown = sh("insights", "trend", "NOPE")
+    assert unknown.code == cli.EXIT_FAILED, unknown
+
+
+# --- French ----------------------------------------------------------------------------------
+
+
+def test_every_text_of_the_managers_commands_has_a_french_translation() -> None:
+    texts: set[str] = set()
+    for node in ast.walk(ast.parse((SRC / "cli_manager.py").read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "_":
+            first = node.args[0]
+            assert isinstance(first, ast.Constant), f"line {node.lineno}: a literal text"
+            texts.add(str(first.value))
+    with (SRC / "locale" / "fr" / "LC_MESSAGES" / "cli.po").open("rb") as handle:
+        catalog = {str(m.id): str(m.string) for m in read_po(handle) if m.id and not m.fuzzy}
+    assert len(texts) > 80
+    assert sorted(t for t in texts if not catalog.get(t)) == []
+    fields = re.compile(r"\{(\w+)")
+    for text in texts:
+        assert set(fields.findall(catalog[text])) == set(fields.findall(text)), text
+
+
+def test_the_day_speaks_french(
+    sh: Shell, network: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STOREAPP_LOCALE", "fr_FR")
+    set_up_as(sh, network, Role.MANAGER)
+    result = sh("day")
+    assert result.code == cli.EXIT_OK, result
+    assert "La journée de A (Store A), lundi 2 mars 2026" in result.out
+    assert "Aucune tâche à traiter." in result.out
