@@ -85,7 +85,10 @@ def _run_one(
         return seed, None, f"{failure}\nfiles kept in {work}"
     except Exception:
         return seed, None, f"seed {seed} crashed:\n{traceback.format_exc()}files kept in {work}"
-    _databases.drop(url)
+    if keep:
+        print(f"seed {seed}: files kept in {work} (trace.txt, ledger/ledger.log, stores/)")
+    else:
+        _databases.drop(url)
     return seed, result, None
 
 

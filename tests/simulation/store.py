@@ -18,7 +18,6 @@ import random
 import shutil
 import signal
 import sqlite3
-import tempfile
 import traceback
 import uuid
 from collections.abc import Callable, Iterator
@@ -72,19 +71,13 @@ class SimulatedCrash(BaseException):
         self.point = point
 
 
-_template: Path | None = None
-
-
 def _new_cache(path: Path, location: str) -> None:
-    """A new cache file that knows its store, copied from one made once per process."""
-    global _template
-    if _template is None or not _template.exists():
-        template = Path(tempfile.mkdtemp(prefix="simulation-cache-")) / "cache.db"
-        engine = open_cache_engine(template)
-        engine.dispose()
-        _template = template
+    """A new cache file that knows its store, copied from an empty one made once per run."""
+    template = path.parent.parent / "template.db"
+    if not template.exists():
+        open_cache_engine(template).dispose()
     path.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(_template, path)
+    shutil.copyfile(template, path)
     engine = open_cache_engine(path)
     remember_location(engine, location)
     engine.dispose()

@@ -108,33 +108,39 @@ _POSITION_COLUMNS = "sku, location, on_hand, reserved, safety_stock, suspect, se
 _ZERO_TOTAL = (0, 0, 0)
 
 
+# The catalog check and the totals come in one statement (one round trip fewer on PostgreSQL).
+_ITEM_TOTALS = (
+    "SELECT i.sku, t.on_hand, t.reserved, t.available FROM items i "
+    "LEFT JOIN sku_totals t ON t.sku = i.sku WHERE {where} ORDER BY i.sku"
+)
+
+
+def _totals(row: Sequence[Any]) -> tuple[int, int, int]:
+    return _ZERO_TOTAL if row[1] is None else (row[1], row[2], row[3])
+
+
 def sku_availability_json(connection: Connection, sku: str) -> bytes:
     """``sku_availability(connection, sku)`` as its JSON, without the models."""
     sql = RawSql(connection)
-    if sql.first("SELECT sku FROM items WHERE sku = :sku", {"sku": sku}) is None:
+    item = sql.first(_ITEM_TOTALS.format(where="i.sku = :sku"), {"sku": sku})
+    if item is None:
         raise UnknownSku(f"no SKU {sku!r} in the catalog", sku=sku)
     rows = sql.execute(
         f"SELECT {_POSITION_COLUMNS} FROM positions WHERE sku = :sku ORDER BY sku, location",
         {"sku": sku},
     ).fetchall()
-    total = sql.first(
-        "SELECT on_hand, reserved, available FROM sku_totals WHERE sku = :sku", {"sku": sku}
-    )
-    return _sku_json(sku, total or _ZERO_TOTAL, rows).encode()
+    return _sku_json(sku, _totals(item), rows).encode()
 
 
 def reference_availability_json(connection: Connection, reference: str) -> bytes:
     """``reference_availability(connection, reference)`` as its JSON, without the models."""
     sql = RawSql(connection)
-    skus = [
-        str(row[0])
-        for row in sql.execute(
-            "SELECT sku FROM items WHERE reference = :reference ORDER BY sku",
-            {"reference": reference},
-        ).fetchall()
-    ]
-    if not skus:
+    items = sql.execute(
+        _ITEM_TOTALS.format(where="i.reference = :reference"), {"reference": reference}
+    ).fetchall()
+    if not items:
         raise UnknownReference(f"no reference {reference!r} in the catalog", reference=reference)
+    skus = [str(item[0]) for item in items]
     marks = ", ".join(f":s{i}" for i in range(len(skus)))
     params = {f"s{i}": sku for i, sku in enumerate(skus)}
     by_sku: dict[str, list[Sequence[Any]]] = {sku: [] for sku in skus}
@@ -143,21 +149,14 @@ def reference_availability_json(connection: Connection, reference: str) -> bytes
         params,
     ).fetchall():
         by_sku[row[0]].append(row)
-    totals = {
-        row[0]: (row[1], row[2], row[3])
-        for row in sql.execute(
-            f"SELECT sku, on_hand, reserved, available FROM sku_totals WHERE sku IN ({marks})",
-            params,
-        ).fetchall()
-    }
     parts = []
     on_hand = reserved = available = 0
-    for sku in skus:
-        total = totals.get(sku, _ZERO_TOTAL)
+    for item in items:
+        total = _totals(item)
         on_hand += total[0]
         reserved += total[1]
         available += total[2]
-        parts.append(_sku_json(sku, total, by_sku[sku]))
+        parts.append(_sku_json(item[0], total, by_sku[item[0]]))
     return (
         f'{{"reference":{encode_basestring(reference)},"total":{{"sku":"*",'
         f'"on_hand":{on_hand},"reserved":{reserved},"available":{available}}},'

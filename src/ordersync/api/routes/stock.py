@@ -101,8 +101,14 @@ _READERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="availability")
 
 
 def _read(runtime: LedgerRuntime, read: Callable[[Connection, str], bytes], key: str) -> bytes:
-    with runtime.read_engine.connect() as connection, connection.begin():
-        return read(connection, key)
+    with runtime.read_engine.connect() as connection:
+        if connection.default_isolation_level == "READ COMMITTED":  # PostgreSQL's default
+            # At READ COMMITTED each statement sees its own snapshot, inside a transaction or
+            # not: BEGIN and COMMIT would only add two round trips to the two reads.
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+            return read(connection, key)
+        with connection.begin():  # SQLite (SERIALIZABLE): one snapshot for both reads
+            return read(connection, key)
 
 
 async def _read_json(
