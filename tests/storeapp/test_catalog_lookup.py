@@ -81,13 +81,22 @@ def test_case_insensitive_lookups_search_an_index_instead_of_scanning(cache: Eng
     assert "TEMP B-TREE" not in reference_plan  # the index gives the SKU order too
 
 
+def indexes(path: Path) -> set[str]:
+    with sqlite3.connect(path) as connection:
+        rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+        return {row[0] for row in rows}
+
+
 def test_a_cache_made_before_the_indexes_gets_them_when_opened(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     open_cache_engine(path).dispose()
     with sqlite3.connect(path) as old:  # as an earlier version left it
         old.execute("DROP INDEX ix_items_sku_nocase")
         old.execute("DROP INDEX ix_items_reference_nocase")
+        old.execute("CREATE INDEX ix_items_search_text ON items (search_text)")
     engine = open_cache_engine(path)
+    assert {"ix_items_sku_nocase", "ix_items_reference_nocase"} <= indexes(path)
+    assert "ix_items_search_text" not in indexes(path)  # it served no query, slowed writes
     add_items(engine)
     assert "ix_items_sku_nocase" in plan(engine, BY_SKU_SQL, {"sku": "BRA-NOIR-85C"})
     assert "ix_items_reference_nocase" in plan(engine, OF_REFERENCE_SQL, {"r": "BRA-NOIR"})

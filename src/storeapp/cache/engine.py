@@ -38,9 +38,14 @@ def open_cache_engine(path: Path) -> Engine:
     return engine
 
 
+_RETIRED_INDEXES = ("ix_items_search_text",)
+"""Indexes earlier versions made and this one does not want (see ``CacheItem.search_text``)."""
+
+
 def _add_missing_indexes(engine: Engine) -> None:
     """``create_all`` skips tables that exist, and their indexes with them: a cache made by an
-    earlier version gets the indexes added since (once; the next opens find them)."""
+    earlier version gets the indexes added since, and loses the retired ones (once; the next
+    opens find nothing to do)."""
     with engine.connect() as connection:
         present = {
             row[0]
@@ -54,7 +59,10 @@ def _add_missing_indexes(engine: Engine) -> None:
         for index in table.indexes
         if index.name not in present
     ]
-    if missing:
+    retired = [name for name in _RETIRED_INDEXES if name in present]
+    if missing or retired:
         with engine.begin() as connection:
+            for name in retired:
+                connection.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
             for index in missing:
                 index.create(connection, checkfirst=True)

@@ -28,7 +28,9 @@ class CacheItem(CacheModel, table=True):
     colour: str
     price_minor: int
     currency: str
-    search_text: str = Field(index=True)
+    search_text: str
+    """Searched with ``LIKE '%word%'``, which no index serves (an index on it only slowed the
+    writes of a bootstrap: ``open_cache_engine`` drops the one earlier caches have)."""
 
 
 # Lookups by SKU and by reference ignore case (``COLLATE NOCASE``, what staff type); the primary
