@@ -1,18 +1,19 @@
-"""Fixtures shared by every test tier: fresh databases per backend, the API in process."""
+"""Fixtures shared by every test tier: fresh databases per backend, the API in process.
+
+Fixtures only: what they build lives in ``tests.support``, which test modules import directly.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from ordersync.api.app import create_app
 from ordersync.clock import ManualClock
-from ordersync.config import LedgerSettings
-from tests.ledger_harness import (
+from tests.support.ledger_api import in_process_ledger
+from tests.support.ledger_harness import (
     POSTGRES_URL,
     START,
     Network,
@@ -72,25 +73,10 @@ def network(ledger_url: str, clock: ManualClock) -> Iterator[Network]:
     seeded.engine.dispose()
 
 
-def ledger_settings(url: str) -> LedgerSettings:
-    return LedgerSettings(
-        database_url=url,
-        token_cache_seconds=0,
-        expiry_sweep_seconds=3600,
-        reservation_ttl_seconds=600,
-    )
-
-
 @pytest.fixture
 def api(network: Network, clock: ManualClock) -> Iterator[TestClient]:
-    app = create_app(ledger_settings(network.url), clock=clock)
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with in_process_ledger(network.url, clock) as client:
         yield client
-
-
-@pytest.fixture
-def tmp_data_dir(tmp_path: Path) -> Path:
-    return tmp_path
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import httpx
 from sqlalchemy import Engine
 
 from storeapp.cache.engine import open_cache_engine
 from storeapp.cache.state import LOCATION, read_state, write_state
+from storeapp.clock import Now, utc_now
 from storeapp.config import StoreSettings
 from storeapp.services.counting import CountingService
 from storeapp.services.day_queue import DayQueueService
@@ -22,12 +22,6 @@ from storeapp.services.sales import CounterSales
 from storeapp.services.status import StatusService
 from storeapp.sync.client import LedgerClient
 from storeapp.sync.engine import SyncEngine, SyncWorker
-
-Now = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class NotSetUp(Exception):

@@ -37,19 +37,13 @@ import httpx
 import platformdirs
 
 from ordersync.contract import API_PREFIX
-from storeapp.cli import (
-    EXIT_OK,
-    Cli,
-    CliError,
-    check_locale,
-    open_tui,
-    print_status,
-    setup_store,
-    translator_for,
-)
+from storeapp.cli.arguments import check_locale
+from storeapp.cli.output import print_status
+from storeapp.cli.session import EXIT_OK, Cli, CliError, open_tui, translator_for
 from storeapp.config import APP_NAME, StoreSettings
 from storeapp.context import open_store
 from storeapp.i18n import _
+from storeapp.services.setup import setup_store
 from storeapp.sync.client import LedgerUnauthorized, LedgerUnavailable
 
 DEMO_LOCATION = "PAR-01"
@@ -448,10 +442,10 @@ def _start_and_open(
             "Store {location} ({name}) ready — catalog: {items} items · positions: "
             "{positions} · units on hand: {units}. Started in {seconds} s.",
             location=outcome.who.location,
-            name=outcome.store_name,
-            items=outcome.items,
-            positions=outcome.positions,
-            units=outcome.units,
+            name=outcome.cache.store_name,
+            items=outcome.cache.items,
+            positions=outcome.cache.positions,
+            units=outcome.cache.units,
             seconds=cli.translator.number(round(time.monotonic() - started, 1)),
         ),
         style="bold green",

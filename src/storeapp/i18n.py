@@ -1,18 +1,19 @@
-"""Every text staff read goes through here: gettext catalogs (English source, French) and Babel
-formats for money, numbers, dates and ages in the store's locale and time zone.
+"""Every text staff read goes through here: gettext catalogs (English source, French), the
+``_``/``N_`` markers, and Babel formats for money, numbers and dates in the store's locale and
+time zone (the wording of spans and ages is ``storeapp.wording.figures``).
 
 Catalogs are the ``.po`` files under ``locale/``, read at start-up; no compiled files to ship.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cache
 from importlib import resources
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_datetime, format_timedelta
+from babel.dates import format_datetime
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
 
@@ -65,11 +66,6 @@ class Translator:
     def moment(self, value: datetime, format: str = "short") -> str:
         return format_datetime(value.astimezone(self.zone), format=format, locale=self.locale)
 
-    def age(self, delta: timedelta) -> str:
-        if delta < timedelta(seconds=45):
-            return self("just now")
-        return format_timedelta(delta, granularity="minute", locale=self.locale)
-
 
 _active = Translator()
 
@@ -86,3 +82,8 @@ def active() -> Translator:
 
 def _(message: str, **values: object) -> str:
     return _active(message, **values)
+
+
+def N_(message: str) -> str:  # noqa: N802 (the gettext convention)
+    """Mark ``message`` for translation where it is defined; ``_()`` translates it where shown."""
+    return message

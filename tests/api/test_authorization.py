@@ -19,16 +19,10 @@ import pytest
 from sqlalchemy import MetaData, make_url, select
 
 from ordersync.contract import Role
-from tests.api.conftest import (
-    PUBLIC_ROUTES,
-    ROUTE_SAMPLES,
-    Ledger,
-    api_routes,
-    assert_problem,
-    fill,
-    new_op_id,
-    route_id,
-)
+from tests.support.api_routes import PUBLIC_ROUTES, api_routes, fill, route_id
+from tests.support.ledger_api import Ledger, new_op_id
+from tests.support.problems import assert_problem
+from tests.support.route_samples import ROUTE_SAMPLES
 
 ROLES = [Role.ASSOCIATE, Role.MANAGER, Role.ADMIN]
 TARGETS = ["A", "B"]
@@ -391,7 +385,7 @@ def test_every_route_but_health_demands_a_valid_token(shared: Ledger) -> None:
     routes = api_routes(ledger.client.app)  # type: ignore[arg-type]
     guarded = sorted(routes - PUBLIC_ROUTES)
     missing = [route_id(route) for route in routes if route not in ROUTE_SAMPLES]
-    assert not missing, f"routes without a sample in tests/api/conftest.py: {missing}"
+    assert not missing, f"routes without a sample in tests/support/route_samples.py: {missing}"
     samples = {route: ROUTE_SAMPLES[route](ledger) for route in guarded}
     credentials = _credentials(ledger)
     before = ledger.snapshot()

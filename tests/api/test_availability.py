@@ -15,7 +15,7 @@ from ordersync.services.availability import (
     sku_availability,
     wire_time,
 )
-from tests.ledger_harness import Network
+from tests.support.ledger_harness import Network
 
 
 def post(api: TestClient, network: Network, path: str, body: dict[str, object]) -> None:

@@ -21,8 +21,8 @@ import pytest
 
 from ordersync.api.app import create_app
 from ordersync.contract import Role
-from tests.api.conftest import Ledger, assert_problem, new_op_id, without_instance
-from tests.conftest import ledger_settings
+from tests.support.ledger_api import Ledger, ledger_settings, new_op_id
+from tests.support.problems import assert_problem, without_instance
 
 REPLAYED = "Idempotent-Replayed"
 ENDPOINTS = ["movements", "reserve", "commit", "release", "count", "safety_stock", "ops"]

@@ -1,11 +1,12 @@
 """Malformed input on every route: always a 4xx problem+json document, never a 500 or a traceback.
 
 The cases are generated, not listed: for each route the app serves, a valid sample request
-(``ROUTE_SAMPLES`` in conftest) is broken one piece at a time: the raw body, every field at any
-depth (wrong types, huge and negative numbers, long strings, empty lists, unknown names...), every
-path and query parameter. A case is either *rejected* (it must get a 4xx) or *tolerated* (what
-the contract accepts may succeed, but must never fail with a 5xx or a body that is not a problem);
-the unbroken sample must succeed, so that the broken ones are known to reach the ledger's checks.
+(``ROUTE_SAMPLES`` in tests/support/route_samples.py) is broken one piece at a time: the raw
+body, every field at any depth (wrong types, huge and negative numbers, long strings, empty
+lists, unknown names...), every path and query parameter. A case is either *rejected* (it must
+get a 4xx) or *tolerated* (what the contract accepts may succeed, but must never fail with a 5xx
+or a body that is not a problem); the unbroken sample must succeed, so that the broken ones are
+known to reach the ledger's checks.
 """
 
 from __future__ import annotations
@@ -23,20 +24,10 @@ from pydantic import BaseModel
 from ordersync.api.app import create_app
 from ordersync.config import LedgerSettings
 from ordersync.contract import MAX_BATCH_LINES
-from tests.api.conftest import (
-    ROUTE_SAMPLES,
-    Ledger,
-    Sample,
-    api_routes,
-    assert_problem,
-    dumps,
-    fill,
-    new_op_id,
-    openapi_parameters,
-    problem_issues,
-    reply_issues,
-    route_id,
-)
+from tests.support.api_routes import Sample, api_routes, dumps, fill, openapi_parameters, route_id
+from tests.support.ledger_api import Ledger, new_op_id
+from tests.support.problems import assert_problem, problem_issues, reply_issues
+from tests.support.route_samples import ROUTE_SAMPLES
 
 ACCEPT = "accept"
 REJECT = "reject"
@@ -397,7 +388,9 @@ def judge(route: tuple[str, str], case: Case, reply: Any) -> list[str]:
 @pytest.mark.parametrize("route", ROUTES, ids=route_id)
 def test_malformed_input_gets_a_problem_never_a_500(shared: Ledger, route: tuple[str, str]) -> None:
     builder = ROUTE_SAMPLES.get(route)
-    assert builder is not None, f"no sample for {route_id(route)}: add one to tests/api/conftest.py"
+    assert builder is not None, (
+        f"no sample for {route_id(route)}: add one to tests/support/route_samples.py"
+    )
     sample = builder(shared)
     parameters = openapi_parameters(shared.client.app, *route)  # type: ignore[arg-type]
     cases = route_cases(parameters, route, sample)

@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from ordersync.clock import ManualClock
 from ordersync.contract import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_PREFIX, Role, uuid7
-from tests.ledger_harness import Network
+from tests.support.ledger_harness import Network
 
 PRICE = 4990  # every seeded item
 HOME = {

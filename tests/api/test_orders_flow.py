@@ -7,7 +7,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from ordersync.contract import Role, uuid7
-from tests.ledger_harness import Network
+from tests.support.ledger_harness import Network
 
 LYON = {"latitude": 45.76, "longitude": 4.83}
 

@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from ordersync.clock import ManualClock
 from ordersync.contract import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_PREFIX, Role, uuid7
-from tests.ledger_harness import START, Network
+from tests.support.ledger_harness import START, Network
 
 PARIS = {"address": "1 rue de Rivoli, Paris", "latitude": 48.85, "longitude": 2.35}
 LYON = {"address": "1 rue de la République, Lyon", "latitude": 45.76, "longitude": 4.83}

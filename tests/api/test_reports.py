@@ -23,7 +23,8 @@ from typing import Any
 import pytest
 
 from ordersync.contract import Role
-from tests.api.conftest import Ledger, assert_problem, new_op_id
+from tests.support.ledger_api import Ledger, new_op_id
+from tests.support.problems import assert_problem
 
 READ_AT = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
 ROUTES = (

@@ -28,7 +28,8 @@ from sqlalchemy import text
 
 from ordersync.api.redaction import RedactTokens
 from ordersync.contract import API_PREFIX, Role
-from tests.api.conftest import Ledger, assert_problem, new_op_id
+from tests.support.ledger_api import Ledger, new_op_id
+from tests.support.problems import assert_problem
 
 REPORT_PREFIXES = (f"{API_PREFIX}/reports", f"{API_PREFIX}/audit")
 REPORT_TAG_WORDS = ("report", "manager")

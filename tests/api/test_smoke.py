@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from ordersync.contract import Role, uuid7
-from tests.ledger_harness import Network
+from tests.support.ledger_harness import Network
 
 
 def test_receipt_then_sale_updates_position_and_feed(api: TestClient, network: Network) -> None:

@@ -21,9 +21,9 @@ from ordersync.contract import MovementBatch, uuid7
 from ordersync.db.engine import create_ledger_engine
 from ordersync.db.migrate import current_revision, head_revision
 from ordersync.db.writer import run_in_transaction
-from ordersync.services.operations import movements_work
-from tests.e2e.conftest import CommandResult, ServerFactory, free_port, run_ordersync
-from tests.ledger_harness import POSTGRES_URL, START, SYSTEM, Network, seed_network
+from ordersync.services.operations import operation_work
+from tests.support.ledger_harness import POSTGRES_URL, START, SYSTEM, Network, seed_network
+from tests.support.ledger_server import CommandResult, ServerFactory, free_port, run_ordersync
 
 pytestmark = pytest.mark.e2e
 
@@ -70,7 +70,9 @@ def receive(network: Network, sku: str, location: str, qty: int) -> None:
             "lines": [{"kind": "receipt", "sku": sku, "location": location, "qty": qty}],
         }
     )
-    outcome = run_in_transaction(network.engine, network.clock, movements_work(SYSTEM, batch))
+    outcome = run_in_transaction(
+        network.engine, network.clock, operation_work("movements", SYSTEM, batch)
+    )
     assert outcome.status == 201, outcome.body
 
 

@@ -11,10 +11,10 @@ from sqlalchemy import text
 from ordersync.clock import ManualClock
 from ordersync.contract import MovementBatch, uuid7
 from ordersync.db.writer import run_in_transaction
-from ordersync.services.operations import movements_work
-from tests.e2e.conftest import run_ordersync
+from ordersync.services.operations import operation_work
 from tests.e2e.test_cli import assert_readable_failure, run_in_process
-from tests.ledger_harness import SYSTEM, Network
+from tests.support.ledger_harness import SYSTEM, Network
+from tests.support.ledger_server import run_ordersync
 
 pytestmark = pytest.mark.e2e
 
@@ -28,7 +28,7 @@ def record(network: Network, kind: str, sku: str, location: str, qty: int) -> No
         }
     )
     clock = ManualClock(datetime.now(UTC))
-    outcome = run_in_transaction(network.engine, clock, movements_work(SYSTEM, batch))
+    outcome = run_in_transaction(network.engine, clock, operation_work("movements", SYSTEM, batch))
     assert outcome.status == 201, outcome.body
 
 

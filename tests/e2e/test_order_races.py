@@ -20,8 +20,8 @@ from sqlalchemy import text
 from ordersync.contract import PROBLEM_TYPE_PREFIX, Role, uuid7, with_check_digit
 from ordersync.db.writer import run_in_transaction
 from ordersync.services.tokens import issue_token
-from tests.e2e.conftest import LedgerServer, ServerFactory, run_ordersync
-from tests.ledger_harness import Network
+from tests.support.ledger_harness import Network
+from tests.support.ledger_server import LedgerServer, ServerFactory, run_ordersync
 
 pytestmark = pytest.mark.e2e
 

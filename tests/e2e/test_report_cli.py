@@ -19,9 +19,9 @@ import pytest
 
 from ordersync.contract import MovementBatch, uuid7
 from ordersync.db.writer import run_in_transaction
-from ordersync.services.operations import movements_work
-from tests.e2e.conftest import run_ordersync
-from tests.ledger_harness import SYSTEM, Network
+from ordersync.services.operations import operation_work
+from tests.support.ledger_harness import SYSTEM, Network
+from tests.support.ledger_server import run_ordersync
 
 pytestmark = pytest.mark.e2e
 
@@ -37,7 +37,9 @@ def _post(network: Network, day: date, kind: str, qty: int) -> None:
             "lines": [{"kind": kind, "sku": "S1", "location": "A", "qty": qty}],
         }
     )
-    outcome = run_in_transaction(network.engine, network.clock, movements_work(SYSTEM, batch))
+    outcome = run_in_transaction(
+        network.engine, network.clock, operation_work("movements", SYSTEM, batch)
+    )
     assert outcome.status == 201, outcome.body
 
 

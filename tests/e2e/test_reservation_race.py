@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from ordersync.contract import uuid7
-from tests.e2e.conftest import LedgerServer, run_ordersync
+from tests.support.ledger_server import LedgerServer, run_ordersync
 
 pytestmark = pytest.mark.e2e
 

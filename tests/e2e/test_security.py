@@ -25,7 +25,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from ordersync.contract import PROBLEM_MEDIA_TYPE, Role, uuid7
-from tests.e2e.conftest import (
+from tests.support.ledger_harness import Network
+from tests.support.ledger_server import (
     STARTUP_SECONDS,
     CommandResult,
     LedgerServer,
@@ -34,7 +35,6 @@ from tests.e2e.conftest import (
     ordersync_command,
     run_ordersync,
 )
-from tests.ledger_harness import Network
 
 pytestmark = pytest.mark.e2e
 

@@ -20,8 +20,9 @@ from storeapp.context import StoreContext, open_store, remember_location
 from storeapp.i18n import Translator
 from storeapp.tui.app import make_app
 from storeapp.tui.screens.pick import PickScreen
-from tests.e2e.conftest import LedgerServer
-from tests.storeapp.tui.conftest import SteppingClock, gtin_of, settle
+from tests.support.ledger_server import LedgerServer
+from tests.support.store import gtin_of
+from tests.support.tui import SteppingClock, settle
 
 pytestmark = pytest.mark.e2e
 PARIS = {"latitude": 48.86, "longitude": 2.34}

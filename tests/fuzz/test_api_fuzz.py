@@ -44,7 +44,7 @@ from schemathesis.checks import (
 from ordersync.api.app import create_app
 from ordersync.config import LedgerSettings
 from ordersync.contract import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_PREFIX
-from tests.fuzz.conftest import FuzzTarget
+from tests.support.fuzz_target import FuzzTarget
 
 pytestmark = pytest.mark.e2e
 

@@ -25,17 +25,12 @@ from ordersync.db.ledger_tx import (
 from ordersync.db.migrate import upgrade
 from ordersync.db.tables import LedgerMeta
 from ordersync.db.writer import execute_batch, run_in_transaction
-from ordersync.demo import (
-    ANCHOR_KEY,
-    DEMO_PRINCIPAL,
-    WAREHOUSE,
-    DemoSummary,
-    build_demo_network,
-    load_demo_network,
-)
+from ordersync.demo.history import build_demo_network
+from ordersync.demo.load import ANCHOR_KEY, DEMO_PRINCIPAL, DemoSummary, load_demo_network
+from ordersync.demo.network import WAREHOUSE
 from ordersync.services.check import check_ledger
 from ordersync.services.idempotency import Outcome
-from ordersync.services.operations import movements_work, retention_work
+from ordersync.services.operations import operation_work, retention_work
 
 START = datetime(2026, 3, 2, 9, tzinfo=UTC)
 META = table_of(LedgerMeta)
@@ -180,7 +175,7 @@ def test_a_refused_batch_stops_the_load(tmp_path: Path) -> None:
         network = build_demo_network(7, anchor=date(2026, 3, 2))
         first = next(b for b in network.batches if b.location == "PAR-01")
         [(outcome, error)] = execute_batch(
-            engine, clock, [movements_work(DEMO_PRINCIPAL, first.batch)]
+            engine, clock, [operation_work("movements", DEMO_PRINCIPAL, first.batch)]
         )
         assert error is None
         assert isinstance(outcome, Outcome)

@@ -30,8 +30,8 @@ from ordersync.services.catalog import upsert_items
 from ordersync.services.feed import read_page
 from ordersync.services.idempotency import Outcome
 from ordersync.services.movements import apply_movements
-from ordersync.services.operations import movements_work, reserve_work
-from tests.ledger_harness import SYSTEM, item, seed_network
+from ordersync.services.operations import OperationContext, operation_work
+from tests.support.ledger_harness import SYSTEM, item, seed_network
 
 pytestmark = pytest.mark.postgres
 
@@ -246,9 +246,13 @@ def test_group_commit_keeps_feed_order_when_a_batch_holds_refusals(
     works: list[Callable[[LedgerTx], Any]] = []
     for step in t1_plan:
         if step == "refused":
-            works.append(reserve_work(SYSTEM, refused_hold("S1"), 600))
+            works.append(
+                operation_work(
+                    "reserve", SYSTEM, refused_hold("S1"), OperationContext(default_ttl=600)
+                )
+            )
         else:
-            works.append(movements_work(SYSTEM, receipt("S3", qty=2)))
+            works.append(operation_work("movements", SYSTEM, receipt("S3", qty=2)))
     t1_ready, t1_release = threading.Event(), threading.Event()
     works.append(_hold_open(t1_ready, t1_release))
     t1_applies = "applied" in t1_plan
@@ -259,7 +263,9 @@ def test_group_commit_keeps_feed_order_when_a_batch_holds_refusals(
         )
         try:
             assert t1_ready.wait(WAIT)
-            t2 = pool.submit(execute_batch, second, clock, [movements_work(SYSTEM, receipt("S2"))])
+            t2 = pool.submit(
+                execute_batch, second, clock, [operation_work("movements", SYSTEM, receipt("S2"))]
+            )
             # Let T2 run as far as it can while T1 is open: to its commit, or to a lock wait.
             t2_state = _blocked_or_done(t2, read_engine)
             if t1_applies:
@@ -297,7 +303,7 @@ def test_group_commit_keeps_feed_order_when_a_batch_holds_refusals(
     assert_feed_counter_covers_everything(read_engine)
 
     # The ledger keeps working afterwards: the next writer takes positions above everything.
-    after = run_in_transaction(first, clock, movements_work(SYSTEM, receipt("S1")))
+    after = run_in_transaction(first, clock, operation_work("movements", SYSTEM, receipt("S1")))
     assert after.status == 201, after.body
     reader.drain()
     assert reader.positions["A|S1"]["on_hand"] == 1
@@ -358,8 +364,12 @@ def test_reader_polling_under_concurrent_writers_misses_nothing(
                     return transactions
                 works: list[Callable[[LedgerTx], Any]] = []
                 if with_refusals and transactions % 2 == 0:
-                    works.append(reserve_work(SYSTEM, refused_hold("S1"), 600))
-                works += [movements_work(SYSTEM, receipt(sku)) for sku in batch]
+                    works.append(
+                        operation_work(
+                            "reserve", SYSTEM, refused_hold("S1"), OperationContext(default_ttl=600)
+                        )
+                    )
+                works += [operation_work("movements", SYSTEM, receipt(sku)) for sku in batch]
                 try:
                     outcomes = execute_batch(engine, clock, works)
                 except Exception as error:

@@ -69,16 +69,12 @@ from ordersync.services.check import check_ledger
 from ordersync.services.feed import feed_head
 from ordersync.services.idempotency import Outcome
 from ordersync.services.operations import (
+    OperationContext,
     OutcomeWork,
-    commit_work,
-    count_work,
     expiry_work,
-    movements_work,
-    release_work,
-    reserve_work,
-    safety_stock_work,
+    operation_work,
 )
-from tests.ledger_harness import START, PostgresDatabases, SqliteDatabases, seed_network
+from tests.support.ledger_harness import START, PostgresDatabases, SqliteDatabases, seed_network
 
 SKUS = ("S1", "S2", "S3")
 UNKNOWN_SKU = "S9"
@@ -312,25 +308,17 @@ class Op:
         return (self.name, self.target, self.principal.location, body)
 
     def work(self) -> OutcomeWork:
-        command = self.command
-        if self.name == "movements":
-            assert isinstance(command, MovementBatch)
-            return movements_work(self.principal, command)
-        if self.name == "reserve":
-            assert isinstance(command, ReservationCreate)
-            return reserve_work(self.principal, command, DEFAULT_TTL)
-        if self.name == "commit":
-            assert isinstance(command, ReservationCommit)
-            return commit_work(self.principal, self.target, command)
-        if self.name == "release":
-            assert isinstance(command, ReservationRelease)
-            return release_work(self.principal, self.target, command)
-        if self.name == "count":
-            assert isinstance(command, CountIn)
-            return count_work(self.principal, command)
-        assert isinstance(command, SafetyStockSet)
-        location, sku = self.target.split("|")
-        return safety_stock_work(self.principal, sku, location, command)
+        context = OperationContext(default_ttl=DEFAULT_TTL)
+        if self.name in ("commit", "release"):
+            return operation_work(
+                self.name, self.principal, self.command, context, reservation_id=self.target
+            )
+        if self.name == "safety":
+            location, sku = self.target.split("|")
+            return operation_work(
+                "safety_stock", self.principal, self.command, context, location=location, sku=sku
+            )
+        return operation_work(self.name, self.principal, self.command, context)
 
     def __repr__(self) -> str:
         who = f"{self.principal.role.value}@{self.principal.location}"

@@ -20,14 +20,14 @@ from sqlalchemy import Engine, text
 
 from ordersync.clock import ManualClock
 from ordersync.db.engine import create_ledger_engine
-from ordersync.demo import load_demo_network
+from ordersync.demo.load import load_demo_network
 from ordersync.services.reports.cover import cover_report, stockout_risk_report
 from ordersync.services.reports.kpis import network_kpis
 from ordersync.services.reports.rebalancing import rebalancing_report
 from ordersync.services.reports.replenishment import replenishment_report
 from ordersync.services.reports.stockouts import stockout_report
 from ordersync.services.reports.trend import sales_trend
-from tests.ledger_harness import PostgresDatabases, SqliteDatabases, backends
+from tests.support.ledger_harness import PostgresDatabases, SqliteDatabases, backends
 
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)  # 10:00 in Paris, the demo's anchor day
 TODAY = date(2026, 3, 2)  # a Monday: today is a review day

@@ -18,12 +18,12 @@ from ordersync.contract import MovementBatch, uuid7
 from ordersync.db.engine import create_ledger_engine
 from ordersync.db.writer import run_in_transaction
 from ordersync.services.catalog import upsert_items, upsert_locations
-from ordersync.services.operations import movements_work
+from ordersync.services.operations import operation_work
 from ordersync.services.reports.cover import cover_report
 from ordersync.services.reports.reads import POSITION_DAYS
 from ordersync.services.reports.stockouts import stockout_report
 from ordersync.services.reports.trend import sales_trend
-from tests.ledger_harness import START, SYSTEM, item, location
+from tests.support.ledger_harness import START, SYSTEM, item, location
 
 SALES = [
     # (store, local time with its offset, units)
@@ -48,7 +48,7 @@ def _post(engine: Engine, clock: ManualClock, store: str, moment: str, units: in
             "lines": [{"kind": kind, "sku": "S1", "location": store, "qty": qty}],
         }
     )
-    outcome = run_in_transaction(engine, clock, movements_work(SYSTEM, batch))
+    outcome = run_in_transaction(engine, clock, operation_work("movements", SYSTEM, batch))
     assert outcome.status == 201, outcome.body
 
 

@@ -32,7 +32,7 @@ from ordersync.services.routing_policy import (
     default_policy_text,
     parse_policy,
 )
-from tests.ledger_harness import Network
+from tests.support.ledger_harness import Network
 
 PARIS = {"kind": "home", "address": "1 rue de Rivoli, Paris", "latitude": 48.85, "longitude": 2.35}
 

@@ -23,8 +23,8 @@ from ordersync.domain.errors import InvalidRequest, LedgerError
 from ordersync.services.check import check_ledger
 from ordersync.services.idempotency import Outcome
 from ordersync.services.movements import apply_movements
-from ordersync.services.operations import movements_work, reserve_work
-from tests.ledger_harness import SYSTEM, Network
+from ordersync.services.operations import OperationContext, operation_work
+from tests.support.ledger_harness import SYSTEM, Network
 
 WAIT = 30.0
 
@@ -118,7 +118,7 @@ def assert_consistent(engine: Engine) -> None:
 def test_concurrent_submissions_share_one_transaction(
     writer: GroupCommitWriter, engine: Engine
 ) -> None:
-    works = [movements_work(SYSTEM, receipt("S1")) for _ in range(50)]
+    works = [operation_work("movements", SYSTEM, receipt("S1")) for _ in range(50)]
     futures = submit_behind_gate(writer, works)
 
     outcomes = [future.result() for future in futures]
@@ -149,7 +149,9 @@ def test_many_threads_submitting_at_once_are_grouped(
 
     def client() -> None:
         start.wait(WAIT)
-        mine = [writer.submit(movements_work(SYSTEM, receipt("S2"))) for _ in range(25)]
+        mine = [
+            writer.submit(operation_work("movements", SYSTEM, receipt("S2"))) for _ in range(25)
+        ]
         with lock:
             futures.extend(mine)
 
@@ -188,11 +190,13 @@ def test_a_refused_operation_takes_back_only_its_own_statements(
         return apply_movements(tx, SYSTEM, batch)
 
     works: list[Callable[[LedgerTx], Any]] = [
-        movements_work(SYSTEM, receipt("S1", qty=2)),
-        reserve_work(SYSTEM, hold("S1", 5), 600),  # refused: stored as a 409 outcome
+        operation_work("movements", SYSTEM, receipt("S1", qty=2)),
+        operation_work(
+            "reserve", SYSTEM, hold("S1", 5), OperationContext(default_ttl=600)
+        ),  # refused: stored as a 409 outcome
         half_done_then_refused,  # refused: raises, after posting a line
-        reserve_work(SYSTEM, hold("S1", 2), 600),
-        movements_work(SYSTEM, receipt("S2", location="B", qty=7)),
+        operation_work("reserve", SYSTEM, hold("S1", 2), OperationContext(default_ttl=600)),
+        operation_work("movements", SYSTEM, receipt("S2", location="B", qty=7)),
     ]
     futures = submit_behind_gate(writer, works)
     assert writer.batches == 2
@@ -240,12 +244,12 @@ def test_an_unexpected_exception_fails_only_its_own_future(
         return 42
 
     works: list[Callable[[LedgerTx], Any]] = [
-        movements_work(SYSTEM, receipt("S1", qty=3)),
+        operation_work("movements", SYSTEM, receipt("S1", qty=3)),
         boom,
-        movements_work(SYSTEM, receipt("S2", qty=4)),
+        operation_work("movements", SYSTEM, receipt("S2", qty=4)),
         bad_sql,
         returns_value,
-        movements_work(SYSTEM, receipt("S1", location="B", qty=5)),
+        operation_work("movements", SYSTEM, receipt("S1", location="B", qty=5)),
     ]
     futures = submit_behind_gate(writer, works)
     assert writer.batches == 2
@@ -277,7 +281,11 @@ def test_the_same_operation_twice_in_one_batch_is_applied_once(
 ) -> None:
     command = receipt("S1", qty=6)
     futures = submit_behind_gate(
-        writer, [movements_work(SYSTEM, command), movements_work(SYSTEM, command)]
+        writer,
+        [
+            operation_work("movements", SYSTEM, command),
+            operation_work("movements", SYSTEM, command),
+        ],
     )
     first, second = (future.result() for future in futures)
     assert (first.status, first.replayed) == (201, False)

@@ -55,12 +55,11 @@ from ordersync.db.engine import create_ledger_engine
 from ordersync.db.writer import run_in_transaction
 from ordersync.domain.permissions import Principal
 from ordersync.services.catalog import upsert_items, upsert_locations
-from ordersync.services.operations import movements_work
+from ordersync.services.operations import operation_work
 from ordersync.services.tokens import issue_token
 from storeapp.cache import outbox
 from storeapp.services.orders import OrderInputError, collect_at, customer, home_delivery
 from storeapp.services.picking import PickingRefused
-from tests.ledger_harness import START
 from tests.simulation import faults
 from tests.simulation.checks import final_checks
 from tests.simulation.faults import FaultTransport, Sent
@@ -77,6 +76,7 @@ from tests.simulation.store import (
     SimulatedCrash,
     Terminal,
 )
+from tests.support.ledger_harness import START
 
 SYSTEM = Principal(token_id=0, location="WH", role=Role.ADMIN, device="simulation")
 WEB = "web"
@@ -360,7 +360,9 @@ class Simulation:
                     if qty > 0
                 ],
             )
-            outcome = run_in_transaction(engine, setup_clock, movements_work(SYSTEM, batch))
+            outcome = run_in_transaction(
+                engine, setup_clock, operation_work("movements", SYSTEM, batch)
+            )
             op = {"op": "movements", **batch.model_dump(mode="json")}
             self.model.apply(op, outcome.status, outcome.body, "setup")
             self.setup_ops.add(str(batch.op_id))

@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.ledger_harness import PostgresDatabases, SqliteDatabases
 from tests.simulation.faults import FAULT_CLASSES
 from tests.simulation.harness import SeedResult, SimConfig, SimulationFailure, run_seed
 from tests.simulation.ledger import stop_fork_server
+from tests.support.ledger_harness import PostgresDatabases, SqliteDatabases
 
 
 @dataclass

@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 
 from storeapp.cache import outbox
-from tests.ledger_harness import PostgresDatabases, SqliteDatabases
 from tests.simulation.faults import FAULT_CLASSES
 from tests.simulation.harness import SeedResult, SimConfig, SimulationFailure, run_seed
 from tests.simulation.ledger import stop_fork_server
+from tests.support.ledger_harness import PostgresDatabases, SqliteDatabases
 
 pytestmark = pytest.mark.e2e
 

@@ -35,10 +35,11 @@ from ordersync.contract import MovementBatch, ReceiptLine, Role, uuid7, with_che
 from storeapp import cli
 from storeapp.cache.engine import open_cache_engine
 from storeapp.cache.state import LEDGER_ID, write_state
+from storeapp.config import StoreSettings
 from storeapp.i18n import Translator
-from tests.e2e.conftest import start_server
-from tests.ledger_harness import Network
-from tests.storeapp.conftest import receive
+from tests.support.ledger_harness import Network
+from tests.support.ledger_server import start_server
+from tests.support.store import receive
 
 SRC = Path(storeapp.__file__).parent
 LOCALE_DIR = SRC / "locale" / "fr" / "LC_MESSAGES"
@@ -144,6 +145,7 @@ def test_usage_errors_exit_2_without_traceback(
     assert "Traceback" not in err
 
 
+@pytest.mark.e2e
 def test_importing_the_cli_does_not_load_textual() -> None:
     probe = "import sys, storeapp.cli, storeapp.demo; print('textual' in sys.modules)"
     done = subprocess.run(
@@ -208,16 +210,26 @@ def test_setup_with_a_refused_token_saves_nothing(sh: Shell, home: Path) -> None
 
 
 def test_setup_with_an_unreachable_ledger_saves_nothing(
-    home: Path, capsys: pytest.CaptureFixture[str]
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    started = time.monotonic()
+    attempts: list[httpx.Request] = []
+    send = httpx.HTTPTransport.handle_request
+
+    def counted(transport: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
+        attempts.append(request)
+        return send(transport, request)
+
+    monkeypatch.setattr(httpx.HTTPTransport, "handle_request", counted)
     url = f"http://127.0.0.1:{closed_port()}"
     code = cli.main(["setup", "--ledger", url, "--token", "osk_x"])
     err = capsys.readouterr().err
     assert code == cli.EXIT_OFFLINE, err
     assert f"cannot reach the ledger at {url}" in err
     assert not (home / "config.toml").exists()
-    assert time.monotonic() - started < 30
+    # It gives up after one attempt bounded by the request timeout: no retry, no wait.
+    assert len(attempts) == 1
+    default_timeout = StoreSettings.model_fields["request_timeout_seconds"].default
+    assert attempts[0].extensions["timeout"]["connect"] == default_timeout
 
 
 def test_setup_rejects_bad_urls_and_locales(sh: Shell, network: Network) -> None:
@@ -579,7 +591,7 @@ def _french_catalog() -> dict[str, str]:
 
 
 def test_every_cli_and_demo_text_has_a_french_translation() -> None:
-    texts = _texts_of(SRC / "cli.py") | _texts_of(SRC / "demo.py")
+    texts = _texts_of(SRC / "demo.py").union(*map(_texts_of, sorted((SRC / "cli").rglob("*.py"))))
     assert len(texts) > 100
     catalog = _french_catalog()
     missing = sorted(t for t in texts if not catalog.get(t))

@@ -18,9 +18,6 @@ import storeapp
 from ordersync.clock import ManualClock
 from ordersync.contract import Role
 from storeapp import cli
-from tests.ledger_harness import Network
-from tests.storeapp.conftest import receive
-from tests.storeapp.managers import on_hand, order, store_order
 from tests.storeapp.test_cli import (
     LEDGER,
     Result,
@@ -29,6 +26,8 @@ from tests.storeapp.test_cli import (
     clean_store_environment,
     line_with,
 )
+from tests.support.ledger_harness import Network
+from tests.support.store import on_hand, order, receive, store_order
 
 SRC = Path(storeapp.__file__).parent
 
@@ -89,7 +88,10 @@ def test_day_prints_the_queue_late_first_for_a_manager(
     assert data["source"] == "live"
     assert data["day"] == "2026-03-02"
     assert data["late_jobs"] == 1
-    assert data["open_jobs"][0]["customer_name"] == "Camille Martin"
+    late_job = data["open_jobs"][0]
+    assert late_job["customer_name"] == "Camille Martin"
+    assert late_job["to_due"] == -60  # whole minutes, negative once late
+    assert late_job["age"] == late_job["age_minutes"] >= 60
     assert data["store_orders_value_minor"] == 4990
 
 
@@ -186,11 +188,17 @@ def test_insights_for_a_manager(
 
 def test_every_text_of_the_managers_commands_has_a_french_translation() -> None:
     texts: set[str] = set()
-    for node in ast.walk(ast.parse((SRC / "cli_manager.py").read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "_":
-            first = node.args[0]
-            assert isinstance(first, ast.Constant), f"line {node.lineno}: a literal text"
-            texts.add(str(first.value))
+    for path in sorted((SRC / "cli").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "_"
+            ):
+                first = node.args[0]
+                where = f"{path.name}:{node.lineno}: a literal text"
+                assert isinstance(first, ast.Constant), where
+                texts.add(str(first.value))
     with (SRC / "locale" / "fr" / "LC_MESSAGES" / "cli.po").open("rb") as handle:
         catalog = {str(m.id): str(m.string) for m in read_po(handle) if m.id and not m.fuzzy}
     assert len(texts) > 80

@@ -21,10 +21,9 @@ from storeapp.context import StoreContext
 from storeapp.services.counting import CountRefusal, CountRefused, CountSession
 from storeapp.services.orders import customer
 from storeapp.services.reports import Refusal
-from tests.ledger_harness import Network
-from tests.storeapp.conftest import receive
-from tests.storeapp.managers import Cable, on_hand, open_terminal, sell_elsewhere
 from tests.storeapp.test_picking import barcode, sync
+from tests.support.ledger_harness import Network
+from tests.support.store import Cable, on_hand, open_terminal, receive, sell_elsewhere
 
 CAMILLE = customer("Camille Martin", email="camille@example.org")
 

@@ -16,12 +16,12 @@ from ordersync.clock import ManualClock
 from ordersync.contract import Role
 from storeapp.cache.state import read_all_state
 from storeapp.context import StoreContext, open_store
-from storeapp.services.day_queue import DayRefused, DayView, Source
+from storeapp.services.day_queue import DayRefused, DayView, Source, job_age, time_to_due
 from storeapp.services.reports import Refusal
 from storeapp.sync import heartbeat
 from storeapp.sync.client import LedgerClient
-from tests.ledger_harness import Network
-from tests.storeapp.managers import BusyDay, Cable, busy_day, open_terminal, sync_terminal
+from tests.support.ledger_harness import Network
+from tests.support.store import BusyDay, Cable, busy_day, open_terminal, sync_terminal
 
 
 @pytest.fixture
@@ -72,13 +72,13 @@ def test_the_manager_sees_the_days_queue_live(
     assert (view.location, view.location_name, view.timezone) == ("A", "Store A", "Europe/Paris")
     assert view.day == date(2026, 3, 2)
     [late, *others] = view.open_jobs
-    assert (late.id, late.late, late.state) == (day.late_job, True, "assigned")
-    assert late.age == timedelta(minutes=140)
-    assert late.to_due < timedelta(0)
+    assert (str(late.id), late.late, late.state) == (day.late_job, True, "assigned")
+    assert job_age(late) == timedelta(minutes=140)
+    assert time_to_due(late) < timedelta(0)
     assert late.units == 3
     assert view.late_jobs == 1
     assert all(not job.late for job in others)
-    assert [job.id for job in view.collections_waiting] == [day.collection_job]
+    assert [str(job.id) for job in view.collections_waiting] == [day.collection_job]
     [rejection] = view.rejections
     assert (rejection.job_id, rejection.sku, rejection.reason) == (
         day.rejected_job,
@@ -142,11 +142,11 @@ def test_offline_the_manager_gets_the_caches_partial_view_with_its_age(
     assert view.offline_refusal is Refusal.OFFLINE
     assert view.offline_reason
     assert view.view_age == timedelta(minutes=12)
-    assert view.open_jobs[0].id == day.late_job
+    assert str(view.open_jobs[0].id) == day.late_job
     assert view.open_jobs[0].late
-    assert view.open_jobs[0].age == timedelta(minutes=152)  # by this terminal's clock
+    assert job_age(view.open_jobs[0]) == timedelta(minutes=152)  # by this terminal's clock
     assert view.late_jobs == 1
-    assert [job.id for job in view.collections_waiting] == [day.collection_job]
+    assert [str(job.id) for job in view.collections_waiting] == [day.collection_job]
     assert [(r.sku, r.reason, r.rejected_at) for r in view.rejections] == [
         ("S2", "not_found", None)
     ]

@@ -25,8 +25,8 @@ from storeapp.cache.engine import open_cache_engine
 from storeapp.config import StoreSettings
 from storeapp.context import StoreContext, open_store, remember_location
 from storeapp.services.lookup import Found
-from tests.ledger_harness import START, Network, SqliteDatabases, seed_network
 from tests.storeapp.crash_worker import LedgerProcess, free_port
+from tests.support.ledger_harness import START, Network, SqliteDatabases, seed_network
 
 pytestmark = pytest.mark.e2e
 

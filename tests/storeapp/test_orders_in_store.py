@@ -29,10 +29,10 @@ from storeapp.services.orders import (
     customer,
     home_delivery,
 )
-from tests.ledger_harness import START, Network
-from tests.storeapp.conftest import receive
 from tests.storeapp.test_cli import LEDGER, Result, clean_store_environment, line_with
 from tests.storeapp.test_picking import barcode, ledger_job, ledger_position, sync, web_order
+from tests.support.ledger_harness import START, Network
+from tests.support.store import receive
 
 PARIS = (48.86, 2.34)
 

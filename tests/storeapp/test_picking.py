@@ -20,8 +20,8 @@ from storeapp.cache.feed_apply import reset_view
 from storeapp.context import StoreContext
 from storeapp.services.picking import PickingRefused, PickRefusal
 from storeapp.sync.engine import SyncReport
-from tests.ledger_harness import Network
-from tests.storeapp.conftest import open_store_for, receive
+from tests.support.ledger_harness import Network
+from tests.support.store import open_terminal, receive
 
 PARIS = {"latitude": 48.86, "longitude": 2.34}
 
@@ -98,7 +98,7 @@ def second_device(
     ledger: TestClient, network: Network, tmp_path: Path, clock: ManualClock
 ) -> Iterator[StoreContext]:
     """Another terminal of store A, on its own cache."""
-    context = open_store_for(ledger, network, tmp_path / "store-a-till-2", clock)
+    context = open_terminal(ledger, network, tmp_path / "store-a-till-2", clock)
     yield context
     context.close()
 
@@ -276,7 +276,7 @@ def test_scanned_units_survive_a_restart_and_can_be_taken_back(
     store.picking.scan(job_id, barcode(store, "S1"))
     store.picking.scan(job_id, barcode(store, "S1"))
 
-    again = open_store_for(ledger, network, tmp_path / "store-a", clock)
+    again = open_terminal(ledger, network, tmp_path / "store-a", clock)
     try:
         job = again.picking.job(job_id)
         assert job is not None

@@ -37,9 +37,9 @@ from storeapp.config import StoreSettings
 from storeapp.context import StoreContext, open_store, remember_location
 from storeapp.services.lookup import Found
 from storeapp.sync.engine import SyncReport
-from tests.conftest import ledger_settings
-from tests.ledger_harness import Network, SqliteDatabases, seed_network
-from tests.storeapp.conftest import receive
+from tests.support.ledger_api import ledger_settings
+from tests.support.ledger_harness import Network, SqliteDatabases, seed_network
+from tests.support.store import receive
 
 VIEW_TABLES = ("items", "barcodes", "locations", "positions", "network_totals")
 

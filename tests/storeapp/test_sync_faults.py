@@ -14,7 +14,6 @@ import contextlib
 import json
 import socket
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,8 +44,8 @@ from storeapp.services.sales import CounterSales, RecordedSale
 from storeapp.services.status import StatusService
 from storeapp.sync.client import LedgerClient
 from storeapp.sync.engine import SyncEngine, SyncReport
-from tests.ledger_harness import Network
-from tests.storeapp.conftest import receive
+from tests.support.ledger_harness import Network
+from tests.support.store import receive
 
 BASE_URL = "http://ledger.test"
 TOKEN_REFUSED = "the ledger refused this device's token"
@@ -644,11 +643,16 @@ def test_a_feed_reply_slower_than_the_timeout_keeps_what_was_pushed(rig: Rig) ->
     assert rig.ledger_sales() == ids(sale)
 
 
-class SlowServer:
-    """Accepts connections on 127.0.0.1 and answers nothing until ``delay`` has passed."""
+class SilentServer:
+    """Accepts connections on 127.0.0.1 and answers none while the test runs.
 
-    def __init__(self, delay: float) -> None:
-        self._delay = delay
+    A connection gets its answer only when the test is over, or after ``SILENCE_SECONDS`` for a
+    client that ignores its own timeout: ``answered`` then tells that it waited for the server.
+    """
+
+    SILENCE_SECONDS = 30.0
+
+    def __init__(self) -> None:
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.bind(("127.0.0.1", 0))
         self._socket.listen(8)
@@ -656,12 +660,13 @@ class SlowServer:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self.connections = 0
+        self.answered = 0
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self._socket.getsockname()[1]}"
 
-    def __enter__(self) -> SlowServer:
+    def __enter__(self) -> SilentServer:
         self._thread.start()
         return self
 
@@ -678,7 +683,8 @@ class SlowServer:
                 continue
             self.connections += 1
             with connection:
-                self._stop.wait(self._delay)
+                if not self._stop.wait(self.SILENCE_SECONDS):
+                    self.answered += 1
                 body = b'{"results": []}'
                 with_headers = (
                     b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
@@ -688,21 +694,34 @@ class SlowServer:
                     connection.sendall(with_headers)
 
 
+class TimeoutsSeen(httpx.HTTPTransport):
+    """The real transport, noting the read timeout each request was sent with."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.read_timeouts: list[float | None] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.read_timeouts.append(request.extensions["timeout"]["read"])
+        return super().handle_request(request)
+
+
 def test_a_reply_slower_than_the_timeout_over_a_real_socket_is_unavailable(
     tmp_path: Path, clock: ManualClock
 ) -> None:
     engine = open_cache_engine(tmp_path / "cache.db")
     remember_location(engine, "A")
     sale = CounterSales(engine, "A", clock.now).record("S1", 1)
-    with SlowServer(delay=3.0) as server:
-        client = LedgerClient(server.url, "any-token", timeout=0.3)
+    transport = TimeoutsSeen()
+    with SilentServer() as server:
+        client = LedgerClient(server.url, "any-token", timeout=0.3, transport=transport)
         sync = SyncEngine(engine, client, clock.now)
-        started = time.monotonic()
         report = sync.sync_once()
-        elapsed = time.monotonic() - started
+        answered = server.answered
         client.close()
     try:
-        assert elapsed < 2.0, f"the sync waited {elapsed:.1f} s for a 0.3 s timeout"
+        assert answered == 0, "the sync waited for the server instead of its 0.3 s timeout"
+        assert transport.read_timeouts == [0.3]  # one attempt, given up at the client's timeout
         assert server.connections == 1
         assert not report.online
         assert "did not answer in time (ReadTimeout)" in (report.error or "")
@@ -733,15 +752,16 @@ def test_a_live_lookup_slower_than_its_timeout_answers_from_the_cache(
                 "search_text) VALUES ('S1', 'REF-1', 'Item S1', 'M', 'noir', 4990, 'EUR', 's1')"
             )
         )
-    with SlowServer(delay=3.0) as server:
-        client = LedgerClient(server.url, "any-token", timeout=5.0)
+    transport = TimeoutsSeen()
+    with SilentServer() as server:
+        client = LedgerClient(server.url, "any-token", timeout=5.0, transport=transport)
         lookup = LookupService(engine, "A", clock.now, client, live_timeout=0.3)
-        started = time.monotonic()
         view = lookup.item_view("S1")
-        elapsed = time.monotonic() - started
+        answered = server.answered
         client.close()
     engine.dispose()
-    assert elapsed < 2.0, f"the lookup waited {elapsed:.1f} s for a 0.3 s live timeout"
+    assert answered == 0, "the lookup waited for the server instead of its 0.3 s live timeout"
+    assert transport.read_timeouts == [0.3]  # the live timeout, not the client's 5 s
     assert view is not None
     assert not view.availability.live
     assert view.availability.fetched_at is None

@@ -7,8 +7,8 @@ from fastapi.testclient import TestClient
 from ordersync.contract import Role
 from storeapp.context import StoreContext
 from storeapp.services.lookup import Found
-from tests.ledger_harness import Network
-from tests.storeapp.conftest import receive
+from tests.support.ledger_harness import Network
+from tests.support.store import receive
 
 
 def test_bootstrap_then_counter_sale_reaches_the_ledger_once(

@@ -8,14 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ordersync.domain.day_queue import (
-    JobFacts,
-    day_window,
-    device_health,
-    in_queue_order,
-    queue_job,
-    whole_minutes,
-)
+from ordersync.contract import JobFacts, in_queue_order, queue_job, whole_minutes
+from ordersync.domain.day_queue import day_window, device_health
 from ordersync.domain.position_days import local_day
 
 

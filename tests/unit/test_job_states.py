@@ -8,21 +8,21 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ordersync.domain.errors import InvalidState
-from ordersync.domain.jobs import (
-    FINAL_STATES,
+from ordersync.contract import (
+    FINAL_JOB_STATES,
     JobKind,
-    JobState,
+    JobStateName,
     allowed_next,
     can_reject_lines,
-    ensure_transition,
     is_late,
 )
+from ordersync.domain.errors import InvalidState
+from ordersync.domain.jobs import ensure_transition
 
-S = JobState
+S = JobStateName
 
 # The specification, written out independently of the module's table.
-ALLOWED: dict[JobKind, dict[JobState, set[JobState]]] = {
+ALLOWED: dict[JobKind, dict[JobStateName, set[JobStateName]]] = {
     JobKind.SHIP: {
         S.ASSIGNED: {S.PICKING},
         S.PICKING: {S.PICKED},
@@ -46,18 +46,20 @@ ALLOWED_STEPS = [
 FORBIDDEN_STEPS = [
     (kind, current, target)
     for kind in JobKind
-    for current, target in itertools.product(JobState, JobState)
+    for current, target in itertools.product(JobStateName, JobStateName)
     if target not in ALLOWED[kind].get(current, set())
 ]
 
 
-def _id(step: tuple[JobKind, JobState, JobState]) -> str:
+def _id(step: tuple[JobKind, JobStateName, JobStateName]) -> str:
     kind, current, target = step
     return f"{kind.value}:{current.value}->{target.value}"
 
 
 @pytest.mark.parametrize("step", ALLOWED_STEPS, ids=_id)
-def test_each_allowed_step_of_a_job_is_accepted(step: tuple[JobKind, JobState, JobState]) -> None:
+def test_each_allowed_step_of_a_job_is_accepted(
+    step: tuple[JobKind, JobStateName, JobStateName],
+) -> None:
     kind, current, target = step
 
     ensure_transition(kind, current, target)
@@ -66,7 +68,7 @@ def test_each_allowed_step_of_a_job_is_accepted(step: tuple[JobKind, JobState, J
 
 @pytest.mark.parametrize("step", FORBIDDEN_STEPS, ids=_id)
 def test_every_other_step_is_refused_with_the_current_state_and_what_is_allowed(
-    step: tuple[JobKind, JobState, JobState],
+    step: tuple[JobKind, JobStateName, JobStateName],
 ) -> None:
     kind, current, target = step
 
@@ -113,8 +115,8 @@ def test_no_step_skips_picking() -> None:
 
 
 @pytest.mark.parametrize("kind", list(JobKind))
-@pytest.mark.parametrize("final", sorted(FINAL_STATES))
-def test_a_finished_job_allows_nothing_more(kind: JobKind, final: JobState) -> None:
+@pytest.mark.parametrize("final", sorted(FINAL_JOB_STATES))
+def test_a_finished_job_allows_nothing_more(kind: JobKind, final: JobStateName) -> None:
     assert allowed_next(kind, final) == frozenset()
     with pytest.raises(InvalidState) as refused:
         ensure_transition(kind, final, S.PICKING)
@@ -122,19 +124,19 @@ def test_a_finished_job_allows_nothing_more(kind: JobKind, final: JobState) -> N
 
 
 def test_the_final_states_are_the_ends_of_every_path() -> None:
-    assert frozenset({S.SHIPPED, S.COLLECTED, S.CANCELLED, S.REJECTED}) == FINAL_STATES
+    assert frozenset({S.SHIPPED, S.COLLECTED, S.CANCELLED, S.REJECTED}) == FINAL_JOB_STATES
 
 
 def test_rejection_is_not_a_transition_but_a_line_rejection() -> None:
-    for kind, current in itertools.product(JobKind, JobState):
+    for kind, current in itertools.product(JobKind, JobStateName):
         assert S.REJECTED not in allowed_next(kind, current)
 
 
 # --- rejecting lines ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("state", list(JobState))
-def test_lines_can_be_rejected_only_before_the_job_is_picked(state: JobState) -> None:
+@pytest.mark.parametrize("state", list(JobStateName))
+def test_lines_can_be_rejected_only_before_the_job_is_picked(state: JobStateName) -> None:
     assert can_reject_lines(state) is (state in {S.ASSIGNED, S.PICKING})
 
 
@@ -156,8 +158,8 @@ def test_a_new_job_is_not_late() -> None:
     assert not is_late(S.ASSIGNED, CREATED + SLA, CREATED)
 
 
-@pytest.mark.parametrize("state", [s for s in JobState if s is not S.ASSIGNED])
-def test_a_started_or_finished_job_is_never_late(state: JobState) -> None:
+@pytest.mark.parametrize("state", [s for s in JobStateName if s is not S.ASSIGNED])
+def test_a_started_or_finished_job_is_never_late(state: JobStateName) -> None:
     assert not is_late(state, CREATED + SLA, CREATED + timedelta(days=3))
 
 

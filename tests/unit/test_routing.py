@@ -9,10 +9,10 @@ import random
 
 import pytest
 
+from ordersync.contract import RoutingReason as Reason
 from ordersync.domain.routing import (
     Candidate,
     Line,
-    Reason,
     RoutingDecision,
     RoutingPolicy,
     Verdict,

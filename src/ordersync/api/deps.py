@@ -1,4 +1,5 @@
-"""Dependencies of the routers: the runtime, the calling device, a read connection."""
+"""Dependencies of the routers: the runtime, the calling device, a read connection or a read
+transaction (a ``LedgerTx`` on the read connection, for the services that read through one)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection
 
+from ordersync.db.ledger_tx import LedgerTx
 from ordersync.domain.errors import Unauthorized
 from ordersync.domain.permissions import Principal
 from ordersync.runtime import LedgerRuntime
@@ -56,3 +58,10 @@ def get_read_connection(runtime: RuntimeDep) -> Iterator[Connection]:
 
 
 ReadDep = Annotated[Connection, Depends(get_read_connection)]
+
+
+def get_read_tx(connection: ReadDep, runtime: RuntimeDep) -> LedgerTx:
+    return LedgerTx(connection, runtime.clock.now())
+
+
+ReadTxDep = Annotated[LedgerTx, Depends(get_read_tx)]

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from enum import StrEnum
 from itertools import combinations
+
+from ordersync.contract import LocationKind, RoutingReason
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,20 +60,6 @@ class Candidate:
     @property
     def load(self) -> float:
         return self.jobs_today / self.daily_capacity if self.daily_capacity else 1.0
-
-
-class Reason(StrEnum):
-    NOT_FULFILLING = "not_fulfilling"
-    NO_CAPACITY = "no_capacity"
-    TOO_FAR = "too_far"
-    EXCLUDED = "excluded"
-    NO_STOCK = "no_stock"
-    SAFETY_STOCK = "safety_stock"
-    PARTIAL = "partial"
-    FARTHER = "farther"
-    SHALLOWER = "shallower_stock"
-    BUSIER = "busier"
-    TIE = "tie"
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,19 +131,22 @@ def _exclusion(
     candidate: Candidate, policy: RoutingPolicy, excluded: frozenset[str]
 ) -> dict[str, object] | None:
     if candidate.code in excluded:
-        return {"code": Reason.EXCLUDED, "detail": "already failed this order line"}
-    if candidate.kind == "warehouse" and not policy.include_warehouses:
-        return {"code": Reason.NOT_FULFILLING, "detail": "warehouses are left out by the policy"}
+        return {"code": RoutingReason.EXCLUDED, "detail": "already failed this order line"}
+    if candidate.kind == LocationKind.WAREHOUSE and not policy.include_warehouses:
+        return {
+            "code": RoutingReason.NOT_FULFILLING,
+            "detail": "warehouses are left out by the policy",
+        }
     if not candidate.fulfils:
-        return {"code": Reason.NOT_FULFILLING}
+        return {"code": RoutingReason.NOT_FULFILLING}
     if candidate.capacity_left <= 0:
-        return {"code": Reason.NO_CAPACITY, "jobs_today": candidate.jobs_today}
+        return {"code": RoutingReason.NO_CAPACITY, "jobs_today": candidate.jobs_today}
     if (
         policy.max_distance_km > 0
         and candidate.distance_km is not None
         and candidate.distance_km > policy.max_distance_km
     ):
-        return {"code": Reason.TOO_FAR, "distance_km": round(candidate.distance_km, 1)}
+        return {"code": RoutingReason.TOO_FAR, "distance_km": round(candidate.distance_km, 1)}
     return None
 
 
@@ -167,7 +157,9 @@ def _stock_reasons(candidate: Candidate, lines: list[Line]) -> list[dict[str, ob
         if available >= line.qty:
             continue
         held = candidate.held_by_safety.get(line.sku, 0)
-        code = Reason.SAFETY_STOCK if available + held >= line.qty else Reason.NO_STOCK
+        code = (
+            RoutingReason.SAFETY_STOCK if available + held >= line.qty else RoutingReason.NO_STOCK
+        )
         reasons.append(
             {"code": code, "sku": line.sku, "requested": line.qty, "available": max(available, 0)}
         )
@@ -202,7 +194,7 @@ def _why_lost(
 ) -> dict[str, object]:
     if _distance(loser) > _distance(winner) + policy.distance_tolerance_km:
         return {
-            "code": Reason.FARTHER,
+            "code": RoutingReason.FARTHER,
             "distance_km": None if loser.distance_km is None else round(loser.distance_km, 1),
             "winner_distance_km": None
             if winner.distance_km is None
@@ -211,47 +203,47 @@ def _why_lost(
     loser_depth, winner_depth = _depth(loser, lines), _depth(winner, lines)
     if loser_depth != winner_depth:
         return {
-            "code": Reason.SHALLOWER,
+            "code": RoutingReason.SHALLOWER,
             "left_after": loser_depth,
             "winner_left_after": winner_depth,
         }
     if loser.load != winner.load:
         return {
-            "code": Reason.BUSIER,
+            "code": RoutingReason.BUSIER,
             "load": round(loser.load, 2),
             "winner_load": round(winner.load, 2),
         }
-    return {"code": Reason.TIE, "winner": winner.code}
+    return {"code": RoutingReason.TIE, "winner": winner.code}
 
 
 def _describe(reason: dict[str, object]) -> str:
     code = reason["code"]
-    if code == Reason.NO_STOCK:
+    if code == RoutingReason.NO_STOCK:
         return f"no stock of {reason['sku']} ({reason['available']} of {reason['requested']})"
-    if code == Reason.SAFETY_STOCK:
+    if code == RoutingReason.SAFETY_STOCK:
         free = f"{reason['available']} free of {reason['requested']}"
         return f"{reason['sku']} is held back by safety stock ({free})"
-    if code == Reason.NO_CAPACITY:
+    if code == RoutingReason.NO_CAPACITY:
         return "no job capacity left today"
-    if code == Reason.NOT_FULFILLING:
+    if code == RoutingReason.NOT_FULFILLING:
         return str(reason.get("detail", "does not fulfil orders"))
-    if code == Reason.TOO_FAR:
+    if code == RoutingReason.TOO_FAR:
         return f"too far ({reason['distance_km']} km)"
-    if code == Reason.EXCLUDED:
+    if code == RoutingReason.EXCLUDED:
         return "already failed this order line"
-    if code == Reason.FARTHER:
+    if code == RoutingReason.FARTHER:
         return f"farther ({reason['distance_km']} km against {reason['winner_distance_km']} km)"
-    if code == Reason.SHALLOWER:
+    if code == RoutingReason.SHALLOWER:
         return (
             f"would keep fewer units ({reason['left_after']} against {reason['winner_left_after']})"
         )
-    if code == Reason.BUSIER:
+    if code == RoutingReason.BUSIER:
         return (
             f"busier today ({reason['load']:.0%} of capacity against {reason['winner_load']:.0%})"
         )
-    if code == Reason.TIE:
+    if code == RoutingReason.TIE:
         return f"equal on every rule; {reason['winner']} comes first by its code"
-    if code == Reason.PARTIAL:
+    if code == RoutingReason.PARTIAL:
         return "can serve only part of the order"
     return str(code)
 
@@ -389,7 +381,7 @@ def _decision(
                 rival = by_code[assignments[0].location]
                 reasons = [_why_lost(rival, candidate, assignments[0].lines, policy)]
             elif reasons and len(reasons) < len(lines) and len(assignments) > 1:
-                reasons = [{"code": Reason.PARTIAL}, *reasons]
+                reasons = [{"code": RoutingReason.PARTIAL}, *reasons]
         text = "; ".join(_describe(r) for r in reasons) or "not needed"
         verdicts.append(Verdict(candidate.code, False, reasons, text, candidate.distance_km))
     return RoutingDecision(assignments, unserved, verdicts, summary)

@@ -24,6 +24,7 @@ from ordersync.contract import NetworkTotal, Position, ReferenceAvailability, Sk
 from ordersync.db.ledger_tx import ITEMS, POSITIONS, TOTALS
 from ordersync.db.raw import RawSql
 from ordersync.domain.errors import UnknownReference, UnknownSku
+from ordersync.domain.permissions import Action, Principal
 from ordersync.domain.stock import Stock
 
 
@@ -119,8 +120,10 @@ def _totals(row: Sequence[Any]) -> tuple[int, int, int]:
     return _ZERO_TOTAL if row[1] is None else (row[1], row[2], row[3])
 
 
-def sku_availability_json(connection: Connection, sku: str) -> bytes:
-    """``sku_availability(connection, sku)`` as its JSON, without the models."""
+def sku_availability_json(connection: Connection, principal: Principal, sku: str) -> bytes:
+    """``sku_availability(connection, sku)`` as its JSON, without the models, for a caller who
+    may read stock."""
+    principal.require(Action.READ_STOCK)
     sql = RawSql(connection)
     item = sql.first(_ITEM_TOTALS.format(where="i.sku = :sku"), {"sku": sku})
     if item is None:
@@ -132,8 +135,12 @@ def sku_availability_json(connection: Connection, sku: str) -> bytes:
     return _sku_json(sku, _totals(item), rows).encode()
 
 
-def reference_availability_json(connection: Connection, reference: str) -> bytes:
-    """``reference_availability(connection, reference)`` as its JSON, without the models."""
+def reference_availability_json(
+    connection: Connection, principal: Principal, reference: str
+) -> bytes:
+    """``reference_availability(connection, reference)`` as its JSON, without the models, for a
+    caller who may read stock."""
+    principal.require(Action.READ_STOCK)
     sql = RawSql(connection)
     items = sql.execute(
         _ITEM_TOTALS.format(where="i.reference = :reference"), {"reference": reference}

@@ -1,4 +1,5 @@
-"""The network's catalog and locations: written by an admin, published on the change feed."""
+"""The network's catalog and locations: written by an admin, read by every device, published on
+the change feed."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from sqlalchemy import Connection, select
 
 from ordersync.contract import CountAck, Item, ItemIn, Location, LocationIn
 from ordersync.db.ledger_tx import BARCODES, ITEMS, LOCATIONS, LedgerTx
-from ordersync.domain.errors import InvalidRequest, UnknownLocation
+from ordersync.domain.errors import InvalidRequest, NotFound, UnknownLocation, UnknownSku
 from ordersync.domain.permissions import Action, Principal
 
 
@@ -94,6 +95,28 @@ def _check_barcodes(tx: LedgerTx, items: Sequence[ItemIn]) -> None:
             raise InvalidRequest(
                 f"GTIN {gtin} already belongs to SKU {owner}", gtin=gtin, sku=owner
             )
+
+
+def read_item(connection: Connection, sku: str) -> Item:
+    row = connection.execute(select(ITEMS).where(ITEMS.c.sku == sku)).first()
+    if row is None:
+        raise UnknownSku(f"no SKU {sku!r} in the catalog", sku=sku)
+    gtins = connection.execute(
+        select(BARCODES.c.gtin).where(BARCODES.c.sku == sku).order_by(BARCODES.c.gtin)
+    ).scalars()
+    return Item(**{**row._asdict(), "gtins": list(gtins)})
+
+
+def item_by_barcode(connection: Connection, gtin: str) -> Item:
+    sku = connection.execute(select(BARCODES.c.sku).where(BARCODES.c.gtin == gtin)).scalar()
+    if sku is None:
+        raise NotFound(f"no item carries barcode {gtin}", gtin=gtin)
+    return read_item(connection, sku)
+
+
+def all_locations(connection: Connection) -> list[Location]:
+    rows = connection.execute(select(LOCATIONS).order_by(LOCATIONS.c.code))
+    return [Location(**row._asdict()) for row in rows]
 
 
 def location_exists(connection: Connection, code: str) -> bool:

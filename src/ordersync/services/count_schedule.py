@@ -11,15 +11,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from ordersync.contract import CountScheduled
+from ordersync.contract import CountScheduled, CountTaskReason
 from ordersync.db.ledger_tx import LedgerTx
 from ordersync.domain.count_schedule import DEFAULT_POLICY, CountPolicy, PositionHistory, due_counts
 from ordersync.domain.errors import UnknownLocation
 from ordersync.domain.permissions import Action, Principal
 from ordersync.domain.position_days import local_day
 from ordersync.services.count_tasks import open_count_task
-
-CYCLE = "cycle"
 
 
 def schedule_counts(
@@ -39,7 +37,7 @@ def schedule_counts(
     (open_cycle,) = tx.sql.one(
         "SELECT COUNT(*) FROM count_tasks WHERE location = :location AND closed_at IS NULL "
         "AND reason = :cycle",
-        {"location": location, "cycle": CYCLE},
+        {"location": location, "cycle": CountTaskReason.CYCLE},
     )
     room = limit - int(open_cycle)
     if room <= 0:
@@ -50,7 +48,7 @@ def schedule_counts(
     opened = [
         task
         for due in chosen
-        if (task := open_count_task(tx, due.sku, location, CYCLE)) is not None
+        if (task := open_count_task(tx, due.sku, location, CountTaskReason.CYCLE)) is not None
     ]
     if opened:
         tx.audit(

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from ordersync.contract import CountTask
+from ordersync.contract import CountTask, CountTaskReason
 from ordersync.db.ledger_tx import LedgerTx
+from ordersync.domain.permissions import Action, Principal
+from ordersync.services.access import readable_location
 
-UNPLANNED = "unplanned"
-"""The reason recorded for a count that answered no open task."""
 
-
-def open_count_task(tx: LedgerTx, sku: str, location: str, reason: str) -> CountTask | None:
+def open_count_task(
+    tx: LedgerTx, sku: str, location: str, reason: CountTaskReason
+) -> CountTask | None:
     """Open a task to count the position; None when one is open already.
 
     One open task per position is enough: one count answers every reason at once.
@@ -38,7 +39,7 @@ def close_count_tasks(tx: LedgerTx, sku: str, location: str) -> str:
         {"sku": sku, "location": location},
     )
     if oldest is None:
-        return UNPLANNED
+        return CountTaskReason.UNPLANNED
     tx.sql.execute(
         "UPDATE count_tasks SET closed_at = :now "
         "WHERE sku = :sku AND location = :location AND closed_at IS NULL",
@@ -62,3 +63,9 @@ def open_count_tasks(tx: LedgerTx, location: str, limit: int = 500) -> list[Coun
             {"location": location, "limit": limit},
         )
     ]
+
+
+def read_count_tasks(tx: LedgerTx, principal: Principal, location: str | None) -> list[CountTask]:
+    """The positions waiting to be counted at a location the caller counts, oldest first."""
+    scope = readable_location(tx.connection, principal, Action.COUNT, location)
+    return open_count_tasks(tx, scope)

@@ -16,25 +16,29 @@ from typing import Any
 from sqlalchemy import Connection
 
 from ordersync.contract import (
+    FINAL_JOB_STATES,
     DayQueue,
     ItemIn,
+    JobFacts,
     JobStateName,
     QueueJob,
     QueueRejection,
     StoreOrderSaved,
+    in_queue_order,
+    queue_job,
 )
 from ordersync.db.raw import RawSql
-from ordersync.domain.day_queue import JobFacts, day_window, in_queue_order, queue_job
+from ordersync.domain.day_queue import day_window
 from ordersync.domain.errors import InvalidRequest, UnknownLocation
-from ordersync.domain.jobs import FINAL_STATES, JobState
+from ordersync.domain.permissions import Action, Principal
 from ordersync.domain.position_days import local_day
 from ordersync.services.devices import devices_at
 
 TO_WORK_ON = (
-    JobState.ASSIGNED,
-    JobState.PICKING,
-    JobState.PICKED,
-    JobState.PACKED,
+    JobStateName.ASSIGNED,
+    JobStateName.PICKING,
+    JobStateName.PICKED,
+    JobStateName.PACKED,
 )
 """Open jobs staff still have to move; a ``ready`` job waits for its customer instead."""
 MAX_JOBS = 1000
@@ -42,8 +46,12 @@ EARLIEST_DAY = date(2000, 1, 1)
 LATEST_DAY = date(2099, 12, 31)
 
 
-def day_queue(connection: Connection, location: str, now: datetime, day: date | None) -> DayQueue:
-    """The queue of ``location`` for store-local ``day`` (default: the store's today)."""
+def day_queue(
+    connection: Connection, principal: Principal, location: str, now: datetime, day: date | None
+) -> DayQueue:
+    """The queue of ``location`` for store-local ``day`` (default: the store's today), for its
+    manager or an admin."""
+    principal.require(Action.READ_REPORTS, location)
     if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY:
         raise InvalidRequest("the day's queue covers days from 2000 to 2099", day=day.isoformat())
     sql = RawSql(connection)
@@ -65,7 +73,7 @@ def day_queue(connection: Connection, location: str, now: datetime, day: date | 
         open_jobs=open_jobs,
         late_jobs=sum(job.late for job in open_jobs),
         rejections=_rejections(sql, window),
-        collections_waiting=in_queue_order(_jobs(sql, location, (JobState.READY,), now)),
+        collections_waiting=in_queue_order(_jobs(sql, location, (JobStateName.READY,), now)),
         store_orders=orders,
         store_orders_value_minor=sum(order.value_minor for order in orders),
         currency=currency,
@@ -88,15 +96,17 @@ def _scalar(sql: RawSql, query: str, params: dict[str, Any]) -> int:
     return int(value)
 
 
-def _states(prefix: str, states: tuple[JobState, ...]) -> tuple[str, dict[str, str]]:
+def _states(prefix: str, states: tuple[JobStateName, ...]) -> tuple[str, dict[str, str]]:
     names = {f"{prefix}{i}": state.value for i, state in enumerate(states)}
     return ", ".join(f":{name}" for name in names), names
 
 
 def _jobs_by_state(sql: RawSql, window: dict[str, Any]) -> dict[str, int]:
     counts = {state.value: 0 for state in JobStateName}
-    open_marks, open_names = _states("open", tuple(s for s in JobState if s not in FINAL_STATES))
-    final_marks, final_names = _states("final", tuple(FINAL_STATES))
+    open_marks, open_names = _states(
+        "open", tuple(s for s in JobStateName if s not in FINAL_JOB_STATES)
+    )
+    final_marks, final_names = _states("final", tuple(FINAL_JOB_STATES))
     for query, params in (
         (
             f"SELECT state, COUNT(*) FROM jobs WHERE location = :location "
@@ -116,7 +126,7 @@ def _jobs_by_state(sql: RawSql, window: dict[str, Any]) -> dict[str, int]:
 
 
 def _jobs(
-    sql: RawSql, location: str, states: tuple[JobState, ...], now: datetime
+    sql: RawSql, location: str, states: tuple[JobStateName, ...], now: datetime
 ) -> list[QueueJob]:
     marks, names = _states("st", states)
     rows = sql.all(

@@ -12,6 +12,8 @@ from sqlalchemy import Connection, select, union_all
 
 from ordersync.db.ledger_tx import CHANGES, COUNTER, table_of
 from ordersync.db.tables import LedgerMeta
+from ordersync.domain.permissions import Action, Principal
+from ordersync.services.access import readable_location
 
 META = table_of(LedgerMeta)
 
@@ -74,3 +76,17 @@ def read_page(connection: Connection, location: str, since: int, limit: int) -> 
         # Nothing more for this location up to head: the caller may skip the rows of others.
         next_since = max(next_since, head)
     return FeedPage(identity, location, rendered, next_since, has_more, head, reset=False)
+
+
+def read_changes(
+    connection: Connection,
+    principal: Principal,
+    location: str | None,
+    since: int,
+    limit: int,
+    most: int,
+) -> FeedPage:
+    """The page of a location the caller may read (its own by default): at most ``limit`` rows,
+    and never more than ``most``, the largest page this ledger serves."""
+    scope = readable_location(connection, principal, Action.READ_STOCK, location)
+    return read_page(connection, scope, since, min(limit, most))

@@ -14,14 +14,21 @@ from datetime import timedelta
 from typing import Any
 
 from ordersync.contract import (
+    LINE_END_STATES,
+    CountTaskReason,
+    JobKind,
+    JobStateName,
     JobTransition,
     LineRejection,
     MovementKind,
+    OrderLineState,
+    OrderState,
     ReservationCommit,
+    can_reject_lines,
 )
 from ordersync.db.ledger_tx import LedgerTx
 from ordersync.domain.errors import InvalidRequest, InvalidState, NotFound
-from ordersync.domain.jobs import JobKind, JobState, can_reject_lines, ensure_transition
+from ordersync.domain.jobs import ensure_transition
 from ordersync.domain.permissions import Action, Principal
 from ordersync.domain.routing import Line
 from ordersync.services.count_tasks import open_count_task
@@ -38,26 +45,14 @@ from ordersync.services.reservations import commit_reservation, release_reservat
 from ordersync.services.routing_policy import PolicyDocument
 from ordersync.services.stock_checks import KnownEntities
 
-_LINE_END = {
-    JobState.SHIPPED: "shipped",
-    JobState.COLLECTED: "collected",
-    JobState.CANCELLED: "cancelled",
-}
 
-
-def _job_row(tx: LedgerTx, job_id: str) -> tuple[str, str, JobKind, JobState]:
+def _job_row(tx: LedgerTx, job_id: str) -> tuple[str, str, JobKind, JobStateName]:
     row = tx.sql.first(
         "SELECT order_id, location, kind, state FROM jobs WHERE id = :id", {"id": job_id}
     )
     if row is None:
         raise NotFound(f"no job {job_id}", job_id=job_id)
-    return row[0], row[1], JobKind(row[2]), JobState(row[3])
-
-
-def read_job(tx: LedgerTx, principal: Principal, job_id: str, policy: PolicyDocument) -> Any:
-    job = load_job(tx, job_id, policy)
-    principal.require(Action.READ_STOCK, job.location)
-    return job
+    return row[0], row[1], JobKind(row[2]), JobStateName(row[3])
 
 
 def transition_job(
@@ -69,7 +64,7 @@ def transition_job(
 ) -> dict[str, Any]:
     order_id, location, kind, current = _job_row(tx, job_id)
     principal.require(Action.FULFIL, location)
-    target = JobState(command.to.value)
+    target = command.to
     if command.from_state is not None and command.from_state.value != current.value:
         # The device acted on a state another device has already moved the job out of.
         raise InvalidState(
@@ -77,9 +72,9 @@ def transition_job(
             current_state=current.value,
         )
     ensure_transition(kind, current, target)
-    if target is JobState.PACKED and (command.parcels is None or command.weight_grams is None):
+    if target is JobStateName.PACKED and (command.parcels is None or command.weight_grams is None):
         raise InvalidRequest("packing needs the number of parcels and the weight")
-    if target is JobState.SHIPPED and command.tracking is None:
+    if target is JobStateName.SHIPPED and command.tracking is None:
         raise InvalidRequest("shipping needs the carrier's tracking reference")
     changed = tx.sql.rowcount(
         "UPDATE jobs SET state = :to, updated_at = :now, updated_by = :actor, "
@@ -100,7 +95,7 @@ def transition_job(
         # Another device moved it first: say where it stands now.
         _, _, _, now_state = _job_row(tx, job_id)
         raise InvalidState(f"the job is {now_state.value} now", current_state=now_state.value)
-    if target in _LINE_END:
+    if target in LINE_END_STATES:
         destination = _settle_lines(tx, principal, job_id, order_id, target, command)
         if destination is not None:
             _open_handover(tx, job_id, order_id, destination, policy)
@@ -141,31 +136,31 @@ def _settle_lines(
     principal: Principal,
     job_id: str,
     order_id: str,
-    target: JobState,
+    target: JobStateName,
     command: JobTransition,
 ) -> str | None:
     """End the job's open lines; answers the collection store its parcel goes to, if any."""
     job = tx.sql.first("SELECT location, destination FROM jobs WHERE id = :id", {"id": job_id})
     assert job is not None
     location, destination = job
-    to_store = destination if target is JobState.SHIPPED else None
+    to_store = destination if target is JobStateName.SHIPPED else None
     for line_no, order_line_no, sku, qty, reservation_id in tx.sql.all(
         "SELECT line_no, order_line_no, sku, qty, reservation_id FROM job_lines "
         "WHERE job_id = :id AND state = 'open' ORDER BY line_no",
         {"id": job_id},
     ):
-        order_line_state = "in_transit" if to_store else _LINE_END[target]
+        order_line_state = OrderLineState.IN_TRANSIT if to_store else LINE_END_STATES[target]
         if not reservation_id:
             # A parcel received for collection: its units left the network when it shipped.
-            if target is JobState.CANCELLED:
+            if target is JobStateName.CANCELLED:
                 # Not collected: the units join this store's stock.
                 Poster(tx, principal, str(command.op_id), tx.now, KnownEntities(tx)).post(
                     MovementKind.RETURN, sku, location, int(qty), reason="collection not picked up"
                 )
-        elif target is JobState.CANCELLED:
+        elif target is JobStateName.CANCELLED:
             _give_back(tx, principal, reservation_id, str(command.op_id))
         else:
-            movement = "shipment" if target is JobState.SHIPPED else "sale"
+            movement = "shipment" if target is JobStateName.SHIPPED else "sale"
             commit_reservation(
                 tx,
                 principal,
@@ -174,7 +169,7 @@ def _settle_lines(
             )
         tx.sql.execute(
             "UPDATE job_lines SET state = :state WHERE job_id = :id AND line_no = :line_no",
-            {"state": _LINE_END[target], "id": job_id, "line_no": line_no},
+            {"state": LINE_END_STATES[target], "id": job_id, "line_no": line_no},
         )
         tx.sql.execute(
             "UPDATE order_lines SET state = :state WHERE order_id = :order AND line_no = :line",
@@ -198,9 +193,9 @@ def close_order_if_done(tx: LedgerTx, order_id: str) -> None:
             "SELECT state FROM order_lines WHERE order_id = :id", {"id": order_id}
         )
     ]
-    if any(s in ("routed", "in_transit") for s in states):
+    if any(s in (OrderLineState.ROUTED, OrderLineState.IN_TRANSIT) for s in states):
         return
-    final = "follow_up" if "unfulfillable" in states else "closed"
+    final = OrderState.FOLLOW_UP if OrderLineState.UNFULFILLABLE in states else OrderState.CLOSED
     tx.sql.execute(
         "UPDATE orders SET state = :state, updated_at = :now WHERE id = :id",
         {"state": final, "now": tx.sql.time(tx.now), "id": order_id},
@@ -251,7 +246,7 @@ def reject_line(
     )
     if tx.position(sku, location) is not None:
         tx.set_position_flags(sku, location, suspect=True)
-    open_count_task(tx, sku, location, "short_pick")
+    open_count_task(tx, sku, location, CountTaskReason.SHORT_PICK)
     rerouted = _reroute(tx, order_id, Line(int(order_line_no), sku, int(qty)), policy)
     remaining = tx.sql.first(
         "SELECT COUNT(*) FROM job_lines WHERE job_id = :id AND state = 'open'", {"id": job_id}

@@ -8,6 +8,7 @@ from typing import Any
 
 from ordersync.contract import (
     AdjustmentLine,
+    CountTaskReason,
     MovementBatch,
     MovementBatchResult,
     MovementKind,
@@ -16,7 +17,8 @@ from ordersync.contract import (
     SaleLine,
     TransferLine,
 )
-from ordersync.db.ledger_tx import LedgerTx, PositionState
+from ordersync.db.ledger_tx import LedgerTx
+from ordersync.db.tx_positions import PositionState
 from ordersync.domain.errors import InsufficientStock, InvalidRequest
 from ordersync.domain.permissions import Action, Principal
 from ordersync.domain.position_days import day_effect, local_day
@@ -84,7 +86,7 @@ class Poster:
         )
         if is_suspect_after(kind, after.stock) and not after.suspect:
             after = self.tx.set_position_flags(sku, location, suspect=True)
-            open_count_task(self.tx, sku, location, "below_zero")
+            open_count_task(self.tx, sku, location, CountTaskReason.BELOW_ZERO)
         self.touched[(sku, location)] = after
         self.movements += 1
         return after

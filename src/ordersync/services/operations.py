@@ -1,38 +1,45 @@
-"""Every ledger mutation as a unit of work for the writer, wrapped in exactly-once handling.
+"""Every ledger mutation as one row of a table, and the unit of work the writer runs for it.
 
-The single-operation endpoints and a store's bulk push both come through here, so an operation
-gets the same answer and the same stored outcome whichever way it arrives.
+``OPERATIONS`` maps an operation type to its ``OperationSpec``: the name the audit log gives it,
+the path parameters that name its target, its success status, where its change is audited, and
+the service that checks the caller's permission and applies it. ``operation_work`` turns a spec,
+the caller and the command into the writer's unit of work, wrapped in exactly-once handling; the
+single-operation endpoints and a store's bulk push (``pushed_work``, by the ``op`` of each entry)
+both come through it, so an operation gets the same answer and the same stored outcome whichever
+way it arrives.
+
+A request's fingerprint hashes its operation type, its target (the path parameters joined by
+``|``), the asking location and its body. An outcome stored under an operation id is replayed only
+to a request with the same fingerprint, so the type and the path of an operation that stores
+already send must never change.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
-from typing import Any
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cache, partial
+from typing import Any, Generic, TypeVar
 
+from pydantic import BaseModel
+
+from ordersync.config import LedgerSettings
 from ordersync.contract import (
-    CommitOp,
     CountIn,
-    CountOp,
     JobTransition,
-    JobTransitionOp,
     LineRejection,
-    LineRejectionOp,
     MovementBatch,
-    MovementsOp,
     Operation,
     OrderCreate,
-    PlaceOrderOp,
-    ReleaseOp,
     ReservationCommit,
     ReservationCreate,
     ReservationRelease,
-    ReserveOp,
     SafetyStockSet,
     TransferLine,
 )
 from ordersync.db.ledger_tx import LedgerTx
-from ordersync.domain.permissions import Action, Principal
+from ordersync.domain.permissions import Principal
 from ordersync.services.counts import record_count
 from ordersync.services.idempotency import (
     Outcome,
@@ -43,16 +50,79 @@ from ordersync.services.idempotency import (
 from ordersync.services.jobs import reject_line, transition_job
 from ordersync.services.movements import apply_movements
 from ordersync.services.orders import place_order
+from ordersync.services.positions import set_safety_stock
 from ordersync.services.reservations import (
     commit_reservation,
     create_reservation,
     expire_due,
     release_reservation,
 )
-from ordersync.services.routing_policy import PolicySource
-from ordersync.services.stock_checks import KnownEntities
+from ordersync.services.routing_policy import PolicyDocument, PolicySource
 
+C = TypeVar("C", bound=BaseModel)
 OutcomeWork = Callable[[LedgerTx], Outcome]
+PathKey = str | int | uuid.UUID
+"""A path parameter naming what an operation acts on: a reservation, a job, a line, a position."""
+
+DEFAULT_TTL_SECONDS: int = LedgerSettings.model_fields["reservation_ttl_seconds"].default
+
+
+@cache
+def packaged_policy() -> PolicySource:
+    """The routing policy shipped with the ledger, read once."""
+    return PolicySource(None)
+
+
+@dataclass(frozen=True, slots=True)
+class OperationContext:
+    """What the ledger process adds to a request: how long a reservation that names no time
+    limit holds, and the routing policy in force (by default those of default settings)."""
+
+    default_ttl: int = DEFAULT_TTL_SECONDS
+    policy: PolicySource = field(default_factory=packaged_policy)
+
+
+@dataclass(frozen=True, slots=True)
+class OperationCall(Generic[C]):
+    """One operation being applied: its transaction, caller, command, path keys and context."""
+
+    tx: LedgerTx
+    principal: Principal
+    command: C
+    keys: Mapping[str, PathKey]
+    context: OperationContext
+
+    def key(self, name: str) -> str:
+        return str(self.keys[name])
+
+    def routing(self) -> PolicyDocument:
+        return self.context.policy.current()
+
+
+AuditRule = Callable[[OperationCall[C], dict[str, Any]], str]
+"""Where a successful operation is audited, given the call and its reply body."""
+
+
+@dataclass(frozen=True, slots=True)
+class OperationSpec(Generic[C]):
+    """One ledger operation: everything the generic unit of work needs to know about it."""
+
+    op: str
+    """The ``op`` of its bulk push entries, and the operation its request fingerprint names."""
+    command: type[C]
+    """The body of its single endpoint; its bulk form subclasses it and carries the path keys."""
+    name: str | Callable[[C], str]
+    """What the audit log calls it (a function of the command when that decides it)."""
+    apply: Callable[[OperationCall[C]], dict[str, Any]]
+    """The service that checks the caller's permission and applies it; returns the reply body."""
+    path: tuple[str, ...] = ()
+    """The path parameters that name its target, in the order the fingerprint joins them."""
+    success_status: int = 200
+    audit_location: AuditRule[C] | None = None
+    """Where a success is audited; None: the caller's own location."""
+
+    def audit_name(self, command: C) -> str:
+        return self.name if isinstance(self.name, str) else self.name(command)
 
 
 def _acted_at(principal: Principal, locations: set[str]) -> str:
@@ -60,203 +130,175 @@ def _acted_at(principal: Principal, locations: set[str]) -> str:
     return next(iter(locations)) if len(locations) == 1 else principal.location
 
 
-def _owner(reservation: dict[str, Any]) -> str:
-    return str(reservation["owner_location"])
+def _movement_location(call: OperationCall[MovementBatch], _body: dict[str, Any]) -> str:
+    lines = call.command.lines
+    return _acted_at(
+        call.principal,
+        {line.from_location if isinstance(line, TransferLine) else line.location for line in lines},
+    )
 
 
-def movements_work(principal: Principal, command: MovementBatch) -> OutcomeWork:
-    def work(tx: LedgerTx) -> Outcome:
-        return run_idempotent(
-            tx,
-            principal=principal,
-            op_id=str(command.op_id),
-            operation="movements",
-            fingerprint=request_fingerprint("movements", "", command, principal.location),
-            apply=partial(apply_movements, tx, principal, command),
-            success_status=201,
-            audit_location=_acted_at(
-                principal,
-                {
-                    line.from_location if isinstance(line, TransferLine) else line.location
-                    for line in command.lines
-                },
-            ),
-        )
-
-    return work
+def _held_location(call: OperationCall[ReservationCreate], _body: dict[str, Any]) -> str:
+    return _acted_at(call.principal, {line.location for line in call.command.lines})
 
 
-def reserve_work(principal: Principal, command: ReservationCreate, default_ttl: int) -> OutcomeWork:
-    def work(tx: LedgerTx) -> Outcome:
-        return run_idempotent(
-            tx,
-            principal=principal,
-            op_id=str(command.op_id),
-            operation="reservation.create",
-            fingerprint=request_fingerprint("reserve", "", command, principal.location),
-            apply=partial(create_reservation, tx, principal, command, default_ttl),
-            success_status=201,
-            audit_location=_acted_at(principal, {line.location for line in command.lines}),
-        )
-
-    return work
+def _reservation_owner(_call: OperationCall[Any], body: dict[str, Any]) -> str:
+    return str(body["owner_location"])
 
 
-def commit_work(
-    principal: Principal, reservation_id: str, command: ReservationCommit
-) -> OutcomeWork:
-    def work(tx: LedgerTx) -> Outcome:
-        return run_idempotent(
-            tx,
-            principal=principal,
-            op_id=str(command.op_id),
-            operation="reservation.commit",
-            fingerprint=request_fingerprint("commit", reservation_id, command, principal.location),
-            apply=partial(commit_reservation, tx, principal, reservation_id, command),
-            audit_location=_owner,
-        )
-
-    return work
+def _counted_location(call: OperationCall[CountIn], _body: dict[str, Any]) -> str:
+    return call.command.location
 
 
-def release_work(
-    principal: Principal, reservation_id: str, command: ReservationRelease
-) -> OutcomeWork:
-    def work(tx: LedgerTx) -> Outcome:
-        return run_idempotent(
-            tx,
-            principal=principal,
-            op_id=str(command.op_id),
-            operation="reservation.release",
-            fingerprint=request_fingerprint("release", reservation_id, command, principal.location),
-            apply=partial(release_reservation, tx, principal, reservation_id, str(command.op_id)),
-            audit_location=_owner,
-        )
-
-    return work
+def _position_location(call: OperationCall[SafetyStockSet], _body: dict[str, Any]) -> str:
+    return call.key("location")
 
 
-def count_work(principal: Principal, command: CountIn) -> OutcomeWork:
-    def work(tx: LedgerTx) -> Outcome:
-        return run_idempotent(
-            tx,
-            principal=principal,
-            op_id=str(command.op_id),
-            operation="count",
-            fingerprint=request_fingerprint("count", "", command, principal.location),
-            apply=partial(record_count, tx, principal, command),
-            success_status=201,
-            audit_location=command.location,
-        )
-
-    return work
-
-
-def safety_stock_work(
-    principal: Principal, sku: str, location: str, command: SafetyStockSet
-) -> OutcomeWork:
-    def apply(tx: LedgerTx) -> dict[str, object]:
-        principal.require(Action.SET_SAFETY_STOCK, location)
-        known = KnownEntities(tx)
-        default = known.location(location).default_safety_stock
-        known.sku(sku)
-        tx.ensure_position(sku, location, default)
-        after = tx.set_position_flags(sku, location, safety_stock=command.safety_stock)
-        return after.to_contract().model_dump(mode="json")
-
-    def work(tx: LedgerTx) -> Outcome:
-        return run_idempotent(
-            tx,
-            principal=principal,
-            op_id=str(command.op_id),
-            operation="safety_stock.set",
-            fingerprint=request_fingerprint(
-                "safety_stock", f"{location}|{sku}", command, principal.location
-            ),
-            apply=partial(apply, tx),
-            audit_location=location,
-        )
-
-    return work
-
-
-def order_work(principal: Principal, command: OrderCreate, policy: PolicySource) -> OutcomeWork:
-    def work(tx: LedgerTx) -> Outcome:
-        return run_idempotent(
-            tx,
-            principal=principal,
-            op_id=str(command.op_id),
-            operation="order.place",
-            fingerprint=request_fingerprint("order", "", command, principal.location),
-            apply=lambda: place_order(tx, principal, command, policy.current()),
-            success_status=201,
-        )
-
-    return work
-
-
-def _job_location(body: dict[str, Any]) -> str:
+def _job_location(_call: OperationCall[Any], body: dict[str, Any]) -> str:
     job = body.get("job", body)
     return str(job["location"])
 
 
-def job_transition_work(
-    principal: Principal, job_id: str, command: JobTransition, policy: PolicySource
-) -> OutcomeWork:
-    def work(tx: LedgerTx) -> Outcome:
-        return run_idempotent(
-            tx,
-            principal=principal,
-            op_id=str(command.op_id),
-            operation=f"job.{command.to.value}",
-            fingerprint=request_fingerprint("job_transition", job_id, command, principal.location),
-            apply=lambda: transition_job(tx, principal, job_id, command, policy.current()),
-            audit_location=_job_location,
-        )
-
-    return work
-
-
-def reject_line_work(
-    principal: Principal, job_id: str, line_no: int, command: LineRejection, policy: PolicySource
-) -> OutcomeWork:
-    def work(tx: LedgerTx) -> Outcome:
-        return run_idempotent(
-            tx,
-            principal=principal,
-            op_id=str(command.op_id),
-            operation="job.reject_line",
-            fingerprint=request_fingerprint(
-                "reject_line", f"{job_id}|{line_no}", command, principal.location
+OPERATIONS: dict[str, OperationSpec[Any]] = {
+    spec.op: spec
+    for spec in (
+        OperationSpec(
+            op="movements",
+            command=MovementBatch,
+            name="movements",
+            apply=lambda call: apply_movements(call.tx, call.principal, call.command),
+            success_status=201,
+            audit_location=_movement_location,
+        ),
+        OperationSpec(
+            op="reserve",
+            command=ReservationCreate,
+            name="reservation.create",
+            apply=lambda call: create_reservation(
+                call.tx, call.principal, call.command, call.context.default_ttl
             ),
-            apply=lambda: reject_line(tx, principal, job_id, line_no, command, policy.current()),
+            success_status=201,
+            audit_location=_held_location,
+        ),
+        OperationSpec(
+            op="commit",
+            command=ReservationCommit,
+            name="reservation.commit",
+            path=("reservation_id",),
+            apply=lambda call: commit_reservation(
+                call.tx, call.principal, call.key("reservation_id"), call.command
+            ),
+            audit_location=_reservation_owner,
+        ),
+        OperationSpec(
+            op="release",
+            command=ReservationRelease,
+            name="reservation.release",
+            path=("reservation_id",),
+            apply=lambda call: release_reservation(
+                call.tx, call.principal, call.key("reservation_id"), str(call.command.op_id)
+            ),
+            audit_location=_reservation_owner,
+        ),
+        OperationSpec(
+            op="count",
+            command=CountIn,
+            name="count",
+            apply=lambda call: record_count(call.tx, call.principal, call.command),
+            success_status=201,
+            audit_location=_counted_location,
+        ),
+        OperationSpec(
+            op="safety_stock",
+            command=SafetyStockSet,
+            name="safety_stock.set",
+            path=("location", "sku"),
+            apply=lambda call: set_safety_stock(
+                call.tx, call.principal, call.key("sku"), call.key("location"), call.command
+            ),
+            audit_location=_position_location,
+        ),
+        OperationSpec(
+            op="order",
+            command=OrderCreate,
+            name="order.place",
+            apply=lambda call: place_order(call.tx, call.principal, call.command, call.routing()),
+            success_status=201,
+        ),
+        OperationSpec(
+            op="job_transition",
+            command=JobTransition,
+            name=lambda command: f"job.{command.to.value}",
+            path=("job_id",),
+            apply=lambda call: transition_job(
+                call.tx, call.principal, call.key("job_id"), call.command, call.routing()
+            ),
             audit_location=_job_location,
-        )
-
-    return work
+        ),
+        OperationSpec(
+            op="reject_line",
+            command=LineRejection,
+            name="job.reject_line",
+            path=("job_id", "line_no"),
+            apply=lambda call: reject_line(
+                call.tx,
+                call.principal,
+                call.key("job_id"),
+                int(call.key("line_no")),
+                call.command,
+                call.routing(),
+            ),
+            audit_location=_job_location,
+        ),
+    )
+}
 
 
 def operation_work(
-    principal: Principal, op: Operation, default_ttl: int, policy: PolicySource
+    op_type: str,
+    principal: Principal,
+    command: BaseModel,
+    context: OperationContext | None = None,
+    **keys: PathKey,
 ) -> OutcomeWork:
-    """The unit of work for one entry of a store's bulk push."""
-    if isinstance(op, MovementsOp):
-        return movements_work(principal, op)
-    if isinstance(op, ReserveOp):
-        return reserve_work(principal, op, default_ttl)
-    if isinstance(op, CommitOp):
-        return commit_work(principal, str(op.reservation_id), op)
-    if isinstance(op, ReleaseOp):
-        return release_work(principal, str(op.reservation_id), op)
-    if isinstance(op, CountOp):
-        return count_work(principal, op)
-    if isinstance(op, PlaceOrderOp):
-        return order_work(principal, op, policy)
-    if isinstance(op, JobTransitionOp):
-        return job_transition_work(principal, str(op.job_id), op, policy)
-    if isinstance(op, LineRejectionOp):
-        return reject_line_work(principal, str(op.job_id), op.line_no, op, policy)
-    raise AssertionError(f"unhandled operation {op!r}")
+    """The writer's unit of work for one operation of type ``op_type``, applied exactly once.
+
+    ``keys`` are its path parameters (``reservation_id=...``), exactly those its spec names.
+    """
+    spec = OPERATIONS[op_type]
+    if not isinstance(command, spec.command):
+        raise TypeError(f"a {op_type} operation takes a {spec.command.__name__}")
+    if set(keys) != set(spec.path):
+        raise TypeError(f"a {op_type} operation is named by {spec.path}, not {tuple(keys)}")
+    target = "|".join(str(keys[name]) for name in spec.path)
+    fingerprint = request_fingerprint(op_type, target, command, principal.location)
+    chosen = context or OperationContext()
+
+    def work(tx: LedgerTx) -> Outcome:
+        call = OperationCall(tx, principal, command, keys, chosen)
+        rule = spec.audit_location
+        return run_idempotent(
+            tx,
+            principal=principal,
+            op_id=str(getattr(command, "op_id")),  # noqa: B009 - every command carries one
+            operation=spec.audit_name(command),
+            fingerprint=fingerprint,
+            apply=partial(spec.apply, call),
+            success_status=spec.success_status,
+            audit_location=None if rule is None else partial(rule, call),
+        )
+
+    return work
+
+
+def pushed_work(
+    principal: Principal, op: Operation, context: OperationContext | None = None
+) -> OutcomeWork:
+    """The unit of work for one entry of a store's bulk push, found by its ``op``."""
+    spec = OPERATIONS[op.op]
+    return operation_work(
+        op.op, principal, op, context, **{name: getattr(op, name) for name in spec.path}
+    )
 
 
 def expiry_work(limit: int = 500) -> Callable[[LedgerTx], int]:

@@ -1,14 +1,27 @@
-"""Reading orders, jobs and routing decisions back as the contract shows them."""
+"""Reading orders, jobs and routing decisions back as the contract shows them.
+
+A device reads the jobs of its own location, and an order when its location placed it, serves
+it, or is where the customer collects it; an admin reads them all.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from ordersync.contract import Job, JobLine, JobStateName, Order, OrderLine, RoutingRecord
+from ordersync.contract import (
+    Job,
+    JobLine,
+    JobStateName,
+    Order,
+    OrderLine,
+    RoutingRecord,
+    is_late,
+)
 from ordersync.db.ledger_tx import LedgerTx
 from ordersync.domain.errors import NotFound
-from ordersync.domain.jobs import JobState, is_late
+from ordersync.domain.permissions import Action, Principal
+from ordersync.services.access import readable_location
 from ordersync.services.routing_policy import PolicyDocument
 
 _JOB_COLUMNS = (
@@ -57,7 +70,7 @@ def _job(tx: LedgerTx, row: tuple[Any, ...], policy: PolicyDocument, customer: s
         lines=lines,
         created_at=created_at,
         due_at=tx.sql.read_time(due),
-        late=is_late(JobState(state), tx.sql.read_time(due), tx.now),
+        late=is_late(state, tx.sql.read_time(due), tx.now),
         parcels=parcels,
         weight_grams=weight,
         tracking=tracking,
@@ -158,3 +171,40 @@ def routing_records(tx: LedgerTx, order_id: str) -> list[RoutingRecord]:
             {"id": order_id},
         )
     ]
+
+
+def read_job(tx: LedgerTx, principal: Principal, job_id: str, policy: PolicyDocument) -> Job:
+    job = load_job(tx, job_id, policy)
+    principal.require(Action.READ_STOCK, job.location)
+    return job
+
+
+def read_jobs(
+    tx: LedgerTx,
+    principal: Principal,
+    location: str | None,
+    states: list[JobStateName] | None,
+    policy: PolicyDocument,
+) -> list[Job]:
+    """A location's jobs (the caller's own by default), oldest due first."""
+    scope = readable_location(tx.connection, principal, Action.READ_STOCK, location)
+    return list_jobs(tx, scope, [s.value for s in states] if states else None, policy)
+
+
+def read_order(tx: LedgerTx, principal: Principal, order_id: str, policy: PolicyDocument) -> Order:
+    order = load_order(tx, order_id, policy)
+    locations = {order.placed_by, *(job.location for job in order.jobs)}
+    collect_at = order.delivery.get("collect_at")
+    if collect_at:
+        locations.add(str(collect_at))
+    if principal.location not in locations:
+        principal.require(Action.MANAGE_CATALOG)
+    return order
+
+
+def read_routing(
+    tx: LedgerTx, principal: Principal, order_id: str, policy: PolicyDocument
+) -> list[RoutingRecord]:
+    """Why the order went where it went, for a caller who may read the order."""
+    read_order(tx, principal, order_id, policy)
+    return routing_records(tx, order_id)

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 from ordersync.contract import (
     Channel,
     DeliveryKind,
+    JobKind,
+    JobStateName,
     OrderCreate,
     ReservationCreate,
     ReservationLineIn,
@@ -22,7 +24,6 @@ from ordersync.contract import (
 )
 from ordersync.db.ledger_tx import LedgerTx
 from ordersync.domain.errors import InvalidRequest, LedgerError
-from ordersync.domain.jobs import JobKind, JobState
 from ordersync.domain.permissions import Action, Principal
 from ordersync.domain.routing import Candidate, Line, RoutingDecision, haversine_km, route
 from ordersync.services.order_views import load_order, record_job_change
@@ -280,7 +281,7 @@ def create_jobs(
                 "order_id": order_id,
                 "location": assignment.location,
                 "kind": kind.value,
-                "state": JobState.ASSIGNED.value,
+                "state": JobStateName.ASSIGNED.value,
                 "destination": None if at_counter else collect_at,
                 "now": tx.sql.time(tx.now),
                 "due": tx.sql.time(due),

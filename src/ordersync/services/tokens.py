@@ -16,7 +16,7 @@ from ordersync.contract import Role, TokenCreated
 from ordersync.db.ledger_tx import LedgerTx, table_of
 from ordersync.db.tables import TokenRow
 from ordersync.domain.errors import NotFound, UnknownLocation
-from ordersync.domain.permissions import Principal
+from ordersync.domain.permissions import Action, Principal
 
 TOKENS = table_of(TokenRow)
 TOKEN_PREFIX = "osk_"  # noqa: S105 (a marker that makes leaked tokens easy to spot)
@@ -53,6 +53,7 @@ CLI_ACTOR = Principal(token_id=0, location="", role=Role.ADMIN, device="ordersyn
 def issue_token(
     tx: LedgerTx, location: str, role: Role, device: str, issued_by: Principal = CLI_ACTOR
 ) -> TokenCreated:
+    issued_by.require(Action.MANAGE_TOKENS)
     if tx.location_row(location) is None:
         raise UnknownLocation(f"no location {location!r} in the network", location=location)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -80,6 +81,7 @@ def issue_token(
 
 
 def revoke_token(tx: LedgerTx, token_id: int, revoked_by: Principal = CLI_ACTOR) -> None:
+    revoked_by.require(Action.MANAGE_TOKENS)
     revoked = tx.connection.execute(
         update(TOKENS)
         .where(TOKENS.c.id == token_id, TOKENS.c.revoked_at.is_(None))

@@ -16,50 +16,17 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from ordersync.contract import Job
+from ordersync.contract import (
+    FINAL_JOB_STATES,
+    LINE_END_STATES,
+    Job,
+    JobLineState,
+    JobStateName,
+)
 
 TRANSITION = "transition"
 REJECT = "reject"
-
-ASSIGNED = "assigned"
-PICKING = "picking"
-PICKED = "picked"
-PACKED = "packed"
-SHIPPED = "shipped"
-READY = "ready"
-COLLECTED = "collected"
-CANCELLED = "cancelled"
-REJECTED = "rejected"
-
-SHIP = "ship"
-COLLECT = "collect"
-
-FINAL_STATES = frozenset({SHIPPED, COLLECTED, CANCELLED, REJECTED})
-"""States a job never leaves: it is out of the store's queue."""
-
-# The ledger's job state machine (ordersync.domain.jobs), repeated here because the store may
-# import only the wire contract; a transition it allows is checked again by the ledger.
-_NEXT: dict[str, dict[str, frozenset[str]]] = {
-    SHIP: {
-        ASSIGNED: frozenset({PICKING}),
-        PICKING: frozenset({PICKED}),
-        PICKED: frozenset({PACKED, CANCELLED}),
-        PACKED: frozenset({SHIPPED}),
-    },
-    COLLECT: {
-        ASSIGNED: frozenset({PICKING}),
-        PICKING: frozenset({PICKED}),
-        PICKED: frozenset({READY, CANCELLED}),
-        READY: frozenset({COLLECTED, CANCELLED}),
-    },
-}
-_LINE_END = {SHIPPED: "shipped", COLLECTED: "collected", CANCELLED: "cancelled"}
-REJECTABLE_STATES = frozenset({ASSIGNED, PICKING})
-"""Lines are short picked while the job is assigned or being picked."""
-
-
-def allowed_next(kind: str, state: str) -> frozenset[str]:
-    return _NEXT.get(kind, {}).get(state, frozenset())
+"""The two kinds of local action on a job: a transition to a state, or a short pick of a line."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +36,7 @@ class CachedLine:
     sku: str
     qty: int
     state: str
-    """``open``, ``rejected``, ``shipped``, ``collected`` or ``cancelled`` (with local work)."""
+    """A ``JobLineState`` value, with this device's unconfirmed work laid over it."""
     reject_reason: str | None
     scanned: int
     """Units confirmed by scanning on this device."""
@@ -225,7 +192,7 @@ def read_jobs(connection: Connection, location: str, *, active_only: bool) -> li
     where = "location = :location"
     params: dict[str, Any] = {"location": location}
     if active_only:
-        marks, finals = _marks("f", sorted(FINAL_STATES))
+        marks, finals = _marks("f", sorted(FINAL_JOB_STATES))
         where += f" AND state NOT IN ({marks})"
         params.update(finals)
     rows = connection.execute(
@@ -315,20 +282,24 @@ def _apply(job: CachedJob, action: Any) -> CachedJob:
     """What the ledger will do with the action, as far as this store's screens show it."""
     if action.action == REJECT:
         lines = [
-            replace(line, state="rejected", reject_reason=action.reason, unconfirmed=True)
-            if line.line_no == action.line_no and line.state == "open"
+            replace(
+                line, state=JobLineState.REJECTED, reject_reason=action.reason, unconfirmed=True
+            )
+            if line.line_no == action.line_no and line.state == JobLineState.OPEN
             else line
             for line in job.lines
         ]
         state = job.state
-        if not any(line.state == "open" for line in lines):
-            state = REJECTED
+        if not any(line.state == JobLineState.OPEN for line in lines):
+            state = JobStateName.REJECTED
         return replace(job, lines=lines, state=state)
     target = str(action.to_state)
     lines = job.lines
-    if target in _LINE_END:
+    if target in LINE_END_STATES:
         lines = [
-            replace(line, state=_LINE_END[target]) if line.state == "open" else line
+            replace(line, state=LINE_END_STATES[JobStateName(target)])
+            if line.state == JobLineState.OPEN
+            else line
             for line in lines
         ]
     return replace(

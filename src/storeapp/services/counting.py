@@ -20,7 +20,7 @@ every count to the outbox with its local effect (the counted stock shows at once
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
@@ -36,6 +36,7 @@ from ordersync.contract import (
     CountSchedule,
     CountScheduled,
     CountTask,
+    JobStateName,
     Position,
     uuid7,
 )
@@ -43,13 +44,11 @@ from storeapp.cache import jobs as cached_jobs
 from storeapp.cache import outbox
 from storeapp.cache.positions import upsert_positions
 from storeapp.cache.state import CURSOR, parse_time, read_state, write_state
+from storeapp.clock import NewId, Now
 from storeapp.services.catalog import CatalogItem, by_sku
 from storeapp.services.lookup import Found, LookupService
 from storeapp.services.reports import Answer, Refusal, ask
 from storeapp.sync.client import LedgerClient, LedgerRefused, LedgerUnavailable
-
-Now = Callable[[], datetime]
-NewId = Callable[[], UUID]
 
 TASKS = "count_tasks"
 """``sync_state`` key: the last task list the ledger gave (JSON), to work from offline."""
@@ -57,7 +56,7 @@ TASKS_AT = "count_tasks_at"
 MAX_PENDING = 1_000_000
 """Every waiting operation is looked at when a count starts (a day offline is a few thousand)."""
 _TASKS = TypeAdapter(list[CountTask])
-_STOCK_LEAVING_STATES = frozenset({cached_jobs.SHIPPED, cached_jobs.COLLECTED})
+_STOCK_LEAVING_STATES = frozenset({JobStateName.SHIPPED, JobStateName.COLLECTED})
 """Job transitions after which the ledger takes the job's units out of this store's stock."""
 
 

@@ -12,7 +12,6 @@ token) answers ``DayRefused``, offline too once the ledger has said it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -20,16 +19,24 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Engine, text
 
-from ordersync.contract import DayQueue, DeviceHealth, QueueJob, StoreOrderSaved
+from ordersync.contract import (
+    DayQueue,
+    DeviceHealth,
+    JobFacts,
+    JobLineState,
+    JobStateName,
+    QueueJob,
+    StoreOrderSaved,
+    in_queue_order,
+    queue_job,
+)
 from storeapp.cache.state import LAST_FEED_AT, parse_time, read_state
-from storeapp.services.picking import JobView, PickingService
+from storeapp.clock import Now
+from storeapp.services.job_views import JobView
+from storeapp.services.picking import PickingService
 from storeapp.services.reports import Refusal, ask, known_access
 from storeapp.sync.client import LedgerClient
 from storeapp.sync.heartbeat import read_heartbeat
-
-Now = Callable[[], datetime]
-READY = "ready"
-"""A job in this state waits for its customer at the counter (a collection)."""
 
 
 class Source(StrEnum):
@@ -37,29 +44,6 @@ class Source(StrEnum):
     """The ledger's answer, just now."""
     CACHE = "cache"
     """Built from this terminal's cache: the ledger could not be reached."""
-
-
-@dataclass(frozen=True, slots=True)
-class DayJob:
-    """An open job: how old it is and how long until (or since) it was due."""
-
-    id: str
-    order_id: str
-    kind: str
-    state: str
-    customer_name: str
-    lines: int
-    units: int
-    created_at: datetime
-    due_at: datetime
-    age: timedelta
-    to_due: timedelta
-    """Negative once the job is past its due time."""
-    late: bool
-
-    @property
-    def short_id(self) -> str:
-        return self.id[:8]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,10 +78,10 @@ class DayView:
     source: Source
     generated_at: datetime
     jobs_by_state: dict[str, int]
-    open_jobs: list[DayJob]
+    open_jobs: list[QueueJob]
     """Jobs still to work on: late ones first, then the soonest due."""
     late_jobs: int
-    collections_waiting: list[DayJob]
+    collections_waiting: list[QueueJob]
     rejections: list[DayRejection]
     store_orders: list[StoreOrderSaved] | None
     """None offline: only the ledger knows the orders placed today on every device."""
@@ -122,44 +106,37 @@ class DayRefused:
     detail: str
 
 
-def _job_of_queue(job: QueueJob) -> DayJob:
-    return DayJob(
-        id=str(job.id),
-        order_id=str(job.order_id),
-        kind=job.kind,
-        state=job.state.value,
-        customer_name=job.customer_name,
-        lines=job.lines,
-        units=job.units,
-        created_at=job.created_at,
-        due_at=job.due_at,
-        age=timedelta(minutes=job.age_minutes),
-        to_due=timedelta(minutes=job.minutes_to_due),
-        late=job.late,
-    )
-
-
-def _job_of_cache(job: JobView, now: datetime) -> DayJob:
+def _job_of_cache(job: JobView, now: datetime) -> QueueJob:
     open_lines = job.open_lines
-    return DayJob(
-        id=job.id,
-        order_id=job.order_id,
-        kind=job.kind,
-        state=job.state,
-        customer_name=job.customer_name,
-        lines=len(open_lines),
-        units=sum(line.qty for line in open_lines),
-        created_at=job.created_at,
-        due_at=job.due_at,
-        age=max(now - job.created_at, timedelta(0)),
-        to_due=job.due_at - now,
-        late=job.late,
+    return queue_job(
+        JobFacts(
+            id=job.id,
+            order_id=job.order_id,
+            kind=job.kind,
+            state=job.state,
+            customer_name=job.customer_name,
+            lines=len(open_lines),
+            units=sum(line.qty for line in open_lines),
+            created_at=job.created_at,
+            due_at=job.due_at,
+            reported_late=job.ledger_late,
+        ),
+        now,
     )
 
 
-def late_first(jobs: list[DayJob]) -> list[DayJob]:
-    """The ledger's order of the queue: late ones first, then the soonest due, then the oldest."""
-    return sorted(jobs, key=lambda job: (not job.late, job.due_at, job.created_at, job.id))
+def short_id(job: QueueJob) -> str:
+    """The start of the job's id, as staff read and type it."""
+    return str(job.id)[:8]
+
+
+def job_age(job: QueueJob) -> timedelta:
+    return timedelta(minutes=job.age_minutes)
+
+
+def time_to_due(job: QueueJob) -> timedelta:
+    """Negative once the job is past its due time."""
+    return timedelta(minutes=job.minutes_to_due)
 
 
 class DayQueueService:
@@ -231,9 +208,9 @@ class DayQueueService:
             source=Source.LIVE,
             generated_at=queue.generated_at,
             jobs_by_state=dict(queue.jobs_by_state),
-            open_jobs=[_job_of_queue(job) for job in queue.open_jobs],
+            open_jobs=list(queue.open_jobs),
             late_jobs=queue.late_jobs,
-            collections_waiting=[_job_of_queue(job) for job in queue.collections_waiting],
+            collections_waiting=list(queue.collections_waiting),
             rejections=[
                 DayRejection(
                     job_id=str(rejection.job_id),
@@ -266,8 +243,10 @@ class DayQueueService:
         counts: dict[str, int] = {}
         for job in active:
             counts[job.state] = counts.get(job.state, 0) + 1
-        open_jobs = late_first([_job_of_cache(job, now) for job in active if job.state != READY])
-        collections = [_job_of_cache(job, now) for job in active if job.state == READY]
+        open_jobs = in_queue_order(
+            _job_of_cache(job, now) for job in active if job.state != JobStateName.READY
+        )
+        collections = [_job_of_cache(job, now) for job in active if job.state == JobStateName.READY]
         rejections = [
             DayRejection(
                 job_id=job.id,
@@ -281,7 +260,7 @@ class DayQueueService:
             for job in jobs
             if job.created_at.astimezone(zone).date() == day
             for line in job.lines
-            if line.state == "rejected"
+            if line.state == JobLineState.REJECTED
         ]
         with self._engine.connect() as connection:
             suspect = int(

@@ -5,18 +5,16 @@ else in the network it is available (live from the ledger, or from the cache wit
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Connection, Engine, text
 
-from ordersync.contract import SkuAvailability, gtin_problem
+from ordersync.contract import LocationKind, SkuAvailability, gtin_problem
+from storeapp.clock import Now
 from storeapp.services.catalog import CatalogItem, by_gtin, by_sku, of_reference, search, size_order
 from storeapp.sync.client import LedgerClient, LedgerRefused, LedgerUnavailable
-
-Now = Callable[[], datetime]
 
 
 class Found(StrEnum):
@@ -300,7 +298,7 @@ class LookupService:
                 LocationStock(
                     code=row.location,
                     name=place.name if place is not None else row.location,
-                    kind=place.kind if place is not None else "store",
+                    kind=place.kind if place is not None else LocationKind.STORE,
                     distance_km=_distance(here, place),
                     on_hand=int(row.on_hand),
                     reserved=int(row.reserved),
@@ -313,7 +311,7 @@ class LookupService:
             LocationStock(
                 code=self._location,
                 name=here.name if here is not None else self._location,
-                kind=here.kind if here is not None else "store",
+                kind=here.kind if here is not None else LocationKind.STORE,
                 distance_km=0.0,
                 on_hand=own.on_hand,
                 reserved=own.reserved,

@@ -11,7 +11,7 @@ places it once however often it arrives. An order the ledger refuses after recon
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -26,6 +26,9 @@ from ordersync.contract import (
     Customer,
     Delivery,
     DeliveryKind,
+    JobLineState,
+    JobStateName,
+    LocationKind,
     Order,
     OrderLineIn,
     PlaceOrderOp,
@@ -33,11 +36,9 @@ from ordersync.contract import (
     uuid7,
 )
 from storeapp.cache import outbox
+from storeapp.clock import NewId, Now
 from storeapp.services.catalog import by_sku
 from storeapp.sync.client import LedgerClient, LedgerRefused, LedgerUnavailable
-
-Now = Callable[[], datetime]
-NewId = Callable[[], UUID]
 
 MAX_ORDER_QTY = 100
 UNFULFILLABLE = "urn:ordersync:problem:order-unfulfillable"
@@ -138,8 +139,7 @@ class Verdict:
     won: bool
     distance_km: float | None
     reasons: list[dict[str, Any]]
-    """Machine-readable reasons (``code``: no_stock, safety_stock, no_capacity, too_far,
-    not_fulfilling, excluded, farther, shallower_stock, busier, partial; with their numbers)."""
+    """Machine-readable reasons: ``code`` is a ``RoutingReason`` value, with its numbers."""
     text: str
     """The ledger's own sentence (English)."""
 
@@ -312,7 +312,7 @@ class OrderInStoreService:
                     text("SELECT kind FROM locations WHERE code = :code"),
                     {"code": delivery.collect_at},
                 ).scalar()
-                if kind != "store":
+                if kind != LocationKind.STORE:
                     raise OrderInputError(
                         OrderRefusal.UNKNOWN_STORE,
                         f"{delivery.collect_at} is not a store customers can collect at",
@@ -374,11 +374,15 @@ class OrderInStoreService:
                 location=job.location,
                 name=names.get(job.location, job.location),
                 job_kind=job.kind,
-                lines=[(line.sku, line.qty) for line in job.lines if line.state != "rejected"],
+                lines=[
+                    (line.sku, line.qty)
+                    for line in job.lines
+                    if line.state != JobLineState.REJECTED
+                ],
                 distance_km=distances.get(job.location),
             )
             for job in order.jobs
-            if job.state.value not in ("rejected", "cancelled")
+            if job.state not in (JobStateName.REJECTED, JobStateName.CANCELLED)
         ]
         first = order.lines[0] if order.lines else None
         return OrderOutcome(

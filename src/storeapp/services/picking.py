@@ -1,5 +1,7 @@
 """Pick & pack: the store's job queue, pick lists confirmed unit by unit with the scanner, short
-picks, and the job's transitions (start, picked, packed, shipped, ready, handed over, cancelled).
+picks, and the job's transitions (start, picked, packed, shipped, ready, handed over, cancelled),
+each refused with a stable code before anything is written when the job does not allow it. What
+a job looks like on this device is ``job_views``.
 
 Jobs reach the cache through the change feed; staff never refresh by hand. Every action writes
 its local effect (the job's state on this device, scanned units) and, when the ledger must hear
@@ -12,29 +14,31 @@ the job on screen is the feed's again.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine
 
 from ordersync.contract import (
+    LINE_REJECTABLE_STATES,
+    JobLineState,
     JobStateName,
     JobTransitionOp,
     LineRejectionOp,
     RejectReason,
+    allowed_next,
+    can_reject_lines,
     gtin_problem,
     uuid7,
 )
 from storeapp.cache import jobs as cached
 from storeapp.cache import outbox
+from storeapp.clock import NewId, Now
 from storeapp.services.catalog import by_gtin
-
-Now = Callable[[], datetime]
-NewId = Callable[[], UUID]
+from storeapp.services.job_views import JobQueue, JobView, PickLine, job_queue, job_view
 
 MAX_PARCELS = 100
 MAX_WEIGHT_GRAMS = 1_000_000
@@ -83,96 +87,6 @@ class PickingRefused(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class PickLine:
-    line_no: int
-    order_line_no: int
-    sku: str
-    name: str
-    size: str
-    colour: str
-    qty: int
-    scanned: int
-    state: str
-    """``open``, ``rejected``, ``shipped``, ``collected`` or ``cancelled``."""
-    reject_reason: str | None
-    unconfirmed: bool
-    """Short picked here; the ledger has not confirmed it yet."""
-
-    @property
-    def is_open(self) -> bool:
-        return self.state == "open"
-
-    @property
-    def remaining(self) -> int:
-        return max(self.qty - self.scanned, 0) if self.is_open else 0
-
-    @property
-    def complete(self) -> bool:
-        return self.is_open and self.scanned >= self.qty
-
-
-@dataclass(frozen=True, slots=True)
-class JobView:
-    id: str
-    order_id: str
-    kind: str
-    """``ship`` (pick, pack, ship) or ``collect`` (pick, make ready, hand over here)."""
-    state: str
-    """As this device sees it: the ledger's state with the actions not yet confirmed."""
-    ledger_state: str
-    destination: str | None
-    """For a ship job: the store it is shipped to for collection (None: the customer's home)."""
-    customer_name: str
-    created_at: datetime
-    due_at: datetime
-    late: bool
-    parcels: int | None
-    weight_grams: int | None
-    tracking: str | None
-    lines: list[PickLine]
-    unconfirmed: int
-    """Actions made here not yet confirmed by the ledger through the feed."""
-    allowed: frozenset[str]
-    """States this job may move to now (checked again by the ledger)."""
-
-    @property
-    def short_id(self) -> str:
-        return self.id[:8]
-
-    @property
-    def open_lines(self) -> list[PickLine]:
-        return [line for line in self.lines if line.is_open]
-
-    @property
-    def fully_scanned(self) -> bool:
-        """Every open line has all its units scanned (and there is at least one)."""
-        lines = self.open_lines
-        return bool(lines) and all(line.complete for line in lines)
-
-    @property
-    def units(self) -> int:
-        return sum(line.qty for line in self.open_lines)
-
-    @property
-    def scanned_units(self) -> int:
-        return sum(min(line.scanned, line.qty) for line in self.open_lines)
-
-    @property
-    def done(self) -> bool:
-        return self.state in cached.FINAL_STATES
-
-
-@dataclass(frozen=True, slots=True)
-class JobQueue:
-    jobs: list[JobView]
-    """Oldest due first."""
-    counts: dict[str, int]
-    """Jobs per state (as this device sees them) among those listed."""
-    late: int
-    unconfirmed: int
-
-
-@dataclass(frozen=True, slots=True)
 class ScanResult:
     job: JobView
     line: PickLine
@@ -208,12 +122,6 @@ class JobAttention:
     problem: dict[str, Any] = field(default_factory=dict)
 
 
-def is_late(job: cached.CachedJob, now: datetime) -> bool:
-    """Not started within its service level, recomputed with this device's clock (so it stays
-    true offline); the ledger's own flag counts too while the job has not been started."""
-    return job.state == cached.ASSIGNED and (now > job.due_at or job.ledger_late)
-
-
 class PickingService:
     def __init__(self, engine: Engine, location: str, now: Now, new_id: NewId = uuid7) -> None:
         self._engine = engine
@@ -232,22 +140,14 @@ class PickingService:
         now = self._now()
         with self._engine.connect() as connection:
             jobs = [
-                self._view(connection, job, now)
+                job_view(connection, job, now)
                 for job in cached.read_jobs(
                     connection, self._location, active_only=not include_done
                 )
             ]
         if not include_done:
             jobs = [job for job in jobs if not job.done]
-        counts: dict[str, int] = {}
-        for job in jobs:
-            counts[job.state] = counts.get(job.state, 0) + 1
-        return JobQueue(
-            jobs=jobs,
-            counts=counts,
-            late=sum(1 for job in jobs if job.late),
-            unconfirmed=sum(job.unconfirmed for job in jobs),
-        )
+        return job_queue(jobs)
 
     def job(self, job_id: str) -> JobView | None:
         """One job with its pick list, or None when the cache does not hold it."""
@@ -255,7 +155,7 @@ class PickingService:
             job = cached.read_job(connection, job_id)
             if job is None or job.location != self._location:
                 return None
-            return self._view(connection, job, self._now())
+            return job_view(connection, job, self._now())
 
     def resolve(self, reference: str) -> str:
         """A job id from its full id or the start of it (at least 4 characters, as printed)."""
@@ -329,7 +229,7 @@ class PickingService:
         now = self._now()
         with self._engine.begin() as connection:
             job = self._load(connection, job_id)
-            if job.state != cached.PICKING:
+            if job.state != JobStateName.PICKING:
                 raise PickingRefused(
                     PickRefusal.NOT_PICKING,
                     f"start picking the job before scanning (it is {job.state})",
@@ -340,7 +240,11 @@ class PickingService:
                 raise PickingRefused(
                     PickRefusal.UNKNOWN_BARCODE, f"no item has the barcode {code}", barcode=code
                 )
-            lines = [line for line in job.lines if line.sku == item.sku and line.state == "open"]
+            lines = [
+                line
+                for line in job.lines
+                if line.sku == item.sku and line.state == JobLineState.OPEN
+            ]
             if not lines:
                 raise PickingRefused(
                     PickRefusal.NOT_ON_PICK_LIST,
@@ -358,7 +262,7 @@ class PickingService:
                     qty=sum(ln.qty for ln in lines),
                 )
             cached.set_scanned(connection, job.id, line.line_no, line.scanned + 1, now)
-            after = self._view(connection, self._load(connection, job.id), now)
+            after = job_view(connection, self._load(connection, job.id), now)
         counted = next(ln for ln in after.lines if ln.line_no == line.line_no)
         return ScanResult(job=after, line=counted, complete=after.fully_scanned)
 
@@ -368,7 +272,7 @@ class PickingService:
         with self._engine.begin() as connection:
             job = self._load(connection, job_id)
             line = self._line(job, line_no)
-            if job.state != cached.PICKING:
+            if job.state != JobStateName.PICKING:
                 raise PickingRefused(
                     PickRefusal.NOT_PICKING,
                     f"scans change while the job is being picked (it is {job.state})",
@@ -381,7 +285,7 @@ class PickingService:
                     line_no=line_no,
                 )
             cached.set_scanned(connection, job.id, line_no, line.scanned - 1, now)
-            after = self._view(connection, self._load(connection, job.id), now)
+            after = job_view(connection, self._load(connection, job.id), now)
         return next(ln for ln in after.lines if ln.line_no == line_no)
 
     # --- Transitions and short picks ---------------------------------------------------------
@@ -448,14 +352,14 @@ class PickingService:
         with self._engine.begin() as connection:
             job = self._load(connection, job_id)
             line = self._line(job, line_no)
-            if job.state not in cached.REJECTABLE_STATES:
+            if not can_reject_lines(job.state):
                 raise PickingRefused(
                     PickRefusal.WRONG_STATE,
                     f"lines are short picked while the job is assigned or picking, not {job.state}",
                     state=job.state,
-                    allowed=sorted(cached.REJECTABLE_STATES),
+                    allowed=sorted(LINE_REJECTABLE_STATES),
                 )
-            if line.state != "open":
+            if line.state != JobLineState.OPEN:
                 raise PickingRefused(
                     PickRefusal.LINE_NOT_OPEN,
                     f"line {line_no} is already {line.state}",
@@ -491,7 +395,7 @@ class PickingService:
             )
             # The scanned units of that line go back to the shelf with it.
             cached.set_scanned(connection, job.id, line_no, 0, now)
-            after = self._view(connection, self._load(connection, job.id), now)
+            after = job_view(connection, self._load(connection, job.id), now)
         return ActionRecorded(operation.op_id, entry_id, after)
 
     def _transition(
@@ -506,7 +410,7 @@ class PickingService:
         now = self._now()
         with self._engine.begin() as connection:
             job = self._load(connection, job_id)
-            allowed = cached.allowed_next(job.kind, job.state)
+            allowed = allowed_next(job.kind, job.state)
             if to.value not in allowed:
                 raise PickingRefused(
                     PickRefusal.WRONG_STATE,
@@ -519,7 +423,7 @@ class PickingService:
                 missing = {
                     line.line_no: line.qty - line.scanned
                     for line in job.lines
-                    if line.state == "open" and line.scanned < line.qty
+                    if line.state == JobLineState.OPEN and line.scanned < line.qty
                 }
                 if missing:
                     raise PickingRefused(
@@ -555,7 +459,7 @@ class PickingService:
                 tracking=tracking,
                 now=now,
             )
-            after = self._view(connection, self._load(connection, job.id), now)
+            after = job_view(connection, self._load(connection, job.id), now)
         return ActionRecorded(operation.op_id, entry_id, after)
 
     # --- Helpers ----------------------------------------------------------------------------
@@ -582,51 +486,4 @@ class PickingService:
                 return line
         raise PickingRefused(
             PickRefusal.UNKNOWN_LINE, f"job {job.id[:8]} has no line {line_no}", line_no=line_no
-        )
-
-    def _view(self, connection: Connection, job: cached.CachedJob, now: datetime) -> JobView:
-        skus = sorted({line.sku for line in job.lines})
-        names: dict[str, tuple[str, str, str]] = {}
-        if skus:
-            marks = ",".join(f":s{i}" for i in range(len(skus)))
-            names = {
-                str(sku): (str(name), str(size), str(colour))
-                for sku, name, size, colour in connection.execute(
-                    text(f"SELECT sku, name, size, colour FROM items WHERE sku IN ({marks})"),
-                    {f"s{i}": sku for i, sku in enumerate(skus)},
-                )
-            }
-        lines = [
-            PickLine(
-                line_no=line.line_no,
-                order_line_no=line.order_line_no,
-                sku=line.sku,
-                name=names.get(line.sku, (line.sku, "", ""))[0],
-                size=names.get(line.sku, (line.sku, "", ""))[1],
-                colour=names.get(line.sku, (line.sku, "", ""))[2],
-                qty=line.qty,
-                scanned=line.scanned,
-                state=line.state,
-                reject_reason=line.reject_reason,
-                unconfirmed=line.unconfirmed,
-            )
-            for line in job.lines
-        ]
-        return JobView(
-            id=job.id,
-            order_id=job.order_id,
-            kind=job.kind,
-            state=job.state,
-            ledger_state=job.ledger_state,
-            destination=job.destination,
-            customer_name=job.customer_name,
-            created_at=job.created_at,
-            due_at=job.due_at,
-            late=is_late(job, now),
-            parcels=job.parcels,
-            weight_grams=job.weight_grams,
-            tracking=job.tracking,
-            lines=lines,
-            unconfirmed=job.unconfirmed,
-            allowed=cached.allowed_next(job.kind, job.state),
         )

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import Engine
 
 from ordersync.contract import MovementsOp, SaleLine, uuid7
 from storeapp.cache.outbox import Effect, enqueue
-
-Now = Callable[[], datetime]
-NewId = Callable[[], UUID]
+from storeapp.clock import NewId, Now
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -10,8 +9,8 @@ from sqlalchemy import Engine, text
 
 from storeapp.cache import outbox
 from storeapp.cache.state import LAST_CONTACT, LAST_ERROR, LAST_FEED_AT, parse_time, read_state
+from storeapp.clock import Now
 
-Now = Callable[[], datetime]
 ONLINE_GRACE = timedelta(seconds=60)
 
 

@@ -17,7 +17,6 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +35,11 @@ from storeapp.cache.state import (
     read_all_state,
     write_state,
 )
+from storeapp.clock import Now
 from storeapp.sync.backoff import Backoff
 from storeapp.sync.client import LedgerClient, LedgerRefused, LedgerUnauthorized, LedgerUnavailable
 from storeapp.sync.heartbeat import send_heartbeat
 
-Now = Callable[[], datetime]
 Checkpoint = Callable[[str], None]
 CHECKPOINTS = (
     "push.sending",

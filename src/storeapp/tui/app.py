@@ -1,18 +1,19 @@
 """StoreApp: the store terminal. Screens are thin; the services do the work, in thread workers.
 
 What the app itself owns: the status bar's facts (read every second and after each sync), the
-sync worker thread (one per cache, guarded by a file lock), the barcode-scan detector that works
-on every screen, and the keys and commands available everywhere.
+thread its background sync runs in (``background_sync``), the barcode-scan detector that works on
+every screen, and the keys and commands available everywhere, derived from the destination table
+(``destinations``): the app holds no code of its own for any one destination screen.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
-import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from contextlib import suppress
+from functools import partial
 from typing import ClassVar, cast
 
 from textual import events, on, work
@@ -25,11 +26,11 @@ from textual.widgets import Input
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from storeapp.context import StoreContext
-from storeapp.i18n import Translator, _, active, use
+from storeapp.i18n import N_, Translator, _, active, use
 from storeapp.services.lookup import Found, LookupResult
 from storeapp.services.status import StoreStatus
-from storeapp.sync.engine import SyncLockBusy, SyncReport, SyncWorker
-from storeapp.tui.format import barcode_problem
+from storeapp.tui.background_sync import BackgroundSync
+from storeapp.tui.destinations import DESTINATIONS, destination_bindings, destination_screen
 from storeapp.tui.messages import (
     EntryDismissed,
     JobActionDone,
@@ -44,20 +45,12 @@ from storeapp.tui.messages import (
 from storeapp.tui.scan import Monotonic, ScanDetector
 from storeapp.tui.screens.base import StoreScreen
 from storeapp.tui.screens.count import CountScreen, CountSessionScreen, CountSubmitted
-from storeapp.tui.screens.day_queue import DayQueueScreen
 from storeapp.tui.screens.help import HelpScreen
-from storeapp.tui.screens.insights import InsightsScreen
 from storeapp.tui.screens.item import ItemScreen
-from storeapp.tui.screens.jobs import JobsScreen
 from storeapp.tui.screens.lookup import LookupScreen
 from storeapp.tui.screens.pick import PickScreen
-from storeapp.tui.screens.sync import SyncScreen
-from storeapp.tui.text import N_, translate_bindings
-
-LOCK_RETRY_SECONDS = 30.0
-"""While another process syncs this cache, how often to check whether it has stopped."""
-RESTART_DELAY_SECONDS = 10.0
-"""After the sync worker failed unexpectedly, how long before it starts again."""
+from storeapp.tui.text import translate_bindings
+from storeapp.wording.catalog import invalid_barcode, unknown_barcode
 
 _InputSnapshot = tuple[Input, str, int]
 
@@ -71,16 +64,7 @@ class StoreApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "storeapp"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f1", "help", N_("Help")),
-        Binding("question_mark", "help", N_("Help"), show=False),
-        Binding("f2", "lookup", N_("Look up"), show=False),
-        Binding("f3", "sync_screen", N_("Sync status")),
-        Binding("f4", "jobs", N_("Jobs"), show=False),
-        Binding("f5", "sync_now", N_("Sync now")),
-        Binding("f6", "day", N_("Day's queue"), show=False),
-        Binding("f7", "counts", N_("Counts"), show=False),
-        Binding("f8", "insights", N_("Insights"), show=False),
-        Binding("ctrl+q", "quit", N_("Quit"), show=False, priority=True),
+        *destination_bindings(),
         Binding("ctrl+p", "command_palette", N_("Commands"), show=False, priority=True),
     ]
 
@@ -110,11 +94,7 @@ class StoreApp(App[None]):
         self._before_scan: _InputSnapshot | None = None
         self._status_worker: Worker[None] | None = None
         self._status_again = False
-        self._sync_stopping = threading.Event()
-        self._sync_worker: SyncWorker | None = None
-        self._sync_lock = threading.Lock()
-        self._sync_thread_done = threading.Event()
-        self._sync_thread_done.set()  # no sync thread running
+        self._sync = BackgroundSync(context, self._post_from_thread)
 
     # -- screens -----------------------------------------------------------------------------
 
@@ -130,10 +110,10 @@ class StoreApp(App[None]):
             self._run_sync_worker()
 
     async def on_unmount(self) -> None:
-        self._stop_sync()
+        self._sync.stop()
         # Wait for the sync thread to let go of the cache's lock (it may be mid-request).
         grace = self.context.settings.request_timeout_seconds + 1
-        await asyncio.to_thread(self._sync_thread_done.wait, grace)
+        await asyncio.to_thread(self._sync.wait_finished, grace)
         use(self._previous_translator)
 
     @on(OpenItem)
@@ -156,26 +136,11 @@ class StoreApp(App[None]):
         if isinstance(screen, LookupScreen):
             screen.focus_query()
 
-    def action_sync_screen(self) -> None:
-        if any(isinstance(screen, SyncScreen) for screen in self.screen_stack):
-            while not isinstance(self.screen, SyncScreen):
-                self.pop_screen()
-            return
-        while isinstance(self.screen, ModalScreen):
-            self.pop_screen()
-        self.push_screen(SyncScreen(self.context))
+    def action_go(self, name: str) -> None:
+        """Show the screen of the destination called ``name`` (see ``destinations``)."""
+        self._bring(destination_screen(name))
 
-    def action_jobs(self) -> None:
-        """The store's queue of jobs to pick (the one in the stack, if any)."""
-        if any(isinstance(screen, JobsScreen) for screen in self.screen_stack):
-            while not isinstance(self.screen, JobsScreen):
-                self.pop_screen()
-            return
-        while isinstance(self.screen, ModalScreen):
-            self.pop_screen()
-        self.push_screen(JobsScreen(self.context))
-
-    def _bring(self, kind: type[StoreScreen], make: Callable[[], StoreScreen]) -> None:
+    def _bring(self, kind: type[StoreScreen]) -> None:
         """Show the screen of ``kind`` in the stack (closing those above it), else a new one."""
         if any(isinstance(screen, kind) for screen in self.screen_stack):
             while not isinstance(self.screen, kind):
@@ -183,17 +148,7 @@ class StoreApp(App[None]):
             return
         while isinstance(self.screen, ModalScreen):
             self.pop_screen()
-        self.push_screen(make())
-
-    def action_day(self) -> None:
-        """The manager's day: jobs against the service level, rejections, devices."""
-        self._bring(DayQueueScreen, lambda: DayQueueScreen(self.context))
-
-    def action_counts(self) -> None:
-        self._bring(CountScreen, lambda: CountScreen(self.context))
-
-    def action_insights(self) -> None:
-        self._bring(InsightsScreen, lambda: InsightsScreen(self.context))
+        self.push_screen(kind(self.context))
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
@@ -240,40 +195,15 @@ class StoreApp(App[None]):
             )
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        yield SystemCommand(
-            _("Look up an item"), _("Back to the lookup screen"), self.action_lookup
-        )
-        yield SystemCommand(
-            _("Jobs to pick"),
-            _("The store's queue of jobs: pick, pack, ship, hand over"),
-            self.action_jobs,
-        )
-        yield SystemCommand(
-            _("Day's queue"),
-            _("The manager's day: late jobs, rejections, collections, sales saved, devices"),
-            self.action_day,
-        )
-        yield SystemCommand(
-            _("Counts"), _("Count tasks and counting the shelf"), self.action_counts
-        )
-        yield SystemCommand(
-            _("Insights"),
-            _("Stock-out risk, sales trends, what to reorder (managers)"),
-            self.action_insights,
-        )
-        yield SystemCommand(
-            _("Sync now"), _("Send waiting operations and fetch changes now"), self.action_sync_now
-        )
-        yield SystemCommand(
-            _("Sync status"),
-            _("Waiting operations, refused ones, the last sync"),
-            self.action_sync_screen,
-        )
-        yield SystemCommand(_("Help"), _("Keys of this screen and of the app"), self.action_help)
-        yield SystemCommand(_("Quit"), _("Close the store terminal"), self.action_quit)
+        for destination in DESTINATIONS:
+            yield SystemCommand(
+                _(destination.title),
+                _(destination.description),
+                partial(self.run_action, destination.action),
+            )
 
     async def action_quit(self) -> None:
-        self._stop_sync()
+        self._sync.stop()
         self.exit()
 
     # -- notices -------------------------------------------------------------------------
@@ -322,7 +252,7 @@ class StoreApp(App[None]):
     @on(SaleRecorded)
     def _sale_recorded(self, message: SaleRecorded) -> None:
         self.refresh_status()
-        self._wake_sync()
+        self._sync.wake()
 
     @on(JobActionDone)
     @on(OrderFinished)
@@ -331,7 +261,7 @@ class StoreApp(App[None]):
         # An outbox entry waits (a job's move, an order kept offline) or a job may have come
         # here (an order collected in this store): the bar counts it, the sync goes now.
         self.refresh_status()
-        self._wake_sync()
+        self._sync.wake()
 
     @on(EntryDismissed)
     def _entry_dismissed(self, message: EntryDismissed) -> None:
@@ -341,71 +271,7 @@ class StoreApp(App[None]):
 
     @work(thread=True, exclusive=True, group="sync-worker", exit_on_error=False)
     def _run_sync_worker(self) -> None:
-        """Sync in rounds until the app closes; wait politely while another process syncs."""
-        # Cleared here, not when the worker is asked for: a thread that never started (the app
-        # closed at once) must not make the app wait for it on the way out.
-        self._sync_thread_done.clear()
-        try:
-            self._sync_rounds()
-        finally:
-            self._sync_thread_done.set()
-
-    def _sync_rounds(self) -> None:
-        announced = False
-        while not self._sync_stopping.is_set():
-            worker = self.context.worker(on_report=self._report_from_thread)
-            try:
-                worker.acquire()
-            except SyncLockBusy:
-                if not announced:
-                    announced = True
-                    self._post_from_thread(
-                        Notice(
-                            _(
-                                "Another storeapp on this terminal already syncs this store: "
-                                "this window shows its results and does not sync itself."
-                            ),
-                            "warning",
-                        )
-                    )
-                self._sync_stopping.wait(LOCK_RETRY_SECONDS)
-                continue
-            if announced:
-                announced = False
-                self._post_from_thread(
-                    Notice(_("The other storeapp has stopped: this window syncs the store now."))
-                )
-            try:
-                with self._sync_lock:
-                    self._sync_worker = worker
-                if self._sync_stopping.is_set():
-                    break
-                worker.run()
-            except Exception as error:  # a bug or a refusal the engine does not expect
-                self._post_from_thread(
-                    Notice(_("The sync stopped on an error: {reason}", reason=error), "error")
-                )
-                self._sync_stopping.wait(RESTART_DELAY_SECONDS)
-            finally:
-                with self._sync_lock:
-                    self._sync_worker = None
-                worker.release()
-
-    def _stop_sync(self) -> None:
-        self._sync_stopping.set()
-        with self._sync_lock:
-            if self._sync_worker is not None:
-                self._sync_worker.stop()
-
-    def _wake_sync(self) -> bool:
-        with self._sync_lock:
-            if self._sync_worker is None:
-                return False
-            self._sync_worker.wake()
-            return True
-
-    def _report_from_thread(self, report: SyncReport) -> None:
-        self._post_from_thread(SyncReported(report, self.context.now()))
+        self._sync.run()
 
     def _post_from_thread(self, message: Notice | SyncReported) -> None:
         # The event loop may be closed already: the app has gone, nobody is left to tell.
@@ -414,30 +280,12 @@ class StoreApp(App[None]):
 
     def action_sync_now(self) -> None:
         self.notify(_("Syncing now…"), markup=False)
-        if not self._wake_sync():
+        if not self._sync.wake():
             self._sync_once()
 
     @work(thread=True, exclusive=True, group="sync-once", exit_on_error=False)
     def _sync_once(self) -> None:
-        """One round when this app runs no sync worker, if no other process is syncing."""
-        worker = self.context.worker()
-        try:
-            worker.acquire()
-        except SyncLockBusy:
-            self._post_from_thread(
-                Notice(
-                    _("Another storeapp is syncing this store: it sends the waiting operations."),
-                    "warning",
-                )
-            )
-            return
-        try:
-            report = self.context.sync.sync_once()
-        except Exception as error:
-            report = SyncReport(online=False, error=str(error))
-        finally:
-            worker.release()
-        self._post_from_thread(SyncReported(report, self.context.now()))
+        self._sync.sync_once()
 
     @on(SyncReported)
     def _sync_reported(self, message: SyncReported) -> None:
@@ -527,16 +375,9 @@ class StoreApp(App[None]):
             self.show_item(result.item.sku)
             return
         if result.found is Found.BAD_BARCODE:
-            text = _(
-                "{code} is not a valid barcode: {reason}.",
-                code=result.query,
-                reason=barcode_problem(result.query, result.problem),
-            )
+            text = invalid_barcode(result.query, result.problem)
         elif result.found is Found.UNKNOWN_BARCODE:
-            text = _(
-                "No item carries barcode {code} in this store's catalog (sync may bring it).",
-                code=result.query,
-            )
+            text = unknown_barcode(result.query)
         elif result.problem:
             text = _("The lookup failed: {reason}", reason=result.problem)
         else:

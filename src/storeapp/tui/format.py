@@ -1,7 +1,8 @@
-"""How the TUI words numbers, money, times and the ledger's answers, in the store's language.
+"""What only the TUI words: the status bar's view age, clock times in tables, distances in a
+column that names the unit, what an outbox entry does and why the ledger refused it.
 
-Everything goes through the active Translator (``storeapp.i18n``): texts with ``_()``, numbers,
-money and times with its locale and the store's time zone.
+Everything the ``storeapp`` command says too is worded in ``storeapp.wording``; this goes through
+the same active Translator (``storeapp.i18n``).
 """
 
 from __future__ import annotations
@@ -9,14 +10,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from babel.dates import format_timedelta
-
-from ordersync.contract import gtin_check_digit
 from storeapp.cache.outbox import Entry
-from storeapp.i18n import _, active
-from storeapp.tui.text import N_
-
-NO_VALUE = "\N{EN DASH}"
+from storeapp.i18n import N_, _, active
+from storeapp.wording.figures import NO_VALUE, age, never_synced, number
+from storeapp.wording.jobs import reject_reason, state_name
 
 _LINE_KINDS = {
     "sale": N_("Sale"),
@@ -43,23 +40,6 @@ LEDGER_TITLES = (
     N_("Invalid request"),
     N_("Request is not valid"),
 )
-_STATES = {
-    "assigned": N_("assigned"),
-    "picking": N_("picking"),
-    "picked": N_("picked"),
-    "packed": N_("packed"),
-    "shipped": N_("shipped"),
-    "ready": N_("ready"),
-    "collected": N_("collected"),
-    "cancelled": N_("cancelled"),
-    "rejected": N_("rejected"),
-    "open": N_("to pick"),
-}
-_REJECT_REASONS = {
-    "not_found": N_("not found"),
-    "damaged": N_("damaged"),
-    "other": N_("other reason"),
-}
 _OPERATIONS = {
     "movements": N_("Stock movement"),
     "reserve": N_("Reservation"),
@@ -69,28 +49,18 @@ _OPERATIONS = {
 }
 
 
-def money(minor_units: int, currency: str) -> str:
-    return active().money(minor_units, currency)
-
-
-def number(value: float) -> str:
-    return active().number(value)
-
-
-def short_age(delta: timedelta) -> str:
-    """``3 min``, ``2 h``, ``4 days``: an age in the store's language, short enough for a bar."""
-    return format_timedelta(
-        max(delta, timedelta(0)), granularity="minute", format="short", locale=active().locale
-    )
-
-
-def view_age(age: timedelta | None) -> str:
+def view_age(delta: timedelta | None) -> str:
     """How old the store's view of the network is, for the status bar."""
-    if age is None:
-        return _("never synced")
-    if age < timedelta(minutes=1):
+    if delta is None:
+        return never_synced()
+    if delta < timedelta(minutes=1):
         return _("view up to date")
-    return _("view {age} old", age=short_age(age))
+    return _("view {age} old", age=age(delta))
+
+
+def sync_hint() -> str:
+    """How staff sync from the terminal UI, for sentences that tell them to."""
+    return _("sync (F5)")
 
 
 def clock_time(moment: datetime, now: datetime) -> str:
@@ -104,32 +74,6 @@ def clock_time(moment: datetime, now: datetime) -> str:
 def distance(km: float | None) -> str:
     """Kilometres, rounded (the column says the unit)."""
     return NO_VALUE if km is None else number(round(km))
-
-
-def barcode_problem(code: str, fallback: str | None) -> str:
-    """Why ``code`` is not a valid GTIN, in the store's language (the service speaks English)."""
-    if not (code.isascii() and code.isdigit()):
-        return _("a barcode has digits only")
-    if len(code) not in (8, 13):
-        return _("a barcode has 8 or 13 digits, not {count}", count=len(code))
-    expected = gtin_check_digit(code[:-1])
-    if int(code[-1]) != expected:
-        return _(
-            "the check digit should be {expected}, not {found}", expected=expected, found=code[-1]
-        )
-    return fallback or _("not a valid barcode")
-
-
-def state_name(state: str) -> str:
-    """A job's (or a pick line's) state as staff read it."""
-    label = _STATES.get(state)
-    return _(label) if label else state
-
-
-def reject_reason_name(reason: str) -> str:
-    """Why a line was short picked."""
-    label = _REJECT_REASONS.get(reason)
-    return _(label) if label else reason
 
 
 def describe_operation(entry: Entry) -> str:
@@ -160,7 +104,7 @@ def _describe_fulfilment(payload: dict[str, Any]) -> str | None:
             "Short pick · job {job} line {line} ({reason})",
             job=job,
             line=payload.get("line_no", "?"),
-            reason=reject_reason_name(str(payload.get("reason", ""))),
+            reason=reject_reason(str(payload.get("reason", ""))),
         )
     if op == "order":
         lines = payload.get("lines") or []

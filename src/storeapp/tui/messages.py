@@ -13,9 +13,10 @@ from textual.message import Message
 from textual.notifications import SeverityLevel
 
 from storeapp.cache.outbox import Entry
+from storeapp.services.job_views import JobQueue, JobView
 from storeapp.services.lookup import ItemView, LookupResult
 from storeapp.services.orders import OrderInputError, OrderOutcome
-from storeapp.services.picking import JobQueue, JobView, PickingRefused, ScanResult
+from storeapp.services.picking import PickingRefused, ScanResult
 from storeapp.services.status import StoreStatus
 from storeapp.sync.engine import SyncReport
 

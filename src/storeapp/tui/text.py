@@ -1,6 +1,4 @@
-"""Translation helpers of the TUI: a marker for texts defined before a language is chosen, and
-translated key bindings (the footer and the help screen show their descriptions).
-"""
+"""Translated key bindings of the TUI: the footer and the help screen show their descriptions."""
 
 from __future__ import annotations
 
@@ -9,11 +7,6 @@ from dataclasses import replace
 from textual.dom import DOMNode
 
 from storeapp.i18n import _
-
-
-def N_(message: str) -> str:  # noqa: N802 (the gettext convention)
-    """Mark ``message`` for translation where it is defined; ``_()`` translates it where shown."""
-    return message
 
 
 def translate_bindings(node: DOMNode) -> None:

@@ -3,33 +3,16 @@ that stays deterministic (no sync thread, no status timer, an injected scan cloc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from functools import partial
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
-from textual.pilot import Pilot
 from textual.widgets import Input
-from textual.worker import WorkerState
 
-from ordersync.contract import ItemIn, ItemsUpsert, Role, with_check_digit
 from storeapp.context import StoreContext
 from storeapp.i18n import Translator
-from storeapp.tui.app import StoreApp, make_app
-from tests.ledger_harness import Network
-from tests.storeapp.conftest import receive
-
-
-class SteppingClock:
-    """A monotonic clock that moves ``step`` seconds each time it is read (once per key)."""
-
-    def __init__(self, step: float) -> None:
-        self.step = step
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        self.now += self.step
-        return self.now
+from tests.support.ledger_harness import Network
+from tests.support.tui import AppFactory, deterministic_app, stock_and_sync, stock_lingerie_and_sync
 
 
 @pytest.fixture(autouse=True)
@@ -46,13 +29,7 @@ def english() -> Translator:
 @pytest.fixture
 def synced_store(ledger: TestClient, network: Network, store: StoreContext) -> StoreContext:
     """Store A after its first sync: S1 (85B) and S2 (90C) of REF-1, S3 of REF-2."""
-    receive(ledger, network, "S1", "A", 3)
-    receive(ledger, network, "S1", "B", 4)
-    receive(ledger, network, "S2", "B", 2)
-    receive(ledger, network, "S2", "WH", 5)
-    report = store.sync.sync_once()
-    assert report.online, report
-    assert report.bootstrapped, report
+    stock_and_sync(ledger, network, store)
     return store
 
 
@@ -62,80 +39,11 @@ def lingerie_store(ledger: TestClient, network: Network, store: StoreContext) ->
 
     Stock: 85C 2 here and 3 at B; 90B 1 here; 90C 6 at B; 95D 12 at the warehouse.
     """
-    sizes = [(band, cup) for band in ("85", "90", "95") for cup in ("B", "C", "D")]
-    items = [
-        ItemIn(
-            sku=f"BRA-{band}{cup}",
-            reference="BRA",
-            name="Soutien-gorge Apolline",
-            size=f"{band}{cup}",
-            size_row=band,
-            size_column=cup,
-            colour="noir",
-            gtins=[with_check_digit(f"376123{index:06d}")],
-            price_minor=5990,
-        )
-        for index, (band, cup) in enumerate(sizes)
-    ]
-    reply = ledger.put(
-        "/v1/items",
-        json=ItemsUpsert(items=items).model_dump(mode="json"),
-        headers=network.headers("A", Role.ADMIN),
-    )
-    assert reply.status_code == 200, reply.text
-    receive(ledger, network, "BRA-85C", "A", 2)
-    receive(ledger, network, "BRA-85C", "B", 3)
-    receive(ledger, network, "BRA-90B", "A", 1)
-    receive(ledger, network, "BRA-90C", "B", 6)
-    receive(ledger, network, "BRA-95D", "WH", 12)
-    assert store.sync.sync_once().online
+    stock_lingerie_and_sync(ledger, network, store)
     return store
 
 
-AppFactory = Callable[..., StoreApp]
-
-
 @pytest.fixture
-def build_app(english: Translator) -> Iterator[AppFactory]:
+def build_app(english: Translator) -> AppFactory:
     """``build_app(context, **overrides)``: the app as the CLI builds it, made deterministic."""
-
-    def build(context: StoreContext, **overrides: object) -> StoreApp:
-        options: dict[str, object] = {
-            "start_sync_worker": False,
-            "monotonic": SteppingClock(0.2),
-            "status_interval": None,
-        }
-        options.update(overrides)
-        translator = options.pop("translator", english)
-        assert isinstance(translator, Translator)
-        return make_app(context, translator, **options)  # type: ignore[arg-type]
-
-    return build
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    """Wait until the workers are done and their messages handled (which may start others)."""
-    workers = pilot.app.workers
-    for _ in range(20):
-        await workers.wait_for_complete()
-        await pilot.pause()
-        if not any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in workers):
-            return
-    raise AssertionError("the workers never settled")
-
-
-async def look_up(pilot: Pilot[None], query: str) -> None:
-    """Put ``query`` in the lookup field and press Enter (typing it is tested elsewhere)."""
-    field = pilot.app.screen.query_one("#query", Input)
-    field.value = query
-    await pilot.press("enter")
-    await settle(pilot)
-
-
-def gtin_of(store: StoreContext, sku: str) -> str:
-    with store.engine.connect() as connection:
-        return str(
-            connection.execute(
-                text("SELECT gtin FROM barcodes WHERE sku = :sku"), {"sku": sku}
-            ).scalar_one()
-        )
+    return partial(deterministic_app, translator=english)

@@ -5,6 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
+pytestmark = pytest.mark.e2e  # a fresh interpreter is the only place nothing is imported yet
+
 
 def test_the_services_and_the_context_do_not_load_textual() -> None:
     code = (

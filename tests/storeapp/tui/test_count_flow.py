@@ -21,10 +21,9 @@ from storeapp.context import StoreContext
 from storeapp.tui.app import StoreApp
 from storeapp.tui.screens.confirm import ConfirmScreen
 from storeapp.tui.screens.count import CountScreen, CountSessionScreen, EntryScreen
-from tests.ledger_harness import Network
-from tests.storeapp.conftest import receive
-from tests.storeapp.managers import Cable, on_hand, open_terminal
-from tests.storeapp.tui.conftest import AppFactory, SteppingClock, gtin_of, settle
+from tests.support.ledger_harness import Network
+from tests.support.store import Cable, gtin_of, on_hand, open_terminal, receive
+from tests.support.tui import AppFactory, SteppingClock, settle
 
 FAST = 0.01
 SLOW = 0.2

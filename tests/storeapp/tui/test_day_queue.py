@@ -23,9 +23,9 @@ from storeapp.tui.app import StoreApp
 from storeapp.tui.screens.count import CountScreen
 from storeapp.tui.screens.day_queue import DayQueueScreen
 from storeapp.tui.screens.pick import PickScreen
-from tests.ledger_harness import Network, SqliteDatabases
-from tests.storeapp.managers import BusyDay, Cable, busy_day, open_terminal
-from tests.storeapp.tui.conftest import AppFactory, settle
+from tests.support.ledger_harness import Network, SqliteDatabases
+from tests.support.store import BusyDay, Cable, busy_day, open_terminal
+from tests.support.tui import AppFactory, settle
 
 SnapCompare = Callable[..., bool]
 

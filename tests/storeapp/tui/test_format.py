@@ -10,13 +10,8 @@ import pytest
 
 from storeapp.cache.outbox import Entry
 from storeapp.i18n import Translator, active, use
-from storeapp.tui.format import (
-    barcode_problem,
-    clock_time,
-    describe_operation,
-    refusal_reason,
-    view_age,
-)
+from storeapp.tui.format import clock_time, describe_operation, refusal_reason, view_age
+from storeapp.wording.catalog import barcode_problem
 
 NOON = datetime(2026, 3, 2, 11, 0, tzinfo=UTC)  # 12:00 in Paris
 

@@ -18,10 +18,9 @@ from ordersync.contract import Role
 from storeapp.context import StoreContext
 from storeapp.tui.app import StoreApp
 from storeapp.tui.screens.insights import InsightsScreen, TrendHeader, TrendLine
-from tests.ledger_harness import Network
-from tests.storeapp.conftest import receive
-from tests.storeapp.managers import Cable, open_terminal, sell_elsewhere
-from tests.storeapp.tui.conftest import AppFactory, settle
+from tests.support.ledger_harness import Network
+from tests.support.store import Cable, open_terminal, receive, sell_elsewhere
+from tests.support.tui import AppFactory, settle
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from storeapp.tui.widgets.availability_table import AvailabilityTable
 from storeapp.tui.widgets.item_header import ItemHeader
 from storeapp.tui.widgets.size_grid import SizeGridTable
 from storeapp.tui.widgets.status_bar import StatusBar
-from tests.storeapp.tui.conftest import AppFactory, look_up, settle
+from tests.support.tui import AppFactory, look_up, settle
 
 
 def cell(grid: SizeGridTable, row: str, column: str) -> Text:

@@ -17,9 +17,9 @@ from textual.pilot import Pilot
 from ordersync.clock import ManualClock
 from ordersync.contract import Role
 from storeapp.context import StoreContext
-from tests.ledger_harness import Network, SqliteDatabases
-from tests.storeapp.conftest import receive
-from tests.storeapp.tui.conftest import AppFactory, settle
+from tests.support.ledger_harness import Network, SqliteDatabases
+from tests.support.store import receive
+from tests.support.tui import AppFactory, settle
 
 SnapCompare = Callable[..., bool]
 PARIS = {"latitude": 48.86, "longitude": 2.34}

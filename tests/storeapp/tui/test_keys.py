@@ -9,7 +9,7 @@ from storeapp.tui.screens.help import HelpScreen
 from storeapp.tui.screens.item import ItemScreen
 from storeapp.tui.screens.lookup import LookupScreen
 from storeapp.tui.screens.sync import SyncScreen
-from tests.storeapp.tui.conftest import AppFactory, look_up, settle
+from tests.support.tui import AppFactory, look_up, settle
 
 
 async def test_help_lists_the_keys_of_the_screen_and_of_the_app(

@@ -9,7 +9,8 @@ from storeapp.context import StoreContext
 from storeapp.tui.screens.item import ItemScreen
 from storeapp.tui.screens.lookup import LookupScreen
 from storeapp.tui.widgets.matches_table import MatchesTable
-from tests.storeapp.tui.conftest import AppFactory, gtin_of, look_up, settle
+from tests.support.store import gtin_of
+from tests.support.tui import AppFactory, look_up, settle
 
 
 def message_of(screen: LookupScreen) -> str:

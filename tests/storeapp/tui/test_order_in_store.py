@@ -23,9 +23,9 @@ from storeapp.tui.screens.item import ItemScreen
 from storeapp.tui.screens.order import OrderScreen
 from storeapp.tui.screens.sync import SyncScreen
 from storeapp.tui.widgets.order_outcome import OrderOutcomeView
-from tests.ledger_harness import Network
-from tests.storeapp.conftest import receive
-from tests.storeapp.tui.conftest import AppFactory, look_up, settle
+from tests.support.ledger_harness import Network
+from tests.support.store import receive
+from tests.support.tui import AppFactory, look_up, settle
 
 
 @pytest.fixture

@@ -22,10 +22,10 @@ from storeapp.tui.screens.ship import ShipScreen
 from storeapp.tui.screens.short_pick import ShortPickScreen
 from storeapp.tui.widgets.jobs_table import JobsTable
 from storeapp.tui.widgets.pick_list import PickListTable
-from tests.ledger_harness import Network
-from tests.storeapp.conftest import open_store_for, receive
 from tests.storeapp.test_picking import ledger_job, ledger_position
-from tests.storeapp.tui.conftest import AppFactory, SteppingClock, gtin_of, settle
+from tests.support.ledger_harness import Network
+from tests.support.store import gtin_of, open_terminal, receive
+from tests.support.tui import AppFactory, SteppingClock, settle
 
 FAST = 0.01
 SLOW = 0.2
@@ -200,7 +200,7 @@ async def test_a_refused_job_move_reads_well_in_the_sync_screen(
     receive(ledger, network, "S1", "A", 3)
     job_id = web_order(ledger, network, [("S1", 1)])
     assert store.sync.sync_once().online
-    other = open_store_for(ledger, network, tmp_path / "till-2", clock)
+    other = open_terminal(ledger, network, tmp_path / "till-2", clock)
     try:
         # Another till of the store takes the job first and tells the ledger before this one.
         assert other.sync.sync_once().online

@@ -13,7 +13,8 @@ from storeapp.tui.screens.item import ItemScreen
 from storeapp.tui.screens.lookup import LookupScreen
 from storeapp.tui.screens.sale import SaleScreen
 from storeapp.tui.screens.sync import SyncScreen
-from tests.storeapp.tui.conftest import AppFactory, SteppingClock, gtin_of, look_up, settle
+from tests.support.store import gtin_of
+from tests.support.tui import AppFactory, SteppingClock, look_up, settle
 
 FAST = 0.01
 SLOW = 0.2

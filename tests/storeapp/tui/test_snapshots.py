@@ -15,8 +15,8 @@ from textual.pilot import Pilot
 
 from ordersync.clock import ManualClock
 from storeapp.context import StoreContext
-from tests.ledger_harness import SqliteDatabases
-from tests.storeapp.tui.conftest import AppFactory, look_up, settle
+from tests.support.ledger_harness import SqliteDatabases
+from tests.support.tui import AppFactory, look_up, settle
 
 SnapCompare = Callable[..., bool]
 

@@ -16,7 +16,7 @@ from storeapp.tui.screens.item import ItemScreen
 from storeapp.tui.screens.sync import SyncScreen
 from storeapp.tui.widgets.availability_table import AvailabilityTable
 from storeapp.tui.widgets.status_bar import StatusBar
-from tests.storeapp.tui.conftest import AppFactory, look_up, settle
+from tests.support.tui import AppFactory, look_up, settle
 
 
 def bar(app: object) -> dict[str, str]:

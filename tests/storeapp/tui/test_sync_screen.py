@@ -17,7 +17,7 @@ from storeapp.tui.screens.confirm import ConfirmScreen
 from storeapp.tui.screens.sync import SyncScreen
 from storeapp.tui.widgets.attention_table import AttentionTable
 from storeapp.tui.widgets.outbox_table import OutboxTable
-from tests.storeapp.tui.conftest import AppFactory, settle
+from tests.support.tui import AppFactory, settle
 
 
 def rows(table: OutboxTable | AttentionTable) -> list[list[str]]:

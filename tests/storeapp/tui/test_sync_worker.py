@@ -11,7 +11,7 @@ from textual.widgets import Static
 from storeapp.context import StoreContext
 from storeapp.tui.app import StoreApp
 from storeapp.tui.screens.item import ItemScreen
-from tests.storeapp.tui.conftest import AppFactory
+from tests.support.tui import AppFactory
 
 
 async def eventually(check: Callable[[], bool], seconds: float = 10.0) -> None:

@@ -2,59 +2,27 @@
 
 from __future__ import annotations
 
-import ast
-import string
-from importlib import resources
 from pathlib import Path
 
-from babel.messages.pofile import read_po
 from textual.widgets import Static
 
 import storeapp.tui
 from storeapp.context import StoreContext
 from storeapp.i18n import Translator, active
-from tests.storeapp.tui.conftest import AppFactory, look_up, settle
+from tests.storeapp.test_wording import fields, french_catalog, texts_under
+from tests.support.tui import AppFactory, look_up, settle
 
 TUI_SOURCES = Path(storeapp.tui.__file__).parent
 
 
-def texts_of_the_tui() -> set[str]:
-    """The literal first argument of every ``_()`` and ``N_()`` call under storeapp/tui."""
-    found: set[str] = set()
-    for path in TUI_SOURCES.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Name)
-                and node.func.id in {"_", "N_"}
-                and node.args
-                and isinstance(node.args[0], ast.Constant)
-                and isinstance(node.args[0].value, str)
-            ):
-                found.add(node.args[0].value)
-    return found
-
-
-def french_catalog() -> dict[str, str]:
-    po = resources.files("storeapp") / "locale" / "fr" / "LC_MESSAGES" / "tui.po"
-    with po.open("rb") as handle:
-        catalog = read_po(handle)
-    assert not [m.id for m in catalog if m.id and m.fuzzy]
-    return {str(m.id): str(m.string) for m in catalog if m.id}
-
-
-def fields(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
-
-
 def test_the_scan_finds_the_texts_it_should() -> None:
-    texts = texts_of_the_tui()
+    texts = texts_under(TUI_SOURCES)
     assert {"ONLINE", "OFFLINE", "view {age} old", "Sale", "Not enough stock available"} <= texts
 
 
 def test_every_text_of_the_tui_has_a_french_translation_with_the_same_fields() -> None:
-    french = french_catalog()
-    texts = texts_of_the_tui()
+    french = french_catalog("tui.po")
+    texts = texts_under(TUI_SOURCES)
     assert sorted(t for t in texts if not french.get(t)) == []
     assert sorted(t for t in texts if fields(t) != fields(french[t])) == []
     assert sorted(set(french) - texts) == []  # nothing left over from removed texts

@@ -8,9 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from ordersync.api.deps import PrincipalDep, ReadDep, RuntimeDep
 from ordersync.contract import MAX_SEQ, ChangePage, LocationCode
-from ordersync.domain.permissions import Action
-from ordersync.services.catalog import require_known_location
-from ordersync.services.feed import read_page
+from ordersync.services.feed import read_changes
 
 router = APIRouter(tags=["feed"])
 
@@ -29,8 +27,6 @@ def changes(
     Start at 0 to bootstrap (the feed is compacted: one row per item, location, position and
     network total, each at its latest state). Keep ``next_since`` and ask again.
     """
-    scope = location or principal.location
-    principal.require(Action.READ_STOCK, scope)
-    require_known_location(connection, location)
-    page = read_page(connection, scope, since, min(limit, runtime.settings.feed_page_limit))
+    most = runtime.settings.feed_page_limit
+    page = read_changes(connection, principal, location, since, limit, most)
     return Response(page.to_json(), media_type="application/json")

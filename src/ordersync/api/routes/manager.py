@@ -19,13 +19,11 @@ from ordersync.contract import (
     LocationCode,
     VarianceReport,
 )
-from ordersync.domain.permissions import Action
 from ordersync.domain.variance import PeriodKind
-from ordersync.services.catalog import require_known_location
 from ordersync.services.count_schedule import schedule_counts
 from ordersync.services.day_queue import day_queue
 from ordersync.services.devices import record_heartbeat
-from ordersync.services.reports.variance import recent_variance
+from ordersync.services.reports.access import VARIANCE
 
 router = APIRouter(tags=["manager's day"])
 
@@ -52,8 +50,7 @@ def location_day(
 ) -> DayQueue:
     """A store's day (default today, in the store's time zone): jobs by state, open jobs late
     first, today's rejections, collections waiting, orders placed in store, devices, counts."""
-    principal.require(Action.READ_REPORTS, code)
-    return day_queue(connection, code, runtime.clock.now(), day)
+    return day_queue(connection, principal, code, runtime.clock.now(), day)
 
 
 @router.post("/count-tasks/schedule", response_model=CountScheduled, responses=REFUSALS)
@@ -77,7 +74,5 @@ def variance(
     period: Annotated[PeriodKind, Query()] = "day",
 ) -> VarianceReport:
     """Counted against expected at a store over its last ``days`` days, per day or ISO week."""
-    scope = location or principal.location
-    principal.require(Action.READ_REPORTS, scope)
-    require_known_location(connection, location)
-    return recent_variance(connection, scope, runtime.clock.now(), days, period)
+    now = runtime.clock.now()
+    return VARIANCE(connection, principal, now, location, days=days, period=period)

@@ -7,10 +7,11 @@ import asyncio
 from fastapi import APIRouter
 
 from ordersync.api.deps import PrincipalDep, RuntimeDep
+from ordersync.api.outcomes import operation_context
 from ordersync.api.redaction import redact_tokens
 from ordersync.contract import OperationResult, OperationsPush, OperationsResult
 from ordersync.domain.errors import LedgerError
-from ordersync.services.operations import operation_work
+from ordersync.services.operations import pushed_work
 
 router = APIRouter(tags=["operations"])
 
@@ -21,11 +22,9 @@ async def push_operations(
 ) -> OperationsResult:
     """Apply a batch of independent operations. A refusal of one does not stop the others; each
     result carries the status and body its single endpoint would have returned."""
-    ttl = runtime.settings.reservation_ttl_seconds
+    context = operation_context(runtime)
     futures = [
-        asyncio.wrap_future(
-            runtime.writer.submit(operation_work(principal, op, ttl, runtime.policy))
-        )
+        asyncio.wrap_future(runtime.writer.submit(pushed_work(principal, op, context)))
         for op in body.ops
     ]
     results: list[OperationResult] = []

@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from ordersync.api.deps import PrincipalDep, ReadDep, RuntimeDep
-from ordersync.api.outcomes import outcome_response
+from ordersync.api.deps import PrincipalDep, ReadTxDep, RuntimeDep
+from ordersync.api.outcomes import answer_operation
 from ordersync.api.params import RowIdPath
 from ordersync.api.routes.stock import REFUSALS
 from ordersync.contract import (
@@ -22,12 +22,7 @@ from ordersync.contract import (
     OrderCreate,
     RoutingRecord,
 )
-from ordersync.db.ledger_tx import LedgerTx
-from ordersync.domain.permissions import Action
-from ordersync.services.catalog import require_known_location
-from ordersync.services.jobs import read_job
-from ordersync.services.operations import job_transition_work, order_work, reject_line_work
-from ordersync.services.order_views import list_jobs, load_order, routing_records
+from ordersync.services.order_views import read_job, read_jobs, read_order, read_routing
 
 router = APIRouter(tags=["orders and jobs"])
 
@@ -42,63 +37,40 @@ async def place(
     intake) needs an admin token. An order that cannot be served in full now is refused with
     409 ``order-unfulfillable``, the lines no one can serve and the nearest ``alternatives``.
     """
-    work = order_work(principal, body, runtime.policy)
-    return outcome_response(await runtime.writer.run(work), request.url.path)
-
-
-def _visible_order(principal: PrincipalDep, order: Order) -> Order:
-    locations = {order.placed_by, *(job.location for job in order.jobs)}
-    collect_at = order.delivery.get("collect_at")
-    if collect_at:
-        locations.add(str(collect_at))
-    if principal.location not in locations:
-        principal.require(Action.MANAGE_CATALOG)
-    return order
+    return await answer_operation(runtime, request, "order", principal, body)
 
 
 @router.get("/orders/{order_id}", response_model=Order)
 def get_order(
-    order_id: uuid.UUID, principal: PrincipalDep, connection: ReadDep, runtime: RuntimeDep
+    order_id: uuid.UUID, principal: PrincipalDep, tx: ReadTxDep, runtime: RuntimeDep
 ) -> Order:
     """The order, its lines and jobs, and every routing decision made for it."""
-    tx = LedgerTx(connection, runtime.clock.now())
-    return _visible_order(principal, load_order(tx, str(order_id), runtime.policy.current()))
+    return read_order(tx, principal, str(order_id), runtime.policy.current())
 
 
 @router.get("/orders/{order_id}/routing", response_model=list[RoutingRecord])
 def get_routing(
-    order_id: uuid.UUID, principal: PrincipalDep, connection: ReadDep, runtime: RuntimeDep
+    order_id: uuid.UUID, principal: PrincipalDep, tx: ReadTxDep, runtime: RuntimeDep
 ) -> list[RoutingRecord]:
     """Why the order went where it went: the winner and why each other location lost."""
-    tx = LedgerTx(connection, runtime.clock.now())
-    _visible_order(principal, load_order(tx, str(order_id), runtime.policy.current()))
-    return routing_records(tx, str(order_id))
+    return read_routing(tx, principal, str(order_id), runtime.policy.current())
 
 
 @router.get("/jobs", response_model=list[Job])
 def jobs(
     principal: PrincipalDep,
-    connection: ReadDep,
+    tx: ReadTxDep,
     runtime: RuntimeDep,
     location: Annotated[LocationCode | None, Query()] = None,
     state: Annotated[list[JobStateName] | None, Query()] = None,
 ) -> list[Job]:
     """A location's jobs, oldest due first (``late`` says which missed their service level)."""
-    scope = location or principal.location
-    principal.require(Action.READ_STOCK, scope)
-    require_known_location(connection, location)
-    tx = LedgerTx(connection, runtime.clock.now())
-    states = [s.value for s in state] if state else None
-    return list_jobs(tx, scope, states, runtime.policy.current())
+    return read_jobs(tx, principal, location, state, runtime.policy.current())
 
 
 @router.get("/jobs/{job_id}", response_model=Job)
-def get_job(
-    job_id: uuid.UUID, principal: PrincipalDep, connection: ReadDep, runtime: RuntimeDep
-) -> Job:
-    tx = LedgerTx(connection, runtime.clock.now())
-    job: Job = read_job(tx, principal, str(job_id), runtime.policy.current())
-    return job
+def get_job(job_id: uuid.UUID, principal: PrincipalDep, tx: ReadTxDep, runtime: RuntimeDep) -> Job:
+    return read_job(tx, principal, str(job_id), runtime.policy.current())
 
 
 @router.post("/jobs/{job_id}/transitions", response_model=Job, responses=REFUSALS)
@@ -112,8 +84,9 @@ async def transition(
     """Move a job on: picking, picked, packed (parcels, weight), shipped (tracking), ready,
     collected, or cancelled. A transition the current state does not allow is a 409 that
     names the current state."""
-    work = job_transition_work(principal, str(job_id), body, runtime.policy)
-    return outcome_response(await runtime.writer.run(work), request.url.path)
+    return await answer_operation(
+        runtime, request, "job_transition", principal, body, job_id=job_id
+    )
 
 
 @router.post("/jobs/{job_id}/lines/{line_no}/reject", responses=REFUSALS)
@@ -127,5 +100,6 @@ async def reject(
 ) -> JSONResponse:
     """Short pick: the units go back, the position is flagged suspect with a count task, and
     the line is routed again at once (or marked unfulfillable when nowhere can serve it)."""
-    work = reject_line_work(principal, str(job_id), line_no, body, runtime.policy)
-    return outcome_response(await runtime.writer.run(work), request.url.path)
+    return await answer_operation(
+        runtime, request, "reject_line", principal, body, job_id=job_id, line_no=line_no
+    )

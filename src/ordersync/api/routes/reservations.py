@@ -7,12 +7,10 @@ import uuid
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from ordersync.api.deps import PrincipalDep, ReadDep, RuntimeDep
-from ordersync.api.outcomes import outcome_response
+from ordersync.api.deps import PrincipalDep, ReadTxDep, RuntimeDep
+from ordersync.api.outcomes import answer_operation
 from ordersync.api.routes.stock import REFUSALS
 from ordersync.contract import Reservation, ReservationCommit, ReservationCreate, ReservationRelease
-from ordersync.db.ledger_tx import LedgerTx
-from ordersync.services.operations import commit_work, release_work, reserve_work
 from ordersync.services.reservations import get_reservation
 
 router = APIRouter(tags=["reservations"])
@@ -23,17 +21,12 @@ async def create(
     body: ReservationCreate, principal: PrincipalDep, runtime: RuntimeDep, request: Request
 ) -> JSONResponse:
     """Hold every line or none. Refused with 409 and the quantities when ``available`` is short."""
-    work = reserve_work(principal, body, runtime.settings.reservation_ttl_seconds)
-    return outcome_response(await runtime.writer.run(work), request.url.path)
+    return await answer_operation(runtime, request, "reserve", principal, body)
 
 
 @router.get("/reservations/{reservation_id}", response_model=Reservation)
-def read(
-    reservation_id: uuid.UUID, principal: PrincipalDep, runtime: RuntimeDep, connection: ReadDep
-) -> Reservation:
-    return get_reservation(
-        LedgerTx(connection, runtime.clock.now()), principal, str(reservation_id)
-    )
+def read(reservation_id: uuid.UUID, principal: PrincipalDep, tx: ReadTxDep) -> Reservation:
+    return get_reservation(tx, principal, str(reservation_id))
 
 
 @router.post(
@@ -47,8 +40,9 @@ async def commit(
     request: Request,
 ) -> JSONResponse:
     """Turn held units into sale or shipment movements; what is not committed is released."""
-    work = commit_work(principal, str(reservation_id), body)
-    return outcome_response(await runtime.writer.run(work), request.url.path)
+    return await answer_operation(
+        runtime, request, "commit", principal, body, reservation_id=reservation_id
+    )
 
 
 @router.post(
@@ -61,5 +55,6 @@ async def release(
     runtime: RuntimeDep,
     request: Request,
 ) -> JSONResponse:
-    work = release_work(principal, str(reservation_id), body)
-    return outcome_response(await runtime.writer.run(work), request.url.path)
+    return await answer_operation(
+        runtime, request, "release", principal, body, reservation_id=reservation_id
+    )

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import Connection
 
 from ordersync.api.deps import PrincipalDep, ReadDep, RuntimeDep
-from ordersync.api.outcomes import outcome_response
+from ordersync.api.outcomes import answer_operation
 from ordersync.api.params import LocationPath, ReferencePath, SkuPath
 from ordersync.contract import (
     CountIn,
@@ -24,16 +25,12 @@ from ordersync.contract import (
     SafetyStockSet,
     SkuAvailability,
 )
-from ordersync.db.ledger_tx import POSITIONS
-from ordersync.domain.errors import NotFound
-from ordersync.domain.permissions import Action
-from ordersync.domain.stock import Stock
 from ordersync.runtime import LedgerRuntime
 from ordersync.services.availability import (
     reference_availability_json,
     sku_availability_json,
 )
-from ordersync.services.operations import count_work, movements_work, safety_stock_work
+from ordersync.services.positions import read_position
 
 router = APIRouter(tags=["stock"])
 
@@ -52,8 +49,7 @@ async def post_movements(
 
     A counter sale is never refused: a sale below zero is recorded and the position flagged suspect.
     """
-    outcome = await runtime.writer.run(movements_work(principal, body))
-    return outcome_response(outcome, request.url.path)
+    return await answer_operation(runtime, request, "movements", principal, body)
 
 
 @router.post("/counts", status_code=201, response_model=CountResult, responses=REFUSALS)
@@ -61,8 +57,7 @@ async def post_count(
     body: CountIn, principal: PrincipalDep, runtime: RuntimeDep, request: Request
 ) -> JSONResponse:
     """Counted N units as of feed position V: posts the difference from its record at V."""
-    outcome = await runtime.writer.run(count_work(principal, body))
-    return outcome_response(outcome, request.url.path)
+    return await answer_operation(runtime, request, "count", principal, body)
 
 
 @router.put("/positions/{location}/{sku}/safety-stock", response_model=Position, responses=REFUSALS)
@@ -74,22 +69,16 @@ async def put_safety_stock(
     runtime: RuntimeDep,
     request: Request,
 ) -> JSONResponse:
-    outcome = await runtime.writer.run(safety_stock_work(principal, sku, location, body))
-    return outcome_response(outcome, request.url.path)
+    return await answer_operation(
+        runtime, request, "safety_stock", principal, body, location=location, sku=sku
+    )
 
 
 @router.get("/positions/{location}/{sku}", response_model=Position)
 def get_position(
     location: LocationPath, sku: SkuPath, principal: PrincipalDep, connection: ReadDep
 ) -> Position:
-    principal.require(Action.READ_STOCK)
-    row = connection.execute(
-        POSITIONS.select().where(POSITIONS.c.sku == sku, POSITIONS.c.location == location)
-    ).first()
-    if row is None:
-        raise NotFound(f"no stock record of {sku} at {location}", sku=sku, location=location)
-    stock = Stock(row.on_hand, row.reserved, row.safety_stock)
-    return Position(**{**row._asdict(), "available": stock.available, "suspect": bool(row.suspect)})
+    return read_position(connection, principal, sku, location)
 
 
 # Availability reads answer the JSON the service writes from the rows: no model per position,
@@ -100,22 +89,20 @@ def get_position(
 _READERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="availability")
 
 
-def _read(runtime: LedgerRuntime, read: Callable[[Connection, str], bytes], key: str) -> bytes:
+def _read(runtime: LedgerRuntime, read: Callable[[Connection], bytes]) -> bytes:
     with runtime.read_engine.connect() as connection:
         if connection.default_isolation_level == "READ COMMITTED":  # PostgreSQL's default
             # At READ COMMITTED each statement sees its own snapshot, inside a transaction or
             # not: BEGIN and COMMIT would only add two round trips to the two reads.
             connection.execution_options(isolation_level="AUTOCOMMIT")
-            return read(connection, key)
+            return read(connection)
         with connection.begin():  # SQLite (SERIALIZABLE): one snapshot for both reads
-            return read(connection, key)
+            return read(connection)
 
 
-async def _read_json(
-    runtime: LedgerRuntime, read: Callable[[Connection, str], bytes], key: str
-) -> Response:
+async def _read_json(runtime: LedgerRuntime, read: Callable[[Connection], bytes]) -> Response:
     loop = asyncio.get_running_loop()
-    body = await loop.run_in_executor(_READERS, _read, runtime, read, key)
+    body = await loop.run_in_executor(_READERS, _read, runtime, read)
     return Response(body, media_type="application/json")
 
 
@@ -124,8 +111,8 @@ async def get_sku_availability(
     sku: SkuPath, principal: PrincipalDep, runtime: RuntimeDep
 ) -> Response:
     """On hand, reserved and available of one SKU at every location, and the network total."""
-    principal.require(Action.READ_STOCK)
-    return await _read_json(runtime, sku_availability_json, sku)
+    read = partial(sku_availability_json, principal=principal, sku=sku)
+    return await _read_json(runtime, read)
 
 
 @router.get("/availability/references/{reference}", response_model=ReferenceAvailability)
@@ -133,5 +120,5 @@ async def get_reference_availability(
     reference: ReferencePath, principal: PrincipalDep, runtime: RuntimeDep
 ) -> Response:
     """Every size and colour of a reference, per location and in total."""
-    principal.require(Action.READ_STOCK)
-    return await _read_json(runtime, reference_availability_json, reference)
+    read = partial(reference_availability_json, principal=principal, reference=reference)
+    return await _read_json(runtime, read)

@@ -17,11 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from ordersync.contract import ORDER_LINES_ENDED, ORDER_LINES_FULFILLED
 from ordersync.domain.analytics.history import local_midnight
-
-FULFILLED = frozenset({"shipped", "collected"})
-ENDED = FULFILLED | {"cancelled", "unfulfillable"}
-LOST = frozenset({"cancelled", "unfulfillable"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +63,8 @@ class FillRate:
 def fill_rate(lines_by_state: Mapping[str, int]) -> FillRate:
     return FillRate(
         lines=sum(lines_by_state.values()),
-        fulfilled=sum(n for state, n in lines_by_state.items() if state in FULFILLED),
-        ended=sum(n for state, n in lines_by_state.items() if state in ENDED),
+        fulfilled=sum(n for state, n in lines_by_state.items() if state in ORDER_LINES_FULFILLED),
+        ended=sum(n for state, n in lines_by_state.items() if state in ORDER_LINES_ENDED),
     )
 
 

@@ -22,13 +22,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
+from ordersync.contract import TransferReason
 from ordersync.domain.analytics.cover import days_of_cover
 from ordersync.domain.analytics.demand import Rate
 from ordersync.domain.analytics.policy import ReportPolicy
-
-Reason = Literal["sleeping_stock", "broken_size_run"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +71,7 @@ class Transfer:
     from_location: str
     to_location: str
     qty: int
-    reason: Reason
+    reason: TransferReason
     from_cover: float | None
     to_cover: float | None
 

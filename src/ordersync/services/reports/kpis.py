@@ -15,12 +15,11 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, case, func, or_, select
 
-from ordersync.contract import ItemIn, LocationKpi, NetworkKpis
+from ordersync.contract import ORDER_LINES_LOST, ItemIn, LocationKpi, NetworkKpis
 from ordersync.db.ledger_tx import ITEMS, table_of
 from ordersync.db.tables import JobLineRow, JobRow, OrderLineRow, OrderRow
 from ordersync.domain.analytics.history import local_today, window_before
 from ordersync.domain.analytics.kpis import (
-    LOST,
     LocationJobs,
     day_bounds,
     fill_rate,
@@ -125,7 +124,8 @@ def network_kpis(
     store_orders = 0
     values: Counter[str] = Counter()
     kept = case(
-        (ORDER_LINES.c.state.in_(sorted(LOST)), 0), else_=ORDER_LINES.c.qty * ITEMS.c.price_minor
+        (ORDER_LINES.c.state.in_(sorted(ORDER_LINES_LOST)), 0),
+        else_=ORDER_LINES.c.qty * ITEMS.c.price_minor,
     )
     # every order has a line 1: counting those counts orders without a second pass
     for channel, state, currency, lines, orders, value in connection.execute(

@@ -6,7 +6,7 @@ ISO weeks. Values are summed as recorded: the network prices its catalog in one 
 
 ``variance_report(connection, location, start, end, *, period="day", max_counts=1000)`` is the
 entry point of the ``ordersync report`` command; ``recent_variance`` (the last N store-local days)
-serves the API. Neither checks permissions: the caller does.
+serves the API. Neither checks permissions: ``reports.access`` does, for the API.
 """
 
 from __future__ import annotations
@@ -96,7 +96,12 @@ def variance_report(
 
 
 def recent_variance(
-    connection: Connection, location: str, now: datetime, days: int, period: PeriodKind = "day"
+    connection: Connection,
+    now: datetime,
+    *,
+    location: str,
+    days: int = 28,
+    period: PeriodKind = "day",
 ) -> VarianceReport:
     """The report of the ``days`` store-local days that end today at ``location``."""
     found = RawSql(connection).first(

@@ -23,7 +23,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from ordersync.contract import MAX_QUANTITY
 from storeapp.context import StoreContext
-from storeapp.i18n import _
+from storeapp.i18n import N_, _
 from storeapp.services.counting import (
     CountLine,
     CountRefused,
@@ -32,13 +32,14 @@ from storeapp.services.counting import (
     Tasks,
 )
 from storeapp.services.reports import Refusal
-from storeapp.tui.format import clock_time, number
-from storeapp.tui.manager_format import count_refusal, refusal_text, task_reason
+from storeapp.tui.format import clock_time, sync_hint
 from storeapp.tui.messages import Notice, SyncReported
 from storeapp.tui.screens.base import StoreModal, StoreScreen
 from storeapp.tui.screens.confirm import ConfirmScreen
-from storeapp.tui.text import N_
 from storeapp.tui.widgets.status_bar import StatusBar
+from storeapp.wording.counts import count_refusal, submitted_text, task_reason
+from storeapp.wording.figures import number
+from storeapp.wording.manager import report_refusal
 
 Change = Callable[[CountSession], CountLine]
 SCHEDULE_LIMIT = 20
@@ -218,7 +219,7 @@ class CountScreen(StoreScreen):
             )
             source.set_classes("-offline")
         else:
-            source.update(refusal_text(tasks.refusal, tasks.detail))
+            source.update(report_refusal(tasks.refusal, tasks.detail))
             source.set_classes("-offline")
         table = self.query_one("#count-tasks", DataTable)
         table.clear()
@@ -229,7 +230,7 @@ class CountScreen(StoreScreen):
                 Text(task.size),
                 Text(task_reason(task.reason)),
                 Text(clock_time(task.opened_at, now), justify="right"),
-                Text(_("sent with the sync") if task.submitted else "", style="green"),
+                Text(submitted_text(task.submitted), style="green"),
                 key=task.sku,
             )
         if not tasks.tasks and tasks.live:
@@ -289,7 +290,7 @@ class CountScreen(StoreScreen):
             severity: SeverityLevel = (
                 "warning" if answer.refusal is Refusal.MANAGERS_ONLY else "error"
             )
-            self.post_message(Notice(refusal_text(answer.refusal, answer.detail), severity))
+            self.post_message(Notice(report_refusal(answer.refusal, answer.detail), severity))
             return
         self.post_message(
             Notice(
@@ -419,7 +420,7 @@ class CountSessionScreen(StoreScreen):
 
     @on(CountFailed)
     def _failed(self, message: CountFailed) -> None:
-        self._say("✘ " + count_refusal(message.error), "-error")
+        self._say("✘ " + count_refusal(message.error, sync_hint()), "-error")
         self.app.bell()
 
     def _say(self, text: str, level: str = "") -> None:

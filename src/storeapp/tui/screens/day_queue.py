@@ -22,27 +22,28 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 from textual.widgets.data_table import RowDoesNotExist
 
-from storeapp.i18n import _, active
-from storeapp.services.day_queue import DayRefused, DayView, Source
+from storeapp.i18n import N_, _, active
+from storeapp.services.day_queue import DayRefused, DayView, Source, job_age, short_id, time_to_due
 from storeapp.services.reports import Refusal
-from storeapp.tui.format import NO_VALUE, clock_time, money, number, reject_reason_name, state_name
-from storeapp.tui.fulfilment import kind_name
-from storeapp.tui.manager_format import (
-    count_bar,
-    due_text,
-    level_bar,
-    optional,
-    order_state,
-    refusal_text,
-    span,
-)
+from storeapp.tui.format import clock_time
+from storeapp.tui.manager_format import count_bar, level_bar, order_state
 from storeapp.tui.messages import Notice, SyncReported
 from storeapp.tui.screens.base import StoreScreen
 from storeapp.tui.screens.count import CountScreen
 from storeapp.tui.screens.insights import InsightsScreen
 from storeapp.tui.screens.pick import PickScreen
-from storeapp.tui.text import N_
 from storeapp.tui.widgets.status_bar import StatusBar
+from storeapp.wording.figures import NO_VALUE, due_text, known_count, money, number, span
+from storeapp.wording.jobs import kind_name, reject_reason, state_name
+from storeapp.wording.manager import (
+    collections_caption,
+    day_source,
+    devices_caption,
+    open_jobs_caption,
+    rejections_caption,
+    report_refusal,
+    store_orders_caption,
+)
 
 REFRESH_SECONDS = 60.0
 """How often the day is read again between syncs (ages and late flags follow the clock)."""
@@ -195,7 +196,9 @@ class DayQueueScreen(StoreScreen):
 
     def _show_refused(self, refused: DayRefused) -> None:
         self.query_one("#day-title", Static).update(_("The day's queue"))
-        self.query_one("#day-source", Static).update(refusal_text(refused.refusal, refused.detail))
+        self.query_one("#day-source", Static).update(
+            report_refusal(refused.refusal, refused.detail)
+        )
         self.query_one("#day-source", Static).set_classes("-refused")
         for widget_id in ("#day-facts", "#day-states"):
             self.query_one(widget_id, Static).update("")
@@ -213,18 +216,13 @@ class DayQueueScreen(StoreScreen):
             )
         )
         source = self.query_one("#day-source", Static)
+        text = day_source(view, clock_time(view.generated_at, now))
         if view.source is Source.LIVE:
-            source.update(_("From the ledger at {time}.", time=clock_time(view.generated_at, now)))
+            source.update(text)
             source.set_classes("")
         else:
-            age = _("never synced") if view.view_age is None else span(view.view_age)
-            text = _(
-                "OFFLINE: this terminal's own view ({age} old); other devices, orders saved "
-                "and count tasks are known when the ledger answers.",
-                age=age,
-            )
             if view.offline_refusal is Refusal.UNAVAILABLE:
-                text = refusal_text(view.offline_refusal, "") + " " + text
+                text = report_refusal(view.offline_refusal, "") + " " + text
             source.update(text)
             source.set_classes("-offline")
         self.query_one("#day-facts", Static).update(self._facts(view))
@@ -264,7 +262,7 @@ class DayQueueScreen(StoreScreen):
             " · "
             + _(
                 "to count: {tasks} · suspect: {suspect}",
-                tasks=optional(view.open_count_tasks),
+                tasks=known_count(view.open_count_tasks),
                 suspect=number(view.suspect_positions),
             )
         )
@@ -306,43 +304,33 @@ class DayQueueScreen(StoreScreen):
         table = self.query_one("#day-jobs", DataTable)
         current = self._current_key(table)
         table.clear()
-        self._caption(
-            "jobs",
-            _("Jobs to work on ({count}), late first", count=number(len(view.open_jobs)))
-            if view.open_jobs
-            else _("No job to work on."),
-        )
+        self._caption("jobs", open_jobs_caption(len(view.open_jobs)))
         for job in view.open_jobs:
             style = "bold red" if job.late else ""
             level = Text.assemble(
-                (level_bar(job.age, job.due_at - job.created_at), style or "green"),
+                (level_bar(job_age(job), job.due_at - job.created_at), style or "green"),
                 " ",
-                (due_text(job.to_due), style),
+                (due_text(time_to_due(job)), style),
             )
             row = [
-                Text(job.short_id),
+                Text(short_id(job)),
                 Text(state_name(job.state)),
                 Text(kind_name(job.kind)),
                 Text(job.customer_name, overflow="ellipsis", no_wrap=True),
-                Text(span(job.age), justify="right"),
+                Text(span(job_age(job)), justify="right"),
                 level,
                 Text(number(job.units), justify="right"),
             ]
             if job.late:
                 for cell in row[:4]:
                     cell.stylize(style)
-            table.add_row(*row, key=job.id)
+            table.add_row(*row, key=str(job.id))
         self._restore(table, current)
 
     def _show_rejections(self, view: DayView, now: datetime) -> None:
         table = self.query_one("#day-rejections", DataTable)
         table.clear()
-        self._caption(
-            "rejections",
-            _("Rejected today ({count})", count=number(len(view.rejections)))
-            if view.rejections
-            else _("Nothing rejected today."),
-        )
+        self._caption("rejections", rejections_caption(len(view.rejections)))
         for index, rejection in enumerate(view.rejections):
             table.add_row(
                 Text(
@@ -354,46 +342,28 @@ class DayQueueScreen(StoreScreen):
                 Text(rejection.sku),
                 Text(rejection.name, overflow="ellipsis", no_wrap=True),
                 Text(number(rejection.qty), justify="right"),
-                Text(reject_reason_name(rejection.reason), style="bold"),
+                Text(reject_reason(rejection.reason), style="bold"),
                 key=f"{rejection.job_id}:{index}",
             )
 
     def _show_collections(self, view: DayView) -> None:
         table = self.query_one("#day-collections", DataTable)
         table.clear()
-        self._caption(
-            "collections",
-            _("Waiting for collection ({count})", count=number(len(view.collections_waiting)))
-            if view.collections_waiting
-            else _("No collection waiting."),
-        )
+        self._caption("collections", collections_caption(len(view.collections_waiting)))
         for job in view.collections_waiting:
             table.add_row(
-                Text(job.short_id),
+                Text(short_id(job)),
                 Text(job.customer_name, overflow="ellipsis", no_wrap=True),
-                Text(span(job.age), justify="right"),
+                Text(span(job_age(job)), justify="right"),
                 Text(number(job.units), justify="right"),
-                key=job.id,
+                key=str(job.id),
             )
 
     def _show_orders(self, view: DayView, now: datetime) -> None:
         table = self.query_one("#day-orders", DataTable)
         table.clear()
-        orders = view.store_orders
-        if orders is None:
-            self._caption("orders", _("Orders saved today: known when the ledger answers."))
-            return
-        self._caption(
-            "orders",
-            _(
-                "Orders saved today ({count}): {value}",
-                count=number(len(orders)),
-                value=money(view.store_orders_value_minor or 0, view.currency or "EUR"),
-            )
-            if orders
-            else _("No order placed in store today."),
-        )
-        for placed in orders:
+        self._caption("orders", store_orders_caption(view))
+        for placed in view.store_orders or []:
             table.add_row(
                 Text(clock_time(placed.created_at, now)),
                 Text(str(placed.order_id)[:8]),
@@ -407,8 +377,8 @@ class DayQueueScreen(StoreScreen):
         table = self.query_one("#day-devices", DataTable)
         table.clear()
         devices = view.devices
+        self._caption("devices", devices_caption(view))
         if devices is None:
-            self._caption("devices", _("This terminal (other devices: known when online)"))
             mine = view.this_device
             table.add_row(
                 Text(_("this terminal")),
@@ -429,7 +399,6 @@ class DayQueueScreen(StoreScreen):
                 key="this",
             )
             return
-        self._caption("devices", _("Devices ({count})", count=number(len(devices))))
         for index, device in enumerate(devices):
             silent = device.minutes_since_seen >= SILENT_MINUTES
             table.add_row(

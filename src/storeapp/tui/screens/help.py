@@ -9,9 +9,8 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from storeapp.i18n import _
+from storeapp.i18n import N_, _
 from storeapp.tui.screens.base import StoreModal
-from storeapp.tui.text import N_
 
 
 class HelpScreen(StoreModal[None]):

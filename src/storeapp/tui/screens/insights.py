@@ -7,10 +7,8 @@ much to reorder. Read live from the ledger; reports are for managers (the ledger
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
-from babel.dates import format_date
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -31,14 +29,18 @@ from textual.widgets import (
 
 from ordersync.contract import CoverReport, ReplenishmentReport, SalesTrend, TrendRow
 from storeapp.context import StoreContext
-from storeapp.i18n import _, active
+from storeapp.i18n import N_, _
 from storeapp.services.reports import Answer
-from storeapp.tui.format import NO_VALUE, number
-from storeapp.tui.manager_format import refusal_text
 from storeapp.tui.messages import Notice
 from storeapp.tui.screens.base import StoreScreen
-from storeapp.tui.text import N_
 from storeapp.tui.widgets.status_bar import StatusBar
+from storeapp.wording.figures import NO_VALUE, change_text, cover_days, day_text, number
+from storeapp.wording.manager import (
+    replenishment_caption,
+    report_refusal,
+    risk_caption,
+    trend_title,
+)
 
 TREND_DAYS = 28
 RECENT_DAYS = 7
@@ -60,11 +62,6 @@ class ReplenishmentLoaded(Message):
     answer: Answer[ReplenishmentReport]
 
 
-def day_text(day: date) -> str:
-    """A calendar day, short: ``4 Mar``."""
-    return format_date(day, "d MMM", locale=active().locale)
-
-
 def recent_change(series: list[int], recent_days: int) -> float | None:
     """The last ``recent_days`` against the ``recent_days`` before, in percent (None: no sales
     before to compare with)."""
@@ -73,18 +70,6 @@ def recent_change(series: list[int], recent_days: int) -> float | None:
     recent = sum(series[-recent_days:])
     previous = sum(series[-2 * recent_days : -recent_days])
     return None if previous == 0 else (recent - previous) / previous * 100
-
-
-def cover_days(days: float | None) -> str:
-    if days is None:
-        return NO_VALUE
-    return _("{days} d", days=number(round(days, 1)))
-
-
-def change_text(change_pct: float | None) -> str:
-    if change_pct is None:
-        return NO_VALUE
-    return f"{'+' if change_pct > 0 else ''}{number(round(change_pct))} %"
 
 
 class TrendLine(Horizontal):
@@ -229,7 +214,7 @@ class InsightsScreen(StoreScreen):
             source.set_classes("")
             self.query_one(table_id).display = True
             return False
-        source.update(refusal_text(answer.refusal, answer.detail))
+        source.update(report_refusal(answer.refusal, answer.detail))
         source.set_classes("-refused")
         self.query_one(table_id).display = False
         return True
@@ -241,16 +226,7 @@ class InsightsScreen(StoreScreen):
         if self._unanswered("#risk-source", "#risk-table", answer) or answer.value is None:
             return
         report = self._risk = answer.value
-        self.query_one("#risk-source", Static).update(
-            _(
-                "{count} position(s) run out before their next delivery, at the sales rate of "
-                "the last {days} days.",
-                count=number(len(report.rows)),
-                days=report.rate_days,
-            )
-            if report.rows
-            else _("Nothing runs out before its next delivery.")
-        )
+        self.query_one("#risk-source", Static).update(risk_caption(report))
         table = self.query_one("#risk-table", DataTable)
         table.clear()
         rows = sorted(report.rows, key=lambda r: (r.days_of_cover is None, r.days_of_cover or 0))
@@ -286,16 +262,7 @@ class InsightsScreen(StoreScreen):
             return
         report = self._replenish = answer.value
         suggested = [row for row in report.rows if row.suggested_qty > 0]
-        self.query_one("#replenish-source", Static).update(
-            _(
-                "{count} item(s) to reorder, {units} unit(s) in all: enough to cover the "
-                "delivery time and the next review, plus safety stock.",
-                count=number(len(suggested)),
-                units=number(sum(row.suggested_qty for row in suggested)),
-            )
-            if suggested
-            else _("Nothing to reorder today.")
-        )
+        self.query_one("#replenish-source", Static).update(replenishment_caption(suggested))
         table = self.query_one("#replenish-table", DataTable)
         table.clear()
         for index, row in enumerate(sorted(suggested, key=lambda r: -r.suggested_qty)):
@@ -328,21 +295,11 @@ class InsightsScreen(StoreScreen):
         await lines.remove_children()
         trend = answer.value
         if trend is None:
-            title.update(refusal_text(answer.refusal, answer.detail))
+            title.update(report_refusal(answer.refusal, answer.detail))
             title.set_classes("-refused")
             return
         title.set_classes("")
-        title.update(
-            _(
-                "{reference} · {name} · {start} to {end}, units a day; last {recent} days "
-                "against the {recent} before",
-                reference=trend.reference,
-                name=trend.name,
-                start=day_text(trend.start),
-                end=day_text(trend.end),
-                recent=trend.recent_days,
-            )
-        )
+        title.update(trend_title(trend))
         rows: list[Widget] = [
             TrendHeader(classes="trend-line -header"),
             TrendLine(

@@ -10,7 +10,7 @@ from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from storeapp.context import StoreContext
-from storeapp.i18n import _
+from storeapp.i18n import N_, _
 from storeapp.services.lookup import ItemView
 from storeapp.tui.messages import (
     ItemLoaded,
@@ -22,7 +22,6 @@ from storeapp.tui.messages import (
 from storeapp.tui.screens.base import StoreScreen
 from storeapp.tui.screens.order import OrderScreen
 from storeapp.tui.screens.sale import SaleScreen
-from storeapp.tui.text import N_
 from storeapp.tui.widgets.availability_table import AvailabilityTable
 from storeapp.tui.widgets.item_header import ItemHeader
 from storeapp.tui.widgets.size_grid import SizeGridTable

@@ -12,15 +12,15 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Static
 
-from storeapp.i18n import _
-from storeapp.services.picking import JobQueue
-from storeapp.tui.format import number, state_name
+from storeapp.i18n import N_, _
+from storeapp.services.job_views import JobQueue
 from storeapp.tui.messages import JobsLoaded, Notice, SyncReported
 from storeapp.tui.screens.base import StoreScreen
 from storeapp.tui.screens.pick import PickScreen
-from storeapp.tui.text import N_
 from storeapp.tui.widgets.jobs_table import JobsTable
 from storeapp.tui.widgets.status_bar import StatusBar
+from storeapp.wording.figures import number
+from storeapp.wording.jobs import state_count
 
 REFRESH_SECONDS = 30.0
 """How often the queue is read again between syncs (late flags follow the clock)."""
@@ -92,10 +92,7 @@ class JobsScreen(StoreScreen):
             queue.counts,
             key=lambda s: (STATE_ORDER.index(s) if s in STATE_ORDER else len(STATE_ORDER), s),
         )
-        parts = [
-            _("{state}: {count}", state=state_name(state), count=number(queue.counts[state]))
-            for state in states
-        ]
+        parts = [state_count(state, queue.counts[state]) for state in states]
         if queue.late:
             parts.append(_("LATE: {count}", count=number(queue.late)))
         return " · ".join(parts)

@@ -9,14 +9,14 @@ from textual.containers import Vertical
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
-from storeapp.i18n import _
+from storeapp.i18n import N_, _
 from storeapp.services.lookup import Found, LookupResult
-from storeapp.tui.format import barcode_problem, number
 from storeapp.tui.messages import LookupFinished, OpenItem
 from storeapp.tui.screens.base import StoreScreen
-from storeapp.tui.text import N_
 from storeapp.tui.widgets.matches_table import MatchesTable
 from storeapp.tui.widgets.status_bar import StatusBar
+from storeapp.wording.catalog import invalid_barcode, unknown_barcode
+from storeapp.wording.figures import number
 
 
 class LookupScreen(StoreScreen):
@@ -106,19 +106,9 @@ class LookupScreen(StoreScreen):
             )
             matches.focus()
         elif result.found is Found.BAD_BARCODE:
-            reason = barcode_problem(result.query, result.problem)
-            self._say(
-                _("{code} is not a valid barcode: {reason}.", code=result.query, reason=reason),
-                "-error",
-            )
+            self._say(invalid_barcode(result.query, result.problem), "-error")
         elif result.found is Found.UNKNOWN_BARCODE:
-            self._say(
-                _(
-                    "No item carries barcode {code} in this store's catalog (sync may bring it).",
-                    code=result.query,
-                ),
-                "-error",
-            )
+            self._say(unknown_barcode(result.query), "-error")
         elif result.problem:
             self._say(_("The lookup failed: {reason}", reason=result.problem), "-error")
         else:

@@ -12,7 +12,7 @@ from textual.widgets import Footer, Input, Label, RadioButton, RadioSet, Static
 
 from ordersync.contract import Customer, Delivery
 from storeapp.context import StoreContext
-from storeapp.i18n import _
+from storeapp.i18n import N_, _
 from storeapp.services.catalog import CatalogItem
 from storeapp.services.orders import (
     MAX_ORDER_QTY,
@@ -22,12 +22,11 @@ from storeapp.services.orders import (
     customer,
     home_delivery,
 )
-from storeapp.tui.fulfilment import order_input_problem
 from storeapp.tui.messages import OrderFinished, OrderInvalid
 from storeapp.tui.screens.base import StoreScreen
-from storeapp.tui.text import N_
 from storeapp.tui.widgets.order_outcome import OrderOutcomeView
 from storeapp.tui.widgets.status_bar import StatusBar
+from storeapp.wording.orders import order_input_problem, quantity_problem
 
 HERE, OTHER_STORE, HOME = "here", "store", "home"
 FIELDS = ("qty", "collect_at", "address", "latitude", "longitude", "name", "email", "phone")
@@ -168,7 +167,7 @@ class OrderScreen(StoreScreen):
         except ValueError:
             qty = 0
         if not 1 <= qty <= MAX_ORDER_QTY:
-            self._error("qty", _("Order 1 to {most} units.", most=MAX_ORDER_QTY))
+            self._error("qty", quantity_problem())
             return None
         try:
             choice = self.delivery_choice()

@@ -10,11 +10,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
 
-from storeapp.i18n import _
+from storeapp.i18n import N_, _
 from storeapp.services.picking import MAX_PARCELS, MAX_WEIGHT_GRAMS
-from storeapp.tui.format import number
 from storeapp.tui.screens.base import StoreModal
-from storeapp.tui.text import N_
+from storeapp.wording.jobs import parcels_problem, weight_problem
 
 
 @dataclass(frozen=True)
@@ -72,15 +71,11 @@ class PackScreen(StoreModal[Parcels | None]):
         parcels = self._int(self.query_one("#pack-parcels", Input).value, MAX_PARCELS)
         weight = self._int(event.value, MAX_WEIGHT_GRAMS)
         if parcels is None:
-            self.query_one("#pack-parcels-error", Static).update(
-                _("Give 1 to {most} parcels.", most=MAX_PARCELS)
-            )
+            self.query_one("#pack-parcels-error", Static).update(parcels_problem())
             self.query_one("#pack-parcels", Input).focus()
             return
         if weight is None:
-            self.query_one("#pack-weight-error", Static).update(
-                _("Give a weight of 1 to {most} grams.", most=number(MAX_WEIGHT_GRAMS))
-            )
+            self.query_one("#pack-weight-error", Static).update(weight_problem())
             return
         self.dismiss(Parcels(parcels, weight))
 

@@ -17,10 +17,10 @@ from textual.containers import Vertical
 from textual.widgets import Footer, Static
 
 from storeapp.context import StoreContext
-from storeapp.i18n import _, active
-from storeapp.services.picking import ActionRecorded, JobView, PickingRefused, PickingService
-from storeapp.tui.format import number, state_name
-from storeapp.tui.fulfilment import kind_name, pick_refusal
+from storeapp.i18n import N_, _, active
+from storeapp.services.job_views import JobView
+from storeapp.services.picking import ActionRecorded, PickingRefused, PickingService
+from storeapp.tui.format import sync_hint
 from storeapp.tui.messages import (
     JobActionDone,
     JobLoaded,
@@ -34,9 +34,19 @@ from storeapp.tui.screens.confirm import ConfirmScreen
 from storeapp.tui.screens.pack import PackScreen, Parcels
 from storeapp.tui.screens.ship import ShipScreen
 from storeapp.tui.screens.short_pick import ShortPick, ShortPickScreen
-from storeapp.tui.text import N_
 from storeapp.tui.widgets.pick_list import PickListTable
 from storeapp.tui.widgets.status_bar import StatusBar
+from storeapp.wording.figures import number
+from storeapp.wording.jobs import (
+    delivery_text,
+    job_gone,
+    kind_name,
+    late_mark,
+    parcels_text,
+    pick_refusal,
+    state_name,
+    tracking_text,
+)
 
 # The job state each action leads to: its key shows only when the job may move there.
 TARGETS = {
@@ -113,11 +123,7 @@ class PickScreen(StoreScreen):
     @on(JobLoaded)
     def _loaded(self, message: JobLoaded) -> None:
         if message.job is None:
-            self.notify(
-                _("This job is not in this store's queue any more."),
-                severity="error",
-                markup=False,
-            )
+            self.notify(job_gone(), severity="error", markup=False)
             self.dismiss(None)
             return
         self.show_job(message.job)
@@ -137,26 +143,17 @@ class PickScreen(StoreScreen):
         )
         if job.late:
             state.append(" · ")
-            state.append(_("LATE"), "bold reverse")
+            state.append(late_mark(), "bold reverse")
         if job.unconfirmed:
             state.append(" · ")
             state.append(
                 _("{count} action(s) not yet confirmed by the ledger", count=job.unconfirmed)
             )
-        if job.kind == "collect":
-            where = _("The customer collects it at this store's counter.")
-        elif job.destination:
-            where = _("Shipped to store {store} for collection.", store=job.destination)
-        else:
-            where = _("Shipped to the customer's home.")
-        if job.parcels is not None and job.weight_grams is not None:
-            where += " " + _(
-                "{parcels} parcel(s), {weight} g",
-                parcels=job.parcels,
-                weight=number(job.weight_grams),
-            )
-        if job.tracking:
-            where += " " + _("Tracking: {tracking}", tracking=job.tracking)
+        where = " ".join(
+            text
+            for text in (delivery_text(job), parcels_text(job), tracking_text(job))
+            if text is not None
+        )
         self.query_one("#pick-header", Static).update(Text("\n").join([title, state, Text(where)]))
         self.query_one(PickListTable).show(job)
         self.query_one("#pick-next", Static).update(self._next_step(job))
@@ -240,7 +237,7 @@ class PickScreen(StoreScreen):
 
     @on(PickFailed)
     def _refused(self, message: PickFailed) -> None:
-        self._say("✘ " + pick_refusal(message.error), "-error")
+        self._say("✘ " + pick_refusal(message.error, sync_hint()), "-error")
         self.app.bell()
 
     def _say(self, text: str, level: str = "") -> None:

@@ -9,11 +9,10 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
 
 from ordersync.contract import MAX_QUANTITY
-from storeapp.i18n import _
+from storeapp.i18n import N_, _
 from storeapp.services.catalog import CatalogItem
-from storeapp.tui.format import money
 from storeapp.tui.screens.base import StoreModal
-from storeapp.tui.text import N_
+from storeapp.wording.figures import money
 
 
 class SaleScreen(StoreModal[int | None]):

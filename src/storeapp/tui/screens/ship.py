@@ -8,10 +8,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
 
-from storeapp.i18n import _
+from storeapp.i18n import N_, _
 from storeapp.services.picking import MAX_TRACKING
 from storeapp.tui.screens.base import StoreModal
-from storeapp.tui.text import N_
+from storeapp.wording.jobs import tracking_problem
 
 
 class ShipScreen(StoreModal[str | None]):
@@ -40,9 +40,7 @@ class ShipScreen(StoreModal[str | None]):
         event.stop()
         tracking = event.value.strip()
         if not tracking:
-            self.query_one("#ship-error", Static).update(
-                _("The tracking reference has 1 to {most} characters.", most=MAX_TRACKING)
-            )
+            self.query_one("#ship-error", Static).update(tracking_problem())
             return
         self.dismiss(tracking)
 

@@ -11,10 +11,10 @@ from textual.containers import Vertical
 from textual.widgets import Input, RadioButton, RadioSet, Static
 
 from ordersync.contract import RejectReason
-from storeapp.i18n import _
-from storeapp.services.picking import MAX_NOTE, PickLine
+from storeapp.i18n import N_, _
+from storeapp.services.job_views import PickLine
+from storeapp.services.picking import MAX_NOTE
 from storeapp.tui.screens.base import StoreModal
-from storeapp.tui.text import N_
 
 
 @dataclass(frozen=True)

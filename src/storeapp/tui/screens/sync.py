@@ -9,16 +9,16 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Static
 
 from storeapp.cache import outbox
-from storeapp.i18n import _
+from storeapp.i18n import N_, _
 from storeapp.services.status import StoreStatus
-from storeapp.tui.format import clock_time, describe_operation, number, refusal_reason
+from storeapp.tui.format import clock_time, describe_operation, refusal_reason
 from storeapp.tui.messages import EntryDismissed, Notice, OutboxLoaded, SyncReported
 from storeapp.tui.screens.base import StoreScreen
 from storeapp.tui.screens.confirm import ConfirmScreen
-from storeapp.tui.text import N_
 from storeapp.tui.widgets.attention_table import AttentionTable
 from storeapp.tui.widgets.outbox_table import OutboxTable
 from storeapp.tui.widgets.status_bar import StatusBar
+from storeapp.wording.figures import number
 
 OUTBOX_LIMIT = 500
 """The most waiting operations listed (the status bar counts them all)."""

@@ -12,7 +12,8 @@ from textual.widgets import DataTable, Static
 
 from storeapp.i18n import _
 from storeapp.services.lookup import Availability
-from storeapp.tui.format import clock_time, distance, number, short_age
+from storeapp.tui.format import clock_time, distance
+from storeapp.wording.figures import age, number
 
 NAME_WIDTH = 18
 """Location names are cut to this width, so the table fits 80 columns."""
@@ -51,8 +52,9 @@ class AvailabilityTable(Vertical):
             return _("Network availability · live")
         if availability.fetched_at is None:
             return _("Network availability · from cache, never asked live")
-        age = now - availability.fetched_at
-        return _("Network availability · from cache, {age} old", age=short_age(age))
+        return _(
+            "Network availability · from cache, {age} old", age=age(now - availability.fetched_at)
+        )
 
     def show(self, availability: Availability, now: datetime) -> None:
         self.query_one("#availability-caption", Static).update(self.caption(availability, now))

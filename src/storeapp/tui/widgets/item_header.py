@@ -10,7 +10,7 @@ from textual.widgets import Static
 
 from storeapp.i18n import _
 from storeapp.services.lookup import ItemView
-from storeapp.tui.format import money, number
+from storeapp.wording.figures import money, number
 
 
 class ItemHeader(Static):

@@ -9,9 +9,10 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from storeapp.i18n import _
-from storeapp.services.picking import JobView
-from storeapp.tui.format import clock_time, number, state_name
-from storeapp.tui.fulfilment import kind_name
+from storeapp.services.job_views import JobView
+from storeapp.tui.format import clock_time
+from storeapp.wording.figures import number
+from storeapp.wording.jobs import kind_name, late_mark, state_name
 
 CUSTOMER_WIDTH = 16
 """Customer names are cut to this width, so the table fits 80 columns."""
@@ -41,7 +42,7 @@ class JobsTable(DataTable[Text]):
         for job in jobs:
             due = Text(clock_time(job.due_at, now))
             if job.late:
-                due.append(" " + _("LATE"))
+                due.append(" " + late_mark())
             state = Text(state_name(job.state))
             if job.unconfirmed:
                 state.append(" *")

@@ -7,8 +7,8 @@ from textual.widgets import DataTable
 
 from storeapp.i18n import _
 from storeapp.services.catalog import CatalogItem
-from storeapp.tui.format import money
 from storeapp.tui.messages import OpenItem
+from storeapp.wording.figures import money
 
 
 class MatchesTable(DataTable[Text]):

@@ -9,15 +9,10 @@ from rich.style import Style
 from rich.text import Text
 from textual.widgets import Static
 
-from storeapp.i18n import _, active
+from storeapp.i18n import _
 from storeapp.services.orders import OrderOutcome, OrderStatus
-from storeapp.tui.format import number
-from storeapp.tui.fulfilment import (
-    alternative_lines,
-    distance_text,
-    explanation_lines,
-    unserved_lines,
-)
+from storeapp.wording.figures import distance_text, number
+from storeapp.wording.orders import alternative_lines, explanation_lines, promise, unserved_lines
 
 
 class OrderOutcomeView(Static):
@@ -68,17 +63,12 @@ class OrderOutcomeView(Static):
                 )
             if outcome.explanation is not None:
                 lines.append(Text(_("Why:"), style=heading))
-                lines.extend(Text("  " + line) for line in explanation_lines(outcome.explanation))
-            if outcome.promised_by is not None:
-                lines.append(
-                    Text(
-                        _(
-                            "Promised by {date}.",
-                            date=active().moment(outcome.promised_by, "EEEE d MMMM y"),
-                        ),
-                        style=heading,
-                    )
+                lines.extend(
+                    Text("  " + line.text) for line in explanation_lines(outcome.explanation)
                 )
+            promised = promise(outcome)
+            if promised is not None:
+                lines.append(Text(promised, style=heading))
         elif outcome.status is OrderStatus.PENDING:
             lines.append(
                 Text(
@@ -102,7 +92,7 @@ class OrderOutcomeView(Static):
                     style=style("order-outcome--refused"),
                 )
             )
-            lines.extend(Text(line) for line in unserved_lines(outcome.unserved))
-            lines.extend(Text(line) for line in alternative_lines(outcome.alternatives))
+            lines.extend(Text(line.text) for line in unserved_lines(outcome.unserved))
+            lines.extend(Text(line.text) for line in alternative_lines(outcome.alternatives))
             lines.append(Text(_("Nothing was ordered: Escape goes back to the item.")))
         self.update(Text("\n").join(lines))

@@ -9,7 +9,8 @@ from textual.widgets import DataTable
 
 from storeapp.cache.outbox import Entry
 from storeapp.i18n import _
-from storeapp.tui.format import NO_VALUE, clock_time, describe_operation, number
+from storeapp.tui.format import clock_time, describe_operation
+from storeapp.wording.figures import NO_VALUE, number
 
 ERROR_WIDTH = 60
 """Longer errors are cut in the table; the detail line under it shows them whole."""

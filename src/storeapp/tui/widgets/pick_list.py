@@ -8,8 +8,9 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from storeapp.i18n import _
-from storeapp.services.picking import JobView, PickLine
-from storeapp.tui.format import number, reject_reason_name, state_name
+from storeapp.services.job_views import JobView, PickLine
+from storeapp.wording.figures import number
+from storeapp.wording.jobs import reject_reason, state_name
 
 NAME_WIDTH = 20
 """Item names are cut to this width, so the table fits 80 columns."""
@@ -42,7 +43,7 @@ class PickListTable(DataTable[Text]):
         for line in job.lines:
             state = Text(state_name(line.state))
             if line.reject_reason:
-                state.append(f" ({reject_reason_name(line.reject_reason)})")
+                state.append(f" ({reject_reason(line.reject_reason)})")
             if line.unconfirmed:
                 state.append(" *")
             row = [

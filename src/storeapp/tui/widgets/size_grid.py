@@ -13,8 +13,8 @@ from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
 from storeapp.services.lookup import SizeCell, SizeGrid
-from storeapp.tui.format import NO_VALUE, number
 from storeapp.tui.messages import SizeChosen
+from storeapp.wording.figures import NO_VALUE, number
 
 
 class SizeGridTable(DataTable[Text]):

@@ -8,7 +8,8 @@ from textual.widgets import Static
 
 from storeapp.i18n import _
 from storeapp.services.status import StoreStatus
-from storeapp.tui.format import number, view_age
+from storeapp.tui.format import view_age
+from storeapp.wording.figures import number
 
 
 class StatusBar(Horizontal):

@@ -10,7 +10,7 @@ from textual.widgets import Static
 
 from storeapp.i18n import _
 from storeapp.services.lookup import ItemView
-from storeapp.tui.format import number
+from storeapp.wording.figures import number
 
 
 class Suggestions(Static):

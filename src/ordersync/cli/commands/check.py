@@ -1,0 +1,44 @@
+"""``ordersync check``: rebuild every position from the movements and the pending reservations,
+and compare with the stored positions (read-only)."""
+
+from __future__ import annotations
+
+import argparse
+
+from ordersync.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    Subcommands,
+    console,
+    errors,
+    existing_ledger,
+)
+from ordersync.services.check import check_ledger
+
+DISCREPANCIES_SHOWN = 200
+
+
+def add_commands(commands: Subcommands) -> None:
+    check = commands.add_parser(
+        "check", help="rebuild positions from movements and reservations and compare"
+    )
+    check.set_defaults(handler=cmd_check)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    with (
+        existing_ledger(args, writer=False) as engine,
+        engine.connect() as connection,
+        connection.begin(),
+    ):
+        report = check_ledger(connection)
+    if report.ok:
+        console.print(
+            f"ledger is consistent: {report.positions} positions agree with "
+            f"{report.movements} movements and the pending reservations"
+        )
+        return EXIT_OK
+    errors.print(f"[bold red]{len(report.discrepancies)} discrepancies[/]")
+    for discrepancy in report.discrepancies[:DISCREPANCIES_SHOWN]:
+        errors.print(f"  {discrepancy.describe()}")
+    return EXIT_FAILED

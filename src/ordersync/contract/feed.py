@@ -1,0 +1,65 @@
+"""The change feed: what changed, in commit order, for a store to keep its cache in step.
+
+A page never skips a change that committed late; ``next_since`` is where to ask again, and a
+change of ``ledger_id`` (or ``reset``) tells a store its cache belongs to another ledger.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from ordersync.contract.orders import Job
+from ordersync.contract.stock import Item, Location, NetworkTotal, Position
+from ordersync.contract.types import Reply
+
+
+class _ChangeBase(Reply):
+    seq: int
+
+
+class ItemChange(_ChangeBase):
+    kind: Literal["item"]
+    item: Item
+    barcodes_removed: list[str] = []
+
+
+class LocationChange(_ChangeBase):
+    kind: Literal["location"]
+    location: Location
+
+
+class PositionChange(_ChangeBase):
+    kind: Literal["position"]
+    position: Position
+
+
+class NetworkChange(_ChangeBase):
+    kind: Literal["network"]
+    total: NetworkTotal
+
+
+class JobChange(_ChangeBase):
+    kind: Literal["job"]
+    job: Job
+
+
+Change = Annotated[
+    ItemChange | LocationChange | PositionChange | NetworkChange | JobChange,
+    Field(discriminator="kind"),
+]
+
+
+class ChangePage(Reply):
+    """A page of the change feed: ask again with ``since=next_since`` while ``has_more``."""
+
+    ledger_id: str
+    """Identifies the ledger's database; a store seeing it change must bootstrap again."""
+    location: str
+    changes: list[Change]
+    next_since: int
+    has_more: bool
+    head: int
+    reset: bool = False
+    """True when ``since`` is ahead of the ledger: the caller must drop its cache and start at 0."""

@@ -1,0 +1,206 @@
+"""Every word the ledger and the stores share, defined once: roles, kinds, states and reasons, and
+the job state machine as data with the pure rules read from it.
+
+The ledger's domain and the store terminal both use these definitions: the store checks a job's
+step against the same table before it queues the step, and the ledger checks it again when it
+applies it. A word stored in a database or sent on the wire is one of these values, never a
+string spelled again elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+
+class Role(StrEnum):
+    ASSOCIATE = "associate"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+class LocationKind(StrEnum):
+    STORE = "store"
+    WAREHOUSE = "warehouse"
+
+
+class MovementKind(StrEnum):
+    RECEIPT = "receipt"
+    SALE = "sale"
+    RETURN = "return"
+    ADJUSTMENT = "adjustment"
+    COUNT = "count"
+    TRANSFER_OUT = "transfer_out"
+    TRANSFER_IN = "transfer_in"
+    SHIPMENT = "shipment"
+
+
+class ReservationState(StrEnum):
+    PENDING = "pending"
+    COMMITTED = "committed"
+    RELEASED = "released"
+    EXPIRED = "expired"
+
+
+# --- Orders ----------------------------------------------------------------------------------
+
+
+class Channel(StrEnum):
+    WEB = "web"
+    STORE = "store"
+
+
+class DeliveryKind(StrEnum):
+    HOME = "home"
+    COLLECT = "collect"
+
+
+class OrderState(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+    """Every line reached an end and none was left unserved."""
+    FOLLOW_UP = "follow_up"
+    """Every line reached an end, and some could not be served: someone must tell the customer."""
+
+
+class OrderLineState(StrEnum):
+    ROUTED = "routed"
+    IN_TRANSIT = "in_transit"
+    """Shipped to the collection store, not yet handed over."""
+    UNFULFILLABLE = "unfulfillable"
+    SHIPPED = "shipped"
+    COLLECTED = "collected"
+    CANCELLED = "cancelled"
+
+
+ORDER_LINES_FULFILLED = frozenset({OrderLineState.SHIPPED, OrderLineState.COLLECTED})
+ORDER_LINES_LOST = frozenset({OrderLineState.CANCELLED, OrderLineState.UNFULFILLABLE})
+"""Lines that ended without reaching the customer: they saved no sale."""
+ORDER_LINES_ENDED = ORDER_LINES_FULFILLED | ORDER_LINES_LOST
+
+
+class RoutingReason(StrEnum):
+    """Why a location lost a routing decision (or, for ``tie`` and ``partial``, how it won)."""
+
+    NOT_FULFILLING = "not_fulfilling"
+    NO_CAPACITY = "no_capacity"
+    TOO_FAR = "too_far"
+    EXCLUDED = "excluded"
+    NO_STOCK = "no_stock"
+    SAFETY_STOCK = "safety_stock"
+    PARTIAL = "partial"
+    FARTHER = "farther"
+    SHALLOWER = "shallower_stock"
+    BUSIER = "busier"
+    TIE = "tie"
+
+
+# --- Jobs ------------------------------------------------------------------------------------
+
+
+class JobKind(StrEnum):
+    SHIP = "ship"
+    """Picked, packed and shipped to the customer (or to the collection store)."""
+    COLLECT = "collect"
+    """Picked and made ready at the collection store, then handed over to the customer."""
+
+
+class JobStateName(StrEnum):
+    ASSIGNED = "assigned"
+    PICKING = "picking"
+    PICKED = "picked"
+    PACKED = "packed"
+    SHIPPED = "shipped"
+    READY = "ready"
+    COLLECTED = "collected"
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"
+
+
+class JobLineState(StrEnum):
+    OPEN = "open"
+    REJECTED = "rejected"
+    SHIPPED = "shipped"
+    COLLECTED = "collected"
+    CANCELLED = "cancelled"
+
+
+class RejectReason(StrEnum):
+    NOT_FOUND = "not_found"
+    DAMAGED = "damaged"
+    OTHER = "other"
+
+
+_S = JobStateName
+
+FINAL_JOB_STATES = frozenset({_S.SHIPPED, _S.COLLECTED, _S.CANCELLED, _S.REJECTED})
+"""States a job never leaves: it is out of its store's queue."""
+
+NEXT_JOB_STATES: Mapping[JobKind, Mapping[JobStateName, frozenset[JobStateName]]] = {
+    JobKind.SHIP: {
+        _S.ASSIGNED: frozenset({_S.PICKING}),
+        _S.PICKING: frozenset({_S.PICKED}),
+        _S.PICKED: frozenset({_S.PACKED, _S.CANCELLED}),
+        _S.PACKED: frozenset({_S.SHIPPED}),
+    },
+    JobKind.COLLECT: {
+        _S.ASSIGNED: frozenset({_S.PICKING}),
+        _S.PICKING: frozenset({_S.PICKED}),
+        _S.PICKED: frozenset({_S.READY, _S.CANCELLED}),
+        _S.READY: frozenset({_S.COLLECTED, _S.CANCELLED}),
+    },
+}
+"""The steps a job may take, per kind; ``rejected`` is reached by rejecting lines, not a step."""
+
+LINE_REJECTABLE_STATES = frozenset({_S.ASSIGNED, _S.PICKING})
+"""Lines are rejected (short pick) while the job is being picked, before it is picked."""
+
+LINE_END_STATES: Mapping[JobStateName, JobLineState] = {
+    _S.SHIPPED: JobLineState.SHIPPED,
+    _S.COLLECTED: JobLineState.COLLECTED,
+    _S.CANCELLED: JobLineState.CANCELLED,
+}
+"""What the open lines of a job become when the job reaches one of these states."""
+
+
+def allowed_next(kind: str, state: str) -> frozenset[JobStateName]:
+    """The states a job of ``kind`` in ``state`` may move to: none from a final state, and none
+    for a kind or state this table does not know (a newer ledger's word)."""
+    try:
+        return NEXT_JOB_STATES[JobKind(kind)].get(JobStateName(state), frozenset())
+    except ValueError:
+        return frozenset()
+
+
+def can_reject_lines(state: str) -> bool:
+    return state in LINE_REJECTABLE_STATES
+
+
+def is_late(state: str, due_at: datetime, now: datetime, *, reported_late: bool = False) -> bool:
+    """Not started by the time it was due (its creation plus the service level of that time).
+
+    ``reported_late`` is the ledger's own last word: a store whose clock runs behind the
+    ledger's still shows a job late once the ledger has said so.
+    """
+    return state == JobStateName.ASSIGNED and (now > due_at or reported_late)
+
+
+# --- Counts and stock suggestions ------------------------------------------------------------
+
+
+class CountTaskReason(StrEnum):
+    """Why a position is to be counted; a count answering no open task is ``unplanned``."""
+
+    SHORT_PICK = "short_pick"
+    BELOW_ZERO = "below_zero"
+    """A counter sale took the record below zero: the record was wrong."""
+    CYCLE = "cycle"
+    """Opened by the cycle-count schedule."""
+    UNPLANNED = "unplanned"
+
+
+TransferReason = Literal["sleeping_stock", "broken_size_run"]
+"""Why rebalancing suggests a transfer: units asleep where they do not sell, or a size run with
+holes where it does."""

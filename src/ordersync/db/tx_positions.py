@@ -1,0 +1,307 @@
+"""Positions and movements inside a write transaction: the stock record and the entries behind it.
+
+Every change of a position updates its SKU's network total in the same transaction, and both are
+recorded on the change feed with their state after the change. Movements are only inserted, never
+updated or deleted: a mistake is corrected by a new entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from ordersync.contract import Position
+from ordersync.db.tx_feed import FeedTx
+from ordersync.domain.position_days import DayEffect
+from ordersync.domain.stock import Stock
+
+_POSITION_COLUMNS = "sku, location, on_hand, reserved, safety_stock, suspect, seq, updated_at"
+
+
+@dataclass(frozen=True, slots=True)
+class PositionState:
+    sku: str
+    location: str
+    stock: Stock
+    suspect: bool
+    seq: int
+    updated_at: datetime
+
+    def to_contract(self) -> Position:
+        return Position(
+            sku=self.sku,
+            location=self.location,
+            on_hand=self.stock.on_hand,
+            reserved=self.stock.reserved,
+            safety_stock=self.stock.safety_stock,
+            available=self.stock.available,
+            suspect=self.suspect,
+            seq=self.seq,
+            updated_at=self.updated_at,
+        )
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+class PositionsTx(FeedTx):
+    """The statements on positions, their network totals, their days and the movements."""
+
+    # --- positions ---------------------------------------------------------------------------
+
+    def _position(self, row: tuple[Any, ...]) -> PositionState:
+        sku, location, on_hand, reserved, safety_stock, suspect, seq, updated_at = row
+        return PositionState(
+            sku=sku,
+            location=location,
+            stock=Stock(int(on_hand), int(reserved), int(safety_stock)),
+            suspect=bool(suspect),
+            seq=int(seq),
+            updated_at=self.sql.read_time(updated_at),
+        )
+
+    def position(self, sku: str, location: str) -> PositionState | None:
+        row = self.sql.first(
+            f"SELECT {_POSITION_COLUMNS} FROM positions WHERE sku = :sku AND location = :location",
+            {"sku": sku, "location": location},
+        )
+        return None if row is None else self._position(row)
+
+    def change_on_hand(
+        self, sku: str, location: str, delta: int, *, default_safety_stock: int, seq: int
+    ) -> tuple[Stock, PositionState]:
+        """Add ``delta`` to on-hand (creating the position); returns (stock before, state after)."""
+        row = self.sql.one(
+            "INSERT INTO positions (sku, location, on_hand, reserved, safety_stock, suspect, seq, "
+            "updated_at) VALUES (:sku, :location, :delta, 0, :safety, :suspect, :seq, :now) "
+            "ON CONFLICT (sku, location) DO UPDATE SET on_hand = positions.on_hand + :delta, "
+            f"seq = :seq, updated_at = :now RETURNING {_POSITION_COLUMNS}",
+            {
+                "sku": sku,
+                "location": location,
+                "delta": delta,
+                "safety": default_safety_stock,
+                "suspect": False,
+                "seq": seq,
+                "now": self._now_db,
+            },
+        )
+        after = self._position(row)
+        before = Stock(after.stock.on_hand - delta, after.stock.reserved, after.stock.safety_stock)
+        self._after_position_change(before, after)
+        return before, after
+
+    def try_reserve(self, sku: str, location: str, qty: int, seq: int) -> PositionState | None:
+        """Hold ``qty`` units if ``available`` stays at or above zero; None when it would not."""
+        row = self.sql.first(
+            "UPDATE positions SET reserved = reserved + :qty, seq = :seq, updated_at = :now "
+            "WHERE sku = :sku AND location = :location "
+            "AND on_hand - reserved - safety_stock >= :qty "
+            f"RETURNING {_POSITION_COLUMNS}",
+            {"qty": qty, "seq": seq, "now": self._now_db, "sku": sku, "location": location},
+        )
+        if row is None:
+            return None
+        after = self._position(row)
+        before = Stock(after.stock.on_hand, after.stock.reserved - qty, after.stock.safety_stock)
+        self._after_position_change(before, after)
+        return after
+
+    def change_reserved_and_on_hand(
+        self, sku: str, location: str, reserved_delta: int, on_hand_delta: int, seq: int
+    ) -> PositionState:
+        row = self.sql.one(
+            "UPDATE positions SET reserved = reserved + :reserved, on_hand = on_hand + :on_hand, "
+            "seq = :seq, updated_at = :now WHERE sku = :sku AND location = :location "
+            f"RETURNING {_POSITION_COLUMNS}",
+            {
+                "reserved": reserved_delta,
+                "on_hand": on_hand_delta,
+                "seq": seq,
+                "now": self._now_db,
+                "sku": sku,
+                "location": location,
+            },
+        )
+        after = self._position(row)
+        before = Stock(
+            after.stock.on_hand - on_hand_delta,
+            after.stock.reserved - reserved_delta,
+            after.stock.safety_stock,
+        )
+        self._after_position_change(before, after)
+        return after
+
+    def set_position_flags(
+        self,
+        sku: str,
+        location: str,
+        *,
+        suspect: bool | None = None,
+        safety_stock: int | None = None,
+    ) -> PositionState:
+        current = self.position(sku, location)
+        if current is None:
+            raise LookupError(f"no position {sku} at {location}")
+        row = self.sql.one(
+            "UPDATE positions SET suspect = :suspect, safety_stock = :safety, updated_at = :now "
+            f"WHERE sku = :sku AND location = :location RETURNING {_POSITION_COLUMNS}",
+            {
+                "suspect": current.suspect if suspect is None else suspect,
+                "safety": current.stock.safety_stock if safety_stock is None else safety_stock,
+                "now": self._now_db,
+                "sku": sku,
+                "location": location,
+            },
+        )
+        after = self._position(row)
+        self._after_position_change(current.stock, after)
+        return after
+
+    def ensure_position(self, sku: str, location: str, default_safety_stock: int) -> None:
+        self.sql.execute(
+            "INSERT INTO positions (sku, location, on_hand, reserved, safety_stock, suspect, seq, "
+            "updated_at) VALUES (:sku, :location, 0, 0, :safety, :suspect, 0, :now) "
+            "ON CONFLICT (sku, location) DO NOTHING",
+            {
+                "sku": sku,
+                "location": location,
+                "safety": default_safety_stock,
+                "suspect": False,
+                "now": self._now_db,
+            },
+        )
+
+    def _after_position_change(self, before: Stock, after: PositionState) -> None:
+        on_hand, reserved, available = self.sql.one(
+            "INSERT INTO sku_totals (sku, on_hand, reserved, available, seq) "
+            "VALUES (:sku, :on_hand, :reserved, :available, :seq) "
+            "ON CONFLICT (sku) DO UPDATE SET on_hand = sku_totals.on_hand + :on_hand, "
+            "reserved = sku_totals.reserved + :reserved, "
+            "available = sku_totals.available + :available, seq = :seq "
+            "RETURNING on_hand, reserved, available",
+            {
+                "sku": after.sku,
+                "on_hand": after.stock.on_hand - before.on_hand,
+                "reserved": after.stock.reserved - before.reserved,
+                "available": after.stock.offerable - before.offerable,
+                "seq": after.seq,
+            },
+        )
+        stock = after.stock
+        self.record_change(
+            "position",
+            f"{after.location}|{after.sku}",
+            after.location,
+            {
+                "position": {
+                    "sku": after.sku,
+                    "location": after.location,
+                    "on_hand": stock.on_hand,
+                    "reserved": stock.reserved,
+                    "safety_stock": stock.safety_stock,
+                    "available": stock.available,
+                    "suspect": after.suspect,
+                    "seq": after.seq,
+                    "updated_at": _iso(after.updated_at),
+                }
+            },
+        )
+        self.record_change(
+            "network",
+            after.sku,
+            "",
+            {
+                "total": {
+                    "sku": after.sku,
+                    "on_hand": int(on_hand),
+                    "reserved": int(reserved),
+                    "available": int(available),
+                }
+            },
+        )
+
+    # --- movements ---------------------------------------------------------------------------
+
+    def add_movement(
+        self,
+        *,
+        seq: int,
+        op_id: str,
+        kind: str,
+        sku: str,
+        location: str,
+        qty: int,
+        actor: int,
+        device: str,
+        occurred_at: datetime,
+        reason: str | None = None,
+        reservation_id: str | None = None,
+    ) -> None:
+        self.sql.execute(
+            "INSERT INTO movements (seq, op_id, kind, sku, location, qty, reason, reservation_id, "
+            "actor, device, occurred_at, recorded_at) VALUES (:seq, :op_id, :kind, :sku, "
+            ":location, :qty, :reason, :reservation_id, :actor, :device, :occurred_at, :now)",
+            {
+                "seq": seq,
+                "op_id": op_id,
+                "kind": kind,
+                "sku": sku,
+                "location": location,
+                "qty": qty,
+                "reason": reason,
+                "reservation_id": reservation_id,
+                "actor": actor,
+                "device": device,
+                "occurred_at": self.sql.time(occurred_at),
+                "now": self._now_db,
+            },
+        )
+
+    def record_position_day(
+        self,
+        sku: str,
+        location: str,
+        day: date,
+        effect: DayEffect,
+        closing_on_hand: int,
+        occurred_at: datetime,
+    ) -> None:
+        """Add a movement to its position's day; the latest movement of the day sets its close."""
+        self.sql.execute(
+            "INSERT INTO position_days (sku, location, day, sold_units, returned_units, "
+            "received_units, closing_on_hand, min_on_hand, last_occurred_at) VALUES (:sku, "
+            ":location, :day, :sold, :returned, :received, :closing, :closing, :occurred) "
+            "ON CONFLICT (sku, location, day) DO UPDATE SET "
+            "sold_units = position_days.sold_units + :sold, "
+            "returned_units = position_days.returned_units + :returned, "
+            "received_units = position_days.received_units + :received, "
+            "closing_on_hand = CASE WHEN :occurred >= position_days.last_occurred_at "
+            "THEN :closing ELSE position_days.closing_on_hand END, "
+            "min_on_hand = CASE WHEN position_days.min_on_hand < :closing "
+            "THEN position_days.min_on_hand ELSE :closing END, "
+            "last_occurred_at = CASE WHEN :occurred >= position_days.last_occurred_at "
+            "THEN :occurred ELSE position_days.last_occurred_at END",
+            {
+                "sku": sku,
+                "location": location,
+                "day": day.isoformat(),
+                "sold": effect.sold,
+                "returned": effect.returned,
+                "received": effect.received,
+                "closing": closing_on_hand,
+                "occurred": self.sql.time(occurred_at),
+            },
+        )
+
+    def moved_since(self, sku: str, location: str, since_seq: int) -> tuple[int, bool]:
+        """Sum of movements after ``since_seq``, and whether a count is among them."""
+        total, counted = self.sql.one(
+            "SELECT COALESCE(SUM(qty), 0), "
+            "COALESCE(MAX(CASE WHEN kind = 'count' THEN 1 ELSE 0 END), 0) "
+            "FROM movements WHERE sku = :sku AND location = :location AND seq > :since",
+            {"sku": sku, "location": location, "since": since_seq},
+        )
+        return int(total), bool(counted)

@@ -1,0 +1,233 @@
+"""``storeapp lookup``: find an item by barcode, SKU, reference or name, and print it: its size
+grid here and in the network, what is in stock here instead, and where it is available."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from datetime import timedelta
+
+from rich.table import Table
+from rich.text import Text
+
+from storeapp.cli.arguments import Subcommands, add_command
+from storeapp.cli.items import not_found_error
+from storeapp.cli.session import EXIT_OK, Cli, CliError
+from storeapp.context import StoreContext
+from storeapp.i18n import _
+from storeapp.services.catalog import CatalogItem
+from storeapp.services.lookup import Availability, Found, ItemView, LookupResult
+from storeapp.wording.figures import NO_VALUE, distance_text
+
+
+def cmd_lookup(cli: Cli, args: argparse.Namespace) -> int:
+    query = " ".join(args.query)
+    with cli.store() as context:
+        result = context.lookup.find(query)
+        if result.found is Found.MATCHES:
+            if result.query.casefold() == result.matches[0].reference.casefold():
+                print_reference(cli, context, result.matches)
+            else:
+                print_matches(cli, result)
+            return EXIT_OK
+        if result.found is not Found.ITEM or result.item is None:
+            raise not_found_error(result)
+        view = context.lookup.item_view(result.item.sku, live=not args.offline)
+        if view is None:
+            raise CliError(_("nothing in the catalog matches {query}", query=query))
+        print_item(cli, view, asked_live=not args.offline)
+    return EXIT_OK
+
+
+def print_matches(cli: Cli, result: LookupResult) -> None:
+    t = cli.translator
+    table = Table(
+        title=_("{count} items match {query}", count=len(result.matches), query=result.query),
+        title_justify="left",
+    )
+    table.add_column(_("SKU"))
+    table.add_column(_("Name"))
+    table.add_column(_("Size"))
+    table.add_column(_("Colour"))
+    table.add_column(_("Price"), justify="right")
+    for item in result.matches:
+        table.add_row(
+            item.sku, item.name, item.size, item.colour, t.money(item.price_minor, item.currency)
+        )
+    cli.out.print(table)
+    cli.say(_("Look one up by its SKU or barcode: storeapp lookup SKU"), style="dim")
+
+
+def print_reference(cli: Cli, context: StoreContext, variants: Sequence[CatalogItem]) -> None:
+    """A whole reference: its size grid in each colour, from the cache."""
+    first = variants[0]
+    cli.say(f"{first.name} — {first.reference}", style="bold")
+    cli.say(
+        _(
+            "{count} variants · {price}",
+            count=len(variants),
+            price=cli.translator.money(first.price_minor, first.currency),
+        )
+    )
+    colours: list[str] = []
+    for variant in variants:
+        if variant.colour not in colours:
+            colours.append(variant.colour)
+    for colour in colours:
+        sku = next(v.sku for v in variants if v.colour == colour)
+        view = context.lookup.item_view(sku, live=False)
+        if view is not None:
+            cli.out.print(_grid_table(cli, view, highlight=False))
+    cli.say(_("Look one up by its SKU or barcode: storeapp lookup SKU"), style="dim")
+
+
+def _item_header(cli: Cli, view: ItemView) -> None:
+    item: CatalogItem = view.item
+    t = cli.translator
+    cli.say(f"{item.name} — {item.sku}", style="bold")
+    cli.say(
+        _(
+            "Reference {reference} · size {size} · colour {colour} · {price}",
+            reference=item.reference,
+            size=item.size,
+            colour=item.colour,
+            price=t.money(item.price_minor, item.currency),
+        )
+    )
+    if len(view.colours) > 1:
+        cli.say(_("Colours: {colours}", colours=", ".join(view.colours)))
+    own = view.own
+    line = _(
+        "Here: {available} available, {on_hand} on hand, {reserved} reserved",
+        available=own.available,
+        on_hand=own.on_hand,
+        reserved=own.reserved,
+    )
+    cli.say(line, style="bold green" if own.available > 0 else "bold red")
+    if own.pending_delta:
+        cli.say(
+            _(
+                "({count} unit(s) sold here not yet sent to the ledger are counted)",
+                count=-own.pending_delta,
+            ),
+            style="dim",
+        )
+    if own.suspect:
+        cli.say(
+            _("The stock record of this item here is suspect: a count is needed."),
+            style="yellow",
+        )
+
+
+def _grid_table(cli: Cli, view: ItemView, *, highlight: bool = True) -> Table:
+    grid = view.grid
+    two_axes = grid.rows != [""]
+    table = Table(
+        title=_("Sizes in {colour} (here · network)", colour=grid.colour), title_justify="left"
+    )
+    table.add_column(_("Band") if two_axes else "", style="bold")
+    for column in grid.columns:
+        table.add_column(column, justify="center")
+    for row in grid.rows:
+        cells: list[Text] = []
+        for column in grid.columns:
+            cell = grid.cell(row, column)
+            if cell is None:
+                cells.append(Text("·", style="dim"))
+                continue
+            style = "reverse" if highlight and cell.sku == view.item.sku else ""
+            if cell.store_available <= 0:
+                style += " dim"
+            cells.append(Text(f"{cell.store_available} · {cell.network_available}", style=style))
+        table.add_row(Text(row if two_axes else _("Size")), *cells)
+    return table
+
+
+def freshness(cli: Cli, availability: Availability) -> str:
+    if availability.live:
+        return _("live")
+    if availability.fetched_at is None:
+        return _("from cache, never fetched live")
+    age = max(cli.now() - availability.fetched_at, timedelta(0))
+    return _("from cache, {minutes} min old", minutes=int(age.total_seconds() // 60))
+
+
+def _availability_table(cli: Cli, availability: Availability) -> Table:
+    table = Table(
+        title=_(
+            "Availability of {sku}: {freshness}",
+            sku=availability.sku,
+            freshness=freshness(cli, availability),
+        ),
+        title_justify="left",
+    )
+    table.add_column(_("Location"))
+    table.add_column(_("Name"))
+    table.add_column(_("Distance"), justify="right")
+    table.add_column(_("Available"), justify="right")
+    table.add_column(_("On hand"), justify="right")
+    table.add_column(_("Reserved"), justify="right")
+    for place in availability.locations:
+        distance = (
+            NO_VALUE if place.distance_km is None else distance_text(place.distance_km, digits=0)
+        )
+        name = _("{name} (here)", name=place.name) if place.is_here else place.name
+        style = "bold" if place.is_here else ("dim" if place.available <= 0 else "")
+        table.add_row(
+            place.code,
+            name,
+            distance,
+            str(place.available),
+            str(place.on_hand),
+            str(place.reserved),
+            style=style,
+        )
+    table.caption = _("Network available: {count}", count=availability.network_available)
+    table.caption_justify = "left"
+    return table
+
+
+def print_item(cli: Cli, view: ItemView, *, asked_live: bool) -> None:
+    _item_header(cli, view)
+    cli.out.print(_grid_table(cli, view))
+    if view.own.available <= 0 and view.suggestions:
+        table = Table(title=_("In stock here instead"), title_justify="left")
+        table.add_column(_("SKU"))
+        table.add_column(_("Size"))
+        table.add_column(_("Colour"))
+        table.add_column(_("Here"), justify="right")
+        table.add_column(_("Network"), justify="right")
+        for suggestion in view.suggestions:
+            table.add_row(
+                suggestion.sku,
+                suggestion.size,
+                suggestion.colour,
+                str(suggestion.store_available),
+                str(suggestion.network_available),
+            )
+        cli.out.print(table)
+    cli.out.print(_availability_table(cli, view.availability))
+    if asked_live and not view.availability.live:
+        cli.say(
+            _("The ledger could not be reached in time: the other locations come from the cache."),
+            style="yellow",
+        )
+
+
+def add_commands(commands: Subcommands) -> None:
+    lookup = add_command(
+        commands,
+        "lookup",
+        cmd_lookup,
+        help=_("find an item and where it is available"),
+        description=_(
+            "Find an item by barcode, SKU, reference or name; show its size grid and where it "
+            "is available in the network."
+        ),
+    )
+    lookup.add_argument(
+        "query", nargs="+", metavar="QUERY", help=_("barcode, SKU, reference or words of a name")
+    )
+    lookup.add_argument(
+        "--offline", action="store_true", help=_("answer from the cache only, without the ledger")
+    )

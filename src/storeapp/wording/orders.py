@@ -1,0 +1,212 @@
+"""Orders in store: why a routing decision chose its locations and why the others lost (the
+ledger's reason codes with their numbers), what nobody can serve, the alternatives of a refused
+order, the promised date, and what to fix in an order the service refused to write.
+
+The explanation and the alternatives come as ``Line``s: the text, and its ``Tone`` (a heading,
+a location chosen, a line nobody serves) for the front end to style; the order of the lines is
+the reading order: winners, then losers with their reasons, then what is unserved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from ordersync.contract import RoutingReason
+from storeapp.i18n import N_, _, active
+from storeapp.services.orders import (
+    MAX_ORDER_QTY,
+    Alternatives,
+    Explanation,
+    OrderInputError,
+    OrderOutcome,
+    OrderRefusal,
+)
+from storeapp.wording.figures import distance_text, number
+
+PROMISE_FORMAT = "EEEE d MMMM y"
+"""The promised date in full (``Wednesday 4 March 2026``): a date the customer is told."""
+
+
+class Tone(StrEnum):
+    """What a line says, for the front end to style it."""
+
+    PLAIN = "plain"
+    HEADING = "heading"
+    CHOSEN = "chosen"
+    UNSERVED = "unserved"
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    text: str
+    tone: Tone = Tone.PLAIN
+
+
+def routing_reason(reason: Mapping[str, Any]) -> str:
+    """Why a location lost a routing decision (the ledger's reason code and its numbers)."""
+    code = str(reason.get("code", ""))
+    if code == RoutingReason.NO_STOCK:
+        return _(
+            "no stock of {sku} ({available} of {requested})",
+            sku=reason.get("sku"),
+            available=reason.get("available"),
+            requested=reason.get("requested"),
+        )
+    if code == RoutingReason.SAFETY_STOCK:
+        return _(
+            "{sku} is held back by safety stock ({available} free of {requested})",
+            sku=reason.get("sku"),
+            available=reason.get("available"),
+            requested=reason.get("requested"),
+        )
+    if code == RoutingReason.NO_CAPACITY:
+        return _("no job capacity left today")
+    if code == RoutingReason.NOT_FULFILLING:
+        return _("does not fulfil orders")
+    if code == RoutingReason.TOO_FAR:
+        return _("too far ({km} km)", km=number(float(reason.get("distance_km") or 0)))
+    if code == RoutingReason.EXCLUDED:
+        return _("already failed this order line")
+    if code == RoutingReason.FARTHER:
+        return _(
+            "farther ({km} km against {winner_km} km)",
+            km=number(float(reason.get("distance_km") or 0)),
+            winner_km=number(float(reason.get("winner_distance_km") or 0)),
+        )
+    if code == RoutingReason.SHALLOWER:
+        return _(
+            "would keep fewer units ({left} against {winner_left})",
+            left=reason.get("left_after"),
+            winner_left=reason.get("winner_left_after"),
+        )
+    if code == RoutingReason.BUSIER:
+        return _(
+            "busier today ({load} of its capacity against {winner_load})",
+            load=_percent(reason.get("load")),
+            winner_load=_percent(reason.get("winner_load")),
+        )
+    if code == RoutingReason.PARTIAL:
+        return _("can serve only part of the order")
+    return code
+
+
+def _percent(share: Any) -> str:
+    return f"{round(float(share or 0) * 100)} %"
+
+
+def explanation_lines(explanation: Explanation) -> list[Line]:
+    """The winners, then every loser with its reasons, then what nobody can serve."""
+    lines = [
+        Line(
+            _(
+                "✔ {location} — {name}: chosen ({distance})",
+                location=verdict.location,
+                name=verdict.name,
+                distance=distance_text(verdict.distance_km),
+            ),
+            Tone.CHOSEN,
+        )
+        for verdict in explanation.winners
+    ]
+    for verdict in explanation.losers:
+        reasons = "; ".join(routing_reason(r) for r in verdict.reasons) or _("not needed")
+        lines.append(
+            Line(
+                _(
+                    "✘ {location} — {name}: {reasons}",
+                    location=verdict.location,
+                    name=verdict.name,
+                    reasons=reasons,
+                )
+            )
+        )
+    lines.extend(unserved_lines(explanation.unserved))
+    return lines
+
+
+def unserved_lines(unserved: list[dict[str, Any]]) -> list[Line]:
+    return [
+        Line(
+            _("Nobody can serve {qty} × {sku} now.", qty=line.get("qty"), sku=line.get("sku")),  # noqa: RUF001
+            Tone.UNSERVED,
+        )
+        for line in unserved
+    ]
+
+
+def alternative_lines(alternatives: Alternatives | None) -> list[Line]:
+    """Other sizes and colours in stock, and stores where the customer could collect."""
+    if alternatives is None or alternatives.empty:
+        return [Line(_("The ledger offered no alternative."))]
+    lines = []
+    if alternatives.other_sizes:
+        lines.append(Line(_("Other sizes and colours in stock in the network:"), Tone.HEADING))
+        lines.extend(
+            Line(
+                _(
+                    "  {sku} — size {size}, {colour}: {available} available "
+                    "(instead of {instead_of})",
+                    sku=size.sku,
+                    size=size.size,
+                    colour=size.colour,
+                    available=number(size.available),
+                    instead_of=size.instead_of,
+                )
+            )
+            for size in alternatives.other_sizes
+        )
+    if alternatives.collect_at:
+        lines.append(Line(_("Stores holding it, where the customer could collect:"), Tone.HEADING))
+        lines.extend(
+            Line(
+                _(
+                    "  {location} — {name} ({distance})",
+                    location=point.location,
+                    name=point.name,
+                    distance=distance_text(point.distance_km),
+                )
+            )
+            for point in alternatives.collect_at
+        )
+    return lines
+
+
+def promise(outcome: OrderOutcome) -> str | None:
+    """``Promised by Wednesday 4 March 2026.``, or None when the ledger promised no date."""
+    if outcome.promised_by is None:
+        return None
+    return _("Promised by {date}.", date=active().moment(outcome.promised_by, PROMISE_FORMAT))
+
+
+_FIELD_PROBLEMS = {
+    "name": N_("Give the customer's name."),
+    "email": N_("Not a valid email address."),
+    "phone": N_("Not a valid phone number."),
+    "address": N_("Give the delivery address."),
+    "latitude": N_("A latitude is between -90 and 90."),
+    "longitude": N_("A longitude is between -180 and 180."),
+    "collect_at": N_("Give the code of a store, such as B."),
+}
+
+
+def quantity_problem() -> str:
+    return _("Order 1 to {most} units.", most=MAX_ORDER_QTY)
+
+
+def order_input_problem(error: OrderInputError) -> str:
+    """What to fix in the order as given (``error.field`` names the field it concerns)."""
+    code = error.code
+    if code is OrderRefusal.UNKNOWN_SKU:
+        return _("This item is not in the catalog.")
+    if code is OrderRefusal.UNKNOWN_STORE:
+        return _("Not a store customers can collect at.")
+    if code is OrderRefusal.NO_CONTACT:
+        return _("Give an email address or a phone number.")
+    if code is OrderRefusal.BAD_QUANTITY:
+        return quantity_problem()
+    if error.field in _FIELD_PROBLEMS:
+        return _(_FIELD_PROBLEMS[error.field])
+    return _("Not valid: {problem}", problem=error.message)

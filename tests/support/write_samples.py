@@ -1,0 +1,343 @@
+"""Valid requests to the routes that change the ledger, and the setup each one needs.
+
+Each builder returns the ``Sample`` an admin of store A would send to its route on a shared
+ledger: it stocks what the request takes and, for routes acting on one thing (a reservation, a
+job, a token), makes a new target for each case through ``fresh_path``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ordersync.contract import (
+    CountIn,
+    CountSchedule,
+    DeviceHeartbeat,
+    ItemsUpsert,
+    JobTransition,
+    LineRejection,
+    LocationsUpsert,
+    MovementBatch,
+    OperationsPush,
+    OrderCreate,
+    ReservationCommit,
+    ReservationCreate,
+    ReservationRelease,
+    SafetyStockSet,
+    TokenCreate,
+)
+from tests.support.api_routes import Sample
+from tests.support.ledger_api import Ledger, new_op_id
+
+
+def stocked(ledger: Ledger) -> None:
+    """Plenty of S1 and S2 at A, whatever earlier tests on the shared ledger did."""
+    for sku in ("S1", "S2"):
+        found = ledger.position("A", sku)
+        if found is None or found["available"] < 100_000:
+            ledger.receive(sku, "A", 1_000_000)
+
+
+def movements(ledger: Ledger) -> Sample:
+    return Sample(
+        body={
+            "op_id": new_op_id(),
+            "occurred_at": "2026-03-02T08:30:00+01:00",
+            "lines": [
+                {"kind": "receipt", "sku": "S1", "location": "A", "qty": 5},
+                {"kind": "sale", "sku": "S1", "location": "A", "qty": 1},
+                {"kind": "return", "sku": "S1", "location": "A", "qty": 1},
+                {"kind": "adjustment", "sku": "S2", "location": "A", "delta": 2, "reason": "found"},
+                {
+                    "kind": "transfer",
+                    "sku": "S1",
+                    "from_location": "A",
+                    "to_location": "B",
+                    "qty": 1,
+                },
+            ],
+        },
+        model=MovementBatch,
+    )
+
+
+def _reserve_body() -> dict[str, Any]:
+    return {
+        "op_id": new_op_id(),
+        "lines": [{"sku": "S1", "location": "A", "qty": 1}],
+        "ttl_seconds": 600,
+        "order_ref": "WEB-1",
+    }
+
+
+def reservations(ledger: Ledger) -> Sample:
+    stocked(ledger)
+    return Sample(body=_reserve_body(), model=ReservationCreate)
+
+
+def _new_reservation(ledger: Ledger) -> Callable[[], dict[str, str]]:
+    def make() -> dict[str, str]:
+        return {"reservation_id": ledger.reserve("S1", "A", 1)}
+
+    return make
+
+
+def commit(ledger: Ledger) -> Sample:
+    stocked(ledger)
+    make = _new_reservation(ledger)
+    return Sample(
+        path_params=make(),
+        body={
+            "op_id": new_op_id(),
+            "lines": [{"sku": "S1", "location": "A", "qty": 1}],
+            "movement": "sale",
+        },
+        model=ReservationCommit,
+        fresh_path=make,
+    )
+
+
+def release(ledger: Ledger) -> Sample:
+    stocked(ledger)
+    make = _new_reservation(ledger)
+    return Sample(
+        path_params=make(), body={"op_id": new_op_id()}, model=ReservationRelease, fresh_path=make
+    )
+
+
+def counts(ledger: Ledger) -> Sample:
+    stocked(ledger)
+    return Sample(
+        body={
+            "op_id": new_op_id(),
+            "sku": "S1",
+            "location": "A",
+            "counted": 7,
+            "as_of_seq": ledger.head(),
+        },
+        model=CountIn,
+    )
+
+
+def safety_stock(ledger: Ledger) -> Sample:
+    return Sample(
+        path_params={"location": "A", "sku": "S1"},
+        body={"op_id": new_op_id(), "safety_stock": 2},
+        model=SafetyStockSet,
+    )
+
+
+def ops(ledger: Ledger) -> Sample:
+    stocked(ledger)
+    held, released = new_op_id(), new_op_id()
+    return Sample(
+        body={
+            "ops": [
+                {
+                    "op": "movements",
+                    "op_id": new_op_id(),
+                    "occurred_at": "2026-03-02T10:15:00Z",
+                    "lines": [
+                        {"kind": "receipt", "sku": "S1", "location": "A", "qty": 3},
+                        {
+                            "kind": "adjustment",
+                            "sku": "S2",
+                            "location": "A",
+                            "delta": -1,
+                            "reason": "damaged",
+                        },
+                    ],
+                },
+                {
+                    "op": "reserve",
+                    "op_id": held,
+                    "lines": [{"sku": "S1", "location": "A", "qty": 1}],
+                    "ttl_seconds": 60,
+                    "order_ref": "WEB-2",
+                },
+                {
+                    "op": "commit",
+                    "op_id": new_op_id(),
+                    "reservation_id": held,
+                    "lines": [{"sku": "S1", "location": "A", "qty": 1}],
+                    "movement": "shipment",
+                },
+                {
+                    "op": "reserve",
+                    "op_id": released,
+                    "lines": [{"sku": "S2", "location": "A", "qty": 1}],
+                },
+                {"op": "release", "op_id": new_op_id(), "reservation_id": released},
+                {
+                    "op": "count",
+                    "op_id": new_op_id(),
+                    "sku": "S2",
+                    "location": "A",
+                    "counted": 4,
+                    "as_of_seq": ledger.head(),
+                },
+            ]
+        },
+        model=OperationsPush,
+    )
+
+
+def items(ledger: Ledger) -> Sample:
+    return Sample(
+        body={
+            "items": [
+                {
+                    "sku": "S9",
+                    "reference": "REF-9",
+                    "name": "Balconnet",
+                    "size": "85B",
+                    "size_row": "85",
+                    "size_column": "B",
+                    "colour": "noir",
+                    "gtins": ["4006381333931"],
+                    "price_minor": 4990,
+                    "currency": "EUR",
+                }
+            ]
+        },
+        model=ItemsUpsert,
+    )
+
+
+def locations(ledger: Ledger) -> Sample:
+    return Sample(
+        body={
+            "locations": [
+                {
+                    "code": "C",
+                    "kind": "store",
+                    "name": "Store C",
+                    "timezone": "Europe/Paris",
+                    "latitude": 43.3,
+                    "longitude": 5.37,
+                    "fulfils_web_orders": True,
+                    "daily_job_capacity": 10,
+                    "default_safety_stock": 1,
+                }
+            ]
+        },
+        model=LocationsUpsert,
+    )
+
+
+def tokens(ledger: Ledger) -> Sample:
+    return Sample(
+        body={"location": "B", "role": "associate", "device": "till-2"}, model=TokenCreate
+    )
+
+
+def token_delete(ledger: Ledger) -> Sample:
+    def make() -> dict[str, str]:
+        reply = ledger.send("POST", "/v1/tokens", {"location": "B", "role": "associate"})
+        assert reply.status_code == 201, reply.text
+        return {"token_id": str(reply.json()["token_id"])}
+
+    return Sample(path_params=make(), fresh_path=make)
+
+
+def _order_body() -> dict[str, Any]:
+    return {
+        "op_id": new_op_id(),
+        "channel": "web",
+        "external_ref": "WEB-7",
+        "lines": [{"sku": "S1", "qty": 1}],
+        "customer": {"name": "Camille Martin", "email": "camille@example.org", "phone": "0601"},
+        "delivery": {
+            "kind": "home",
+            "address": "1 rue de Rivoli, Paris",
+            "latitude": 48.85,
+            "longitude": 2.35,
+        },
+    }
+
+
+def new_job(ledger: Ledger) -> Callable[[], dict[str, str]]:
+    """A maker of web orders with one job at A; each call places one and returns its ids."""
+
+    def make() -> dict[str, str]:
+        stocked(ledger)
+        _unlimited_capacity(ledger)
+        reply = ledger.send("POST", "/v1/orders", _order_body())
+        assert reply.status_code == 201, reply.text
+        return {"job_id": reply.json()["jobs"][0]["id"], "order_id": reply.json()["id"]}
+
+    return make
+
+
+def _unlimited_capacity(ledger: Ledger) -> None:
+    """Store A takes every job the shared ledger's tests route to it today."""
+    reply = ledger.send(
+        "PUT",
+        "/v1/locations",
+        {
+            "locations": [
+                {
+                    "code": "A",
+                    "kind": "store",
+                    "name": "Store A",
+                    "timezone": "Europe/Paris",
+                    "latitude": 48.85,
+                    "longitude": 2.35,
+                    "daily_job_capacity": 100_000,
+                }
+            ]
+        },
+    )
+    assert reply.status_code == 200, reply.text
+
+
+def orders(ledger: Ledger) -> Sample:
+    stocked(ledger)
+    _unlimited_capacity(ledger)
+    return Sample(body=_order_body(), model=OrderCreate)
+
+
+def job_transition(ledger: Ledger) -> Sample:
+    make = new_job(ledger)
+
+    def fresh() -> dict[str, str]:
+        return {"job_id": make()["job_id"]}
+
+    return Sample(
+        path_params=fresh(),
+        body={"op_id": new_op_id(), "to": "picking"},
+        model=JobTransition,
+        fresh_path=fresh,
+    )
+
+
+def job_reject(ledger: Ledger) -> Sample:
+    make = new_job(ledger)
+
+    def fresh() -> dict[str, str]:
+        return {"job_id": make()["job_id"], "line_no": "1"}
+
+    return Sample(
+        path_params=fresh(),
+        body={"op_id": new_op_id(), "reason": "not_found", "note": "empty hook"},
+        model=LineRejection,
+        fresh_path=fresh,
+    )
+
+
+def heartbeat(ledger: Ledger) -> Sample:
+    return Sample(
+        body={
+            "pending_ops": 2,
+            "needs_attention": 1,
+            "oldest_pending_at": "2026-03-02T09:55:00+01:00",
+            "app_version": "0.1.0",
+        },
+        model=DeviceHeartbeat,
+    )
+
+
+def count_schedule(ledger: Ledger) -> Sample:
+    stocked(ledger)
+    return Sample(body={"location": "A", "limit": 5}, model=CountSchedule)
