@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import traceback
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +14,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from ordersync.cli import build_parser, main
+from ordersync.cli import build_parser
 from ordersync.clock import ManualClock
 from ordersync.contract import MovementBatch, uuid7
 from ordersync.db.engine import create_ledger_engine
@@ -23,7 +22,14 @@ from ordersync.db.migrate import current_revision, head_revision
 from ordersync.db.writer import run_in_transaction
 from ordersync.services.operations import operation_work
 from tests.support.ledger_harness import POSTGRES_URL, START, SYSTEM, Network, seed_network
-from tests.support.ledger_server import CommandResult, ServerFactory, free_port, run_ordersync
+from tests.support.ledger_server import (
+    CommandResult,
+    ServerFactory,
+    assert_readable_failure,
+    free_port,
+    run_in_process,
+    run_ordersync,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -34,33 +40,6 @@ def run_all(commands: list[list[str]], cwd: Path) -> list[CommandResult]:
     """Run several ``ordersync`` commands side by side (each one pays the import time)."""
     with ThreadPoolExecutor(max(1, len(commands))) as pool:
         return list(pool.map(lambda args: run_ordersync(*args, cwd=cwd), commands))
-
-
-def run_in_process(
-    argv: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> CommandResult:
-    """``ordersync`` in this process: the same parser and handlers, without a process start."""
-    # the command exports ORDERSYNC_DATABASE_URL for server workers; keep it out of this process
-    monkeypatch.delenv("ORDERSYNC_DATABASE_URL", raising=False)
-    monkeypatch.chdir(Path(__file__).parent)  # away from any project .env file
-    monkeypatch.setenv("COLUMNS", "200")
-    escaped = ""
-    try:
-        code = main(argv)
-    except SystemExit as exit_:
-        code = exit_.code if isinstance(exit_.code, int) else 1
-    except Exception:
-        # what the user of the real command would see: a traceback and exit status 1
-        code = 1
-        escaped = traceback.format_exc()
-    captured = capsys.readouterr()
-    return CommandResult(argv, code, captured.out, captured.err + escaped)
-
-
-def assert_readable_failure(result: CommandResult) -> None:
-    assert result.returncode != 0, result.describe()
-    assert "Traceback" not in result.stderr + result.stdout, result.describe()
-    assert result.stderr.strip().startswith("error:"), result.describe()
 
 
 def receive(network: Network, sku: str, location: str, qty: int) -> None:

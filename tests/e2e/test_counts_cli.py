@@ -12,9 +12,8 @@ from ordersync.clock import ManualClock
 from ordersync.contract import MovementBatch, uuid7
 from ordersync.db.writer import run_in_transaction
 from ordersync.services.operations import operation_work
-from tests.e2e.test_cli import assert_readable_failure, run_in_process
 from tests.support.ledger_harness import SYSTEM, Network
-from tests.support.ledger_server import run_ordersync
+from tests.support.ledger_server import assert_readable_failure, run_in_process, run_ordersync
 
 pytestmark = pytest.mark.e2e
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.forkserver
 import multiprocessing.resource_tracker
-import socket
 import sqlite3
 import time
 from datetime import datetime
@@ -24,6 +23,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import make_url
 
 from ordersync.db.engine import is_sqlite
+from tests.support.ledger_server import free_port
 
 STARTUP_SECONDS = 60.0
 BLOCKED_SECONDS = 10.0
@@ -52,12 +52,6 @@ def stop_fork_server() -> None:
         if stop is not None:
             stop()
     _context = None
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class LedgerServer:

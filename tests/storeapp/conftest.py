@@ -1,4 +1,5 @@
-"""Fixtures for storeapp tests: a real ordersync in process and a store cache on a real file."""
+"""Fixtures for storeapp tests: a real ordersync in process, a store cache on a real file, and
+the ``storeapp`` command run in process from a clean home."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from ordersync.clock import ManualClock
 from storeapp.context import StoreContext
+from tests.support.cli import Shell, clean_store_environment, in_process_shell
 from tests.support.ledger_api import in_process_ledger
 from tests.support.ledger_harness import Network
 from tests.support.store import open_terminal
@@ -29,3 +31,18 @@ def store(
     context = open_terminal(ledger, network, tmp_path / "store-a", clock)
     yield context
     context.close()
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder for the command's settings and data; no ``STOREAPP_*`` setting from outside."""
+    clean_store_environment(monkeypatch, tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def sh(
+    home: Path, ledger: TestClient, clock: ManualClock, capsys: pytest.CaptureFixture[str]
+) -> Shell:
+    """Run ``storeapp ARGS`` in process; the ledger is the in-process app, the clock is manual."""
+    return in_process_shell(ledger, clock, capsys)

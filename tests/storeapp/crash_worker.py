@@ -1,4 +1,4 @@
-"""Real processes for the storeapp process tests: a store worker to kill, and a ledger to serve.
+"""The store worker the crash test kills: a real store process, and what the test knows of it.
 
 Run as ``python -m tests.storeapp.crash_worker --data-dir D --ledger-url U --token T``, this is a
 store process that records counter sales and syncs them, in a loop, until it is killed. Its
@@ -16,28 +16,22 @@ The test starts it both ways: as that command (a cold start, as in a store), and
 ``multiprocessing`` fork server that has imported everything once (``forked_worker``), so that
 fifty kills and restarts fit in well under a minute.
 
-Imported, it gives the tests the numbering of the sales, the reconciliation above, the ways to
-start the worker, and ``LedgerProcess``: ``ordersync serve`` on 127.0.0.1, stopped and started
-again on the same port and database.
+Imported, it gives the test the numbering of the sales, the reconciliation above and the ways
+to start the worker. The ledger it syncs with is ``tests.support.ledger_server``'s.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import signal
-import socket
-import subprocess
 import sys
 import time
 import traceback
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 from uuid import UUID
 
-import httpx
 from sqlalchemy import Engine, text
 
 from ordersync.contract import uuid7
@@ -214,17 +208,12 @@ def worker_command(data_dir: Path, ledger_url: str, token: str, max_seconds: flo
     ]
 
 
-# --- the environment of child processes ------------------------------------------------------
+# --- the environment of a cold-started worker ------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def child_environment(config_dir: Path) -> dict[str, str]:
-    """This environment without ORDERSYNC_*/STOREAPP_* settings, and no user settings file."""
+def worker_environment(config_dir: Path) -> dict[str, str]:
+    """This environment without ORDERSYNC_*/STOREAPP_* settings, and no user settings file; the
+    project on the path, for ``python -m tests.storeapp.crash_worker``."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -236,107 +225,6 @@ def child_environment(config_dir: Path) -> dict[str, str]:
         [str(PROJECT_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
     )
     return env
-
-
-def stop_process(process: subprocess.Popen[bytes], grace: float = 10.0) -> None:
-    """SIGTERM, then SIGKILL of its process group (it runs in its own session) if it hangs."""
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=grace)
-
-
-@dataclass
-class LedgerProcess:
-    """``ordersync serve`` on 127.0.0.1:``port`` over ``database_url``; restartable."""
-
-    database_url: str
-    port: int
-    log_dir: Path
-    startup_seconds: float = 30.0
-    process: subprocess.Popen[bytes] | None = None
-    starts: int = 0
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def _log(self, name: str) -> Path:
-        return self.log_dir / f"ledger-{self.starts}.{name}.log"
-
-    def output(self) -> str:
-        parts = []
-        for name in ("stdout", "stderr"):
-            path = self._log(name)
-            body = path.read_text(errors="replace") if path.exists() else ""
-            parts.append(f"--- ledger {name} (start {self.starts}) ---\n{body}")
-        return "\n".join(parts)
-
-    def start(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            raise RuntimeError("the ledger is already running")
-        self.starts += 1
-        self.log_dir.mkdir(parents=True, exist_ok=True)
-        with self._log("stdout").open("wb") as out, self._log("stderr").open("wb") as err:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "ordersync.cli",
-                    "--database-url",
-                    self.database_url,
-                    "serve",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.port),
-                ],
-                cwd=self.log_dir,
-                env=child_environment(self.log_dir),
-                stdout=out,
-                stderr=err,
-                start_new_session=True,
-            )
-        self._wait_until_healthy()
-
-    def _wait_until_healthy(self) -> None:
-        assert self.process is not None
-        deadline = time.monotonic() + self.startup_seconds
-        last = "no answer yet"
-        with httpx.Client(base_url=self.base_url, timeout=2.0) as client:
-            while time.monotonic() < deadline:
-                code = self.process.poll()
-                if code is not None:
-                    raise RuntimeError(
-                        f"ordersync serve exited with {code} before answering /v1/health "
-                        f"on port {self.port}\n{self.output()}"
-                    )
-                try:
-                    reply = client.get("/v1/health")
-                except httpx.TransportError as error:
-                    last = repr(error)
-                else:
-                    if reply.status_code == 200:
-                        return
-                    last = f"HTTP {reply.status_code}: {reply.text[:200]}"
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(
-            f"ordersync serve did not answer /v1/health on port {self.port} within "
-            f"{self.startup_seconds:.0f} s (last: {last})\n{self.output()}"
-        )
-
-    def stop(self) -> None:
-        if self.process is not None:
-            stop_process(self.process)
-
-    @property
-    def running(self) -> bool:
-        return self.process is not None and self.process.poll() is None
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ import json
 import os
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -17,8 +16,6 @@ import threading
 import time
 import tomllib
 import types
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -37,89 +34,13 @@ from storeapp.cache.engine import open_cache_engine
 from storeapp.cache.state import LEDGER_ID, write_state
 from storeapp.config import StoreSettings
 from storeapp.i18n import Translator
+from tests.support.cli import LEDGER, Shell, barcode_of, line_with, set_up
 from tests.support.ledger_harness import Network
-from tests.support.ledger_server import start_server
-from tests.support.store import receive
+from tests.support.ledger_server import free_port, start_server
+from tests.support.store import on_hand, receive
 
 SRC = Path(storeapp.__file__).parent
 LOCALE_DIR = SRC / "locale" / "fr" / "LC_MESSAGES"
-LEDGER = "http://testserver"
-
-
-@dataclass(frozen=True)
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def __str__(self) -> str:
-        return f"exit {self.code}\n--- stdout ---\n{self.out}\n--- stderr ---\n{self.err}"
-
-
-Shell = Callable[..., Result]
-
-
-def clean_store_environment(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
-    for key in list(os.environ):
-        if key.startswith("STOREAPP_"):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("STOREAPP_CONFIG", str(home / "config.toml"))
-    monkeypatch.setenv("STOREAPP_DATA_DIR", str(home / "store"))
-    monkeypatch.setenv("STOREAPP_LOCALE", "en_GB")
-    monkeypatch.setenv("COLUMNS", "200")
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    clean_store_environment(monkeypatch, tmp_path)
-    return tmp_path
-
-
-@pytest.fixture
-def sh(
-    home: Path, ledger: TestClient, clock: ManualClock, capsys: pytest.CaptureFixture[str]
-) -> Shell:
-    """Run ``storeapp ARGS`` in process; the ledger is the in-process app, the clock is manual."""
-
-    def run(*argv: str, transport: httpx.BaseTransport | None = None) -> Result:
-        capsys.readouterr()
-        code = cli.run(list(argv), transport=transport or ledger._transport, now=clock.now)
-        captured = capsys.readouterr()
-        assert "Traceback" not in captured.err, captured.err
-        return Result(code, captured.out, captured.err)
-
-    return run
-
-
-def set_up(sh: Shell, network: Network, location: str = "A") -> Result:
-    result = sh("setup", "--ledger", LEDGER, "--token", network.token(location, Role.ASSOCIATE))
-    assert result.code == cli.EXIT_OK, result
-    return result
-
-
-def line_with(text: str, needle: str) -> str:
-    lines = [line for line in text.splitlines() if needle in line]
-    assert lines, f"no line with {needle!r} in:\n{text}"
-    return lines[0]
-
-
-def position(ledger: TestClient, network: Network, location: str, sku: str) -> int:
-    reply = ledger.get(f"/v1/positions/{location}/{sku}", headers=network.headers(location))
-    assert reply.status_code == 200, reply.text
-    return int(reply.json()["on_hand"])
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def barcode_of(home: Path, sku: str) -> str:
-    with sqlite3.connect(home / "store" / "cache.db") as connection:
-        row = connection.execute("SELECT gtin FROM barcodes WHERE sku = ?", (sku,)).fetchone()
-    assert row is not None
-    return str(row[0])
 
 
 # --- Help and usage ---------------------------------------------------------------------------
@@ -220,7 +141,7 @@ def test_setup_with_an_unreachable_ledger_saves_nothing(
         return send(transport, request)
 
     monkeypatch.setattr(httpx.HTTPTransport, "handle_request", counted)
-    url = f"http://127.0.0.1:{closed_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     code = cli.main(["setup", "--ledger", url, "--token", "osk_x"])
     err = capsys.readouterr().err
     assert code == cli.EXIT_OFFLINE, err
@@ -262,7 +183,7 @@ def test_setup_for_another_store_resets_the_view_and_keeps_the_outbox(
     assert re.search(r"Needing attention\s+1", status.out), status.out
     reason = line_with(status.out, "• sale 1 x S1")
     assert len(reason.split("):", 1)[1].strip()) > 3, reason
-    assert position(ledger, network, "A", "S1") == 3
+    assert on_hand(ledger, network, "S1") == 3
 
 
 def test_setup_against_another_ledger_resets_the_view(
@@ -364,17 +285,17 @@ def test_sell_then_sync_once_reaches_the_ledger(
     assert "Waiting to be sent to the ledger: 1" in sold.out
     assert sh("sell", barcode_of(home, "S1")).code == 0
     assert re.search(r"Waiting to sync\s+2", sh("status").out)
-    assert position(ledger, network, "A", "S1") == 5
+    assert on_hand(ledger, network, "S1") == 5
 
     synced = sh("sync", "--once")
     assert synced.code == 0, synced
     assert "Online." in synced.out
     assert "Sent and accepted: 2 · refused: 0" in synced.out
-    assert position(ledger, network, "A", "S1") == 2
+    assert on_hand(ledger, network, "S1") == 2
     assert re.search(r"Waiting to sync\s+0", sh("status").out)
     again = sh("sync", "--once")
     assert "Sent and accepted: 0" in again.out
-    assert position(ledger, network, "A", "S1") == 2
+    assert on_hand(ledger, network, "S1") == 2
 
 
 def test_sell_refuses_unknown_or_ambiguous_items(sh: Shell, network: Network) -> None:
@@ -407,7 +328,7 @@ def test_sync_once_offline_exits_3_and_keeps_the_sale(
     assert "Waiting: 1" in result.out
     status = sh("status")
     assert re.search(r"Connection\s+offline: cannot reach the ledger", status.out), status.out
-    assert position(ledger, network, "A", "S1") == 2
+    assert on_hand(ledger, network, "S1") == 2
 
 
 def test_sync_reports_refusals_with_their_reasons(
@@ -478,7 +399,7 @@ def test_sync_runs_until_ctrl_c(
 
     def press_ctrl_c_once_pushed() -> None:
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and position(ledger, network, "A", "S1") != 3:
+        while time.monotonic() < deadline and on_hand(ledger, network, "S1") != 3:
             time.sleep(0.05)
         pushed.set()
         _thread.interrupt_main()
@@ -492,7 +413,7 @@ def test_sync_runs_until_ctrl_c(
     assert "Ctrl+C stops" in result.out
     assert "Sync stopped." in result.out
     assert "accepted 1" in result.out
-    assert position(ledger, network, "A", "S1") == 3
+    assert on_hand(ledger, network, "S1") == 3
     # The lock was released: another round can run.
     assert sh("sync", "--once").code == 0
 

@@ -18,45 +18,11 @@ import storeapp
 from ordersync.clock import ManualClock
 from ordersync.contract import Role
 from storeapp import cli
-from tests.storeapp.test_cli import (
-    LEDGER,
-    Result,
-    Shell,
-    barcode_of,
-    clean_store_environment,
-    line_with,
-)
+from tests.support.cli import Shell, barcode_of, line_with, set_up
 from tests.support.ledger_harness import Network
 from tests.support.store import on_hand, order, receive, store_order
 
 SRC = Path(storeapp.__file__).parent
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    clean_store_environment(monkeypatch, tmp_path)
-    return tmp_path
-
-
-@pytest.fixture
-def sh(
-    home: Path, ledger: TestClient, clock: ManualClock, capsys: pytest.CaptureFixture[str]
-) -> Shell:
-    """Run ``storeapp ARGS`` in process against the in-process ledger, on the manual clock."""
-
-    def run(*argv: str, transport: httpx.BaseTransport | None = None) -> Result:
-        capsys.readouterr()
-        code = cli.run(list(argv), transport=transport or ledger._transport, now=clock.now)
-        captured = capsys.readouterr()
-        assert "Traceback" not in captured.err, captured.err
-        return Result(code, captured.out, captured.err)
-
-    return run
-
-
-def set_up_as(sh: Shell, network: Network, role: Role) -> None:
-    result = sh("setup", "--ledger", LEDGER, "--token", network.token("A", role))
-    assert result.code == cli.EXIT_OK, result
 
 
 def refuse(request: httpx.Request) -> httpx.Response:
@@ -74,7 +40,7 @@ def test_day_prints_the_queue_late_first_for_a_manager(
     order(ledger, network, 1, [("S1", 1)], name="Camille Martin")
     store_order(ledger, network, 2, "S3", 1)  # sent from store B for collection here
     clock.advance(timedelta(hours=3))
-    set_up_as(sh, network, Role.MANAGER)
+    set_up(sh, network, role=Role.MANAGER)
     result = sh("day")
     assert result.code == cli.EXIT_OK, result
     assert "The day's queue of A (Store A), Monday 2 March 2026" in result.out
@@ -98,7 +64,7 @@ def test_day_prints_the_queue_late_first_for_a_manager(
 def test_day_offline_prints_this_terminals_view_and_warns(
     sh: Shell, ledger: TestClient, network: Network
 ) -> None:
-    set_up_as(sh, network, Role.MANAGER)
+    set_up(sh, network, role=Role.MANAGER)
     result = sh("day", transport=httpx.MockTransport(refuse))
     assert result.code == cli.EXIT_OK, result
     assert "OFFLINE: this terminal's own view" in result.out
@@ -106,7 +72,7 @@ def test_day_offline_prints_this_terminals_view_and_warns(
 
 
 def test_day_is_for_managers(sh: Shell, network: Network) -> None:
-    set_up_as(sh, network, Role.ASSOCIATE)
+    set_up(sh, network, role=Role.ASSOCIATE)
     result = sh("day")
     assert result.code == cli.EXIT_REFUSED, result
     assert "managers only" in result.err
@@ -119,7 +85,7 @@ def test_count_submit_records_a_count_the_ledger_applies_at_the_next_sync(
     sh: Shell, ledger: TestClient, network: Network, home: Path
 ) -> None:
     receive(ledger, network, "S1", "A", 5)
-    set_up_as(sh, network, Role.ASSOCIATE)
+    set_up(sh, network, role=Role.ASSOCIATE)
     assert sh("sell", "S1").code == cli.EXIT_OK
     refused = sh("count", "submit", "S1", "3")
     assert refused.code == cli.EXIT_FAILED, refused
@@ -136,7 +102,7 @@ def test_count_submit_records_a_count_the_ledger_applies_at_the_next_sync(
 def test_count_tasks_lists_and_schedule_is_for_managers(
     sh: Shell, ledger: TestClient, network: Network
 ) -> None:
-    set_up_as(sh, network, Role.ASSOCIATE)
+    set_up(sh, network, role=Role.ASSOCIATE)
     assert sh("sell", "S3").code == cli.EXIT_OK  # below zero: a task opens
     assert sh("sync", "--once").code == cli.EXIT_OK
     tasks = sh("count", "tasks")
@@ -153,7 +119,7 @@ def test_count_tasks_lists_and_schedule_is_for_managers(
 
 
 def test_insights_are_for_managers(sh: Shell, network: Network) -> None:
-    set_up_as(sh, network, Role.ASSOCIATE)
+    set_up(sh, network, role=Role.ASSOCIATE)
     for report in (["risk"], ["trend", "REF-1"], ["replenishment"]):
         result = sh("insights", *report)
         assert result.code == cli.EXIT_REFUSED, result
@@ -164,7 +130,7 @@ def test_insights_for_a_manager(
     sh: Shell, ledger: TestClient, network: Network, clock: ManualClock
 ) -> None:
     receive(ledger, network, "S1", "A", 20)
-    set_up_as(sh, network, Role.MANAGER)
+    set_up(sh, network, role=Role.MANAGER)
     for _ in range(5):
         assert sh("sell", "S1", "--qty", "3").code == cli.EXIT_OK
         assert sh("sync", "--once").code == cli.EXIT_OK
@@ -212,7 +178,7 @@ def test_the_day_speaks_french(
     sh: Shell, network: Network, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("STOREAPP_LOCALE", "fr_FR")
-    set_up_as(sh, network, Role.MANAGER)
+    set_up(sh, network, role=Role.MANAGER)
     result = sh("day")
     assert result.code == cli.EXIT_OK, result
     assert "La journée de A (Store A), lundi 2 mars 2026" in result.out

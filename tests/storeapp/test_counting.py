@@ -21,9 +21,16 @@ from storeapp.context import StoreContext
 from storeapp.services.counting import CountRefusal, CountRefused, CountSession
 from storeapp.services.orders import customer
 from storeapp.services.reports import Refusal
-from tests.storeapp.test_picking import barcode, sync
 from tests.support.ledger_harness import Network
-from tests.support.store import Cable, on_hand, open_terminal, receive, sell_elsewhere
+from tests.support.store import (
+    Cable,
+    gtin_of,
+    on_hand,
+    open_terminal,
+    receive,
+    sell_elsewhere,
+    sync_terminal,
+)
 
 CAMILLE = customer("Camille Martin", email="camille@example.org")
 
@@ -43,7 +50,7 @@ def till(
     context = open_terminal(
         ledger, network, tmp_path / "till", clock, role=Role.ASSOCIATE, cable=cable
     )
-    sync(context)
+    sync_terminal(context)
     yield context
     context.close()
 
@@ -73,7 +80,7 @@ def test_scanned_units_become_a_count_in_the_outbox_and_the_ledger_takes_the_dif
     ledger: TestClient, network: Network, till: StoreContext
 ) -> None:
     session = CountSession(till.counting)
-    code = barcode(till, "S1")
+    code = gtin_of(till, "S1")
     for _ in range(3):
         session.scan(code)
     assert [(line.sku, line.counted) for line in session.lines] == [("S1", 3)]
@@ -91,7 +98,7 @@ def test_scanned_units_become_a_count_in_the_outbox_and_the_ledger_takes_the_dif
     assert recorded.difference == -2
     assert shown_on_hand(till, "S1") == 3  # the screens show the count before the ledger has it
 
-    sync(till)
+    sync_terminal(till)
     assert on_hand(ledger, network, "S1") == 3
     assert outbox.pending(till.engine, 10) == []
     assert shown_on_hand(till, "S1") == 3
@@ -104,12 +111,12 @@ def test_sales_made_while_counting_are_not_lost(
     session = CountSession(till.counting)
     session.begin("S1")
     for _ in range(4):
-        session.scan(barcode(till, "S1"))
+        session.scan(gtin_of(till, "S1"))
     till.sales.record("S1", 1)  # a customer buys one of the counted units meanwhile
-    sync(till)  # the sale reaches the ledger before the count
+    sync_terminal(till)  # the sale reaches the ledger before the count
     till.sales.record("S1", 1)  # and another one, sent with the count
     session.submit()
-    sync(till)
+    sync_terminal(till)
     # Found 4, then 2 sold: 2 left, not 4 (the count did not swallow the sales).
     assert on_hand(ledger, network, "S1") == 2
     assert shown_on_hand(till, "S1") == 2
@@ -125,7 +132,7 @@ def test_a_count_of_another_tills_sale_is_right_because_the_ledger_position_date
     assert line.as_of_seq > old_cursor  # the position's own seq, asked live
     assert line.expected == 4
     till.counting.submit([replace(line, counted=4)])
-    sync(till)
+    sync_terminal(till)
     assert on_hand(ledger, network, "S1") == 4  # not 3: that sale is not counted twice
 
 
@@ -143,7 +150,7 @@ def test_the_trap_a_sale_sent_after_the_counts_position_is_taken_twice(
     )
     with till.engine.begin() as connection:
         outbox.enqueue(connection, stale, "count 4 x S1", [], till.now())
-    sync(till)
+    sync_terminal(till)
     assert on_hand(ledger, network, "S1") == 3  # 4 on the shelf, but the record says 3
 
 
@@ -153,22 +160,22 @@ def test_a_count_does_not_start_while_sales_of_that_sku_wait_to_be_sent(
     cable.online = False
     till.sales.record("S1", 1)
     session = CountSession(till.counting)
-    refused = refusal(lambda: session.scan(barcode(till, "S1")))
+    refused = refusal(lambda: session.scan(gtin_of(till, "S1")))
     assert refused.code is CountRefusal.UNSENT_OPERATIONS
     assert refused.facts["sku"] == "S1"
     assert refused.facts["count"] == 1
     assert refused.facts["summaries"] == ["sale 1 x S1"]
     assert session.lines == []
-    session.scan(barcode(till, "S2"))  # other SKUs can be counted meanwhile
+    session.scan(gtin_of(till, "S2"))  # other SKUs can be counted meanwhile
     assert [line.sku for line in session.lines] == ["S2"]
 
     cable.online = True
-    sync(till)
+    sync_terminal(till)
     for _ in range(4):
-        session.scan(barcode(till, "S1"))  # synced: the count starts after that sale
+        session.scan(gtin_of(till, "S1"))  # synced: the count starts after that sale
     session.set("S2", 2)
     session.submit()
-    sync(till)
+    sync_terminal(till)
     assert on_hand(ledger, network, "S1") == 4
     assert on_hand(ledger, network, "S2") == 2
 
@@ -184,21 +191,21 @@ def test_a_job_handed_over_here_and_not_yet_sent_blocks_the_count_of_its_skus(
     ledger: TestClient, network: Network, till: StoreContext
 ) -> None:
     placed = till.orders.place("S2", 1, till.orders.collect_here(), CAMILLE)
-    sync(till)
+    sync_terminal(till)
     [job] = till.picking.queue().jobs
     assert job.order_id == str(placed.op_id)
     till.picking.start(job.id)
-    till.picking.scan(job.id, barcode(till, "S2"))
+    till.picking.scan(job.id, gtin_of(till, "S2"))
     till.picking.mark_picked(job.id)
     till.picking.mark_ready(job.id)
-    sync(till)
+    sync_terminal(till)
     till.picking.hand_over(job.id)  # the unit leaves with the customer; not sent yet
     assert refusal(lambda: till.counting.start("S2")).code is CountRefusal.UNSENT_OPERATIONS
     till.counting.start("S1")  # the job does not hold S1
-    sync(till)
+    sync_terminal(till)
     line = till.counting.start("S2")
     till.counting.submit([replace(line, counted=1)])
-    sync(till)
+    sync_terminal(till)
     assert on_hand(ledger, network, "S2") == 1
 
 
@@ -219,7 +226,7 @@ def test_offline_the_count_waits_in_the_outbox_with_the_cursor_as_its_position(
     assert [e.op_id for e in outbox.pending(till.engine, 10)] == [str(recorded.op_id)]
 
     cable.online = True
-    sync(till)
+    sync_terminal(till)
     assert on_hand(ledger, network, "S1") == 6
 
 
@@ -250,7 +257,7 @@ def test_a_terminal_that_never_synced_cannot_count(
 
 def test_bad_or_unknown_codes_and_loose_words_are_refused(till: StoreContext) -> None:
     session = CountSession(till.counting)
-    good = barcode(till, "S1")
+    good = gtin_of(till, "S1")
     wrong_check = good[:-1] + str((int(good[-1]) + 1) % 10)
     assert refusal(lambda: session.scan(wrong_check)).code is CountRefusal.INVALID_BARCODE
     assert refusal(lambda: session.scan("3760000000000")).code in (
@@ -274,7 +281,7 @@ def test_a_sale_below_zero_opens_a_task_listed_live_kept_offline_and_closed_by_t
     ledger: TestClient, network: Network, till: StoreContext, cable: Cable
 ) -> None:
     till.sales.record("S3", 1)  # the record says none: the sale stands, the position is suspect
-    sync(till)
+    sync_terminal(till)
     tasks = till.counting.tasks()
     assert tasks.live
     assert [(t.sku, t.reason, t.submitted) for t in tasks.tasks] == [("S3", "below_zero", False)]
@@ -291,7 +298,7 @@ def test_a_sale_below_zero_opens_a_task_listed_live_kept_offline_and_closed_by_t
     assert [t.submitted for t in till.counting.tasks().tasks] == [True]
 
     cable.online = True
-    sync(till)
+    sync_terminal(till)
     assert till.counting.tasks().tasks == []
     assert on_hand(ledger, network, "S3") == 2
 
@@ -303,7 +310,7 @@ def test_scheduling_cycle_counts_is_for_managers(
     assert answer.refusal is Refusal.MANAGERS_ONLY
     manager = open_terminal(ledger, network, tmp_path / "office", clock, role=Role.MANAGER)
     try:
-        sync(manager)
+        sync_terminal(manager)
         scheduled = manager.counting.schedule(5)
         assert scheduled.value is not None, scheduled
         assert scheduled.value.location == "A"

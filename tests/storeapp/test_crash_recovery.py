@@ -49,20 +49,18 @@ from tests.storeapp.crash_worker import (
     READY,
     SKUS,
     WARM_START,
-    LedgerProcess,
-    child_environment,
     forked_worker,
-    free_port,
     op_id_of,
     qty_of,
     reconcile,
     sales_made,
     sku_of,
-    stop_process,
     worker_arguments,
     worker_command,
+    worker_environment,
 )
 from tests.support.ledger_harness import START, Network, SqliteDatabases, seed_network
+from tests.support.ledger_server import LedgerServer, free_port, stop_process
 
 pytestmark = pytest.mark.e2e
 
@@ -76,7 +74,7 @@ WORKER_MAX_SECONDS = 30.0
 @dataclass
 class Served:
     network: Network
-    ledger: LedgerProcess
+    ledger: LedgerServer
     token: str
 
 
@@ -86,7 +84,7 @@ def served(sqlite_databases: SqliteDatabases, tmp_path: Path) -> Iterator[Served
     network = seed_network(url, ManualClock(START))
     token = network.token("A", Role.ASSOCIATE)
     network.token("WH", Role.ADMIN)
-    ledger = LedgerProcess(url, free_port(), tmp_path / "ledger")
+    ledger = LedgerServer(url, network, free_port(), tmp_path / "ledger")
     try:
         ledger.start()
         yield Served(network, ledger, token)
@@ -216,7 +214,7 @@ def test_a_store_killed_at_random_points_loses_and_doubles_no_sale(
     interrupted_with_pending = 0
     argv = worker_arguments(data_dir, served.ledger.base_url, served.token, WORKER_MAX_SECONDS)
     command = worker_command(data_dir, served.ledger.base_url, served.token, WORKER_MAX_SECONDS)
-    env = child_environment(tmp_path)
+    env = worker_environment(tmp_path)
 
     for run in range(KILLS):
         log = logs / f"run-{run}.log"

@@ -25,8 +25,8 @@ from storeapp.cache.engine import open_cache_engine
 from storeapp.config import StoreSettings
 from storeapp.context import StoreContext, open_store, remember_location
 from storeapp.services.lookup import Found
-from tests.storeapp.crash_worker import LedgerProcess, free_port
 from tests.support.ledger_harness import START, Network, SqliteDatabases, seed_network
+from tests.support.ledger_server import LedgerServer, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -34,7 +34,7 @@ pytestmark = pytest.mark.e2e
 @dataclass
 class Served:
     network: Network
-    ledger: LedgerProcess
+    ledger: LedgerServer
 
     def api(self, location: str = "A", role: Role = Role.ASSOCIATE) -> httpx.Client:
         return httpx.Client(
@@ -52,7 +52,7 @@ def served(sqlite_databases: SqliteDatabases, tmp_path: Path) -> Iterator[Served
     for location in ("A", "B"):
         network.token(location, Role.ASSOCIATE)
     network.token("WH", Role.ADMIN)
-    ledger = LedgerProcess(url, free_port(), tmp_path / "ledger")
+    ledger = LedgerServer(url, network, free_port(), tmp_path / "ledger")
     try:
         ledger.start()
         yield Served(network, ledger)

@@ -29,10 +29,16 @@ from storeapp.services.orders import (
     customer,
     home_delivery,
 )
-from tests.storeapp.test_cli import LEDGER, Result, clean_store_environment, line_with
-from tests.storeapp.test_picking import barcode, ledger_job, ledger_position, sync, web_order
+from tests.support.cli import Shell, line_with, set_up
 from tests.support.ledger_harness import START, Network
-from tests.support.store import receive
+from tests.support.store import (
+    gtin_of,
+    ledger_job,
+    ledger_position,
+    receive,
+    sync_terminal,
+    web_order,
+)
 
 PARIS = (48.86, 2.34)
 
@@ -75,7 +81,7 @@ def counter(
     remember_location(engine, "A")
     engine.dispose()
     context = open_store(settings, now=clock.now, transport=switch)
-    sync(context)
+    sync_terminal(context)
     yield context
     context.close()
 
@@ -105,7 +111,7 @@ def test_an_order_in_store_online_says_where_it_comes_from_why_and_when(
     ledger: TestClient, network: Network, counter: StoreContext
 ) -> None:
     receive(ledger, network, "S1", "B", 3)
-    sync(counter)
+    sync_terminal(counter)
     outcome = counter.orders.place(
         "S1", 1, home_delivery("1 rue de Rivoli, Paris", *PARIS), CAMILLE
     )
@@ -143,26 +149,26 @@ def test_collect_here_from_the_own_shelf_is_picked_made_ready_and_handed_over(
 ) -> None:
     receive(ledger, network, "S1", "A", 2)
     receive(ledger, network, "S1", "B", 5)
-    sync(counter)
+    sync_terminal(counter)
     outcome = counter.orders.place("S1", 1, counter.orders.collect_here(), CAMILLE)
     assert outcome.status is OrderStatus.PLACED
     assert [(s.location, s.job_kind) for s in outcome.sources] == [("A", "collect")]
     assert outcome.promised_by == START  # on the shelf here: today
 
-    sync(counter)
+    sync_terminal(counter)
     [job] = counter.picking.queue().jobs
     assert (job.kind, job.order_id) == ("collect", str(outcome.op_id))
     picking = counter.picking
     picking.start(job.id)
-    picking.scan(job.id, barcode(counter, "S1"))
+    picking.scan(job.id, gtin_of(counter, "S1"))
     picking.mark_picked(job.id)
     with pytest.raises(Exception, match="cannot become packed"):
         picking.pack(job.id, 1, 100)
     picking.mark_ready(job.id)
-    sync(counter)
+    sync_terminal(counter)
     assert ledger_job(ledger, network, job.id)["state"] == "ready"
     picking.hand_over(job.id)
-    sync(counter)
+    sync_terminal(counter)
     assert ledger_job(ledger, network, job.id)["state"] == "collected"
     position = ledger_position(ledger, network, "A", "S1")
     assert (position["on_hand"], position["reserved"]) == (1, 0)
@@ -175,13 +181,13 @@ def test_collect_at_another_store_is_served_from_its_shelf(
     ledger: TestClient, network: Network, counter: StoreContext
 ) -> None:
     receive(ledger, network, "S1", "B", 2)
-    sync(counter)
+    sync_terminal(counter)
     outcome = counter.orders.place("S1", 2, collect_at("b"), CAMILLE)
     assert outcome.status is OrderStatus.PLACED
     assert [(s.location, s.job_kind, s.lines) for s in outcome.sources] == [
         ("B", "collect", [("S1", 2)])
     ]
-    sync(counter)
+    sync_terminal(counter)
     assert counter.picking.queue().jobs == []
 
 
@@ -192,7 +198,7 @@ def test_an_order_kept_offline_is_placed_once_when_the_ledger_is_back(
     ledger: TestClient, network: Network, counter: StoreContext, switch: Switch
 ) -> None:
     receive(ledger, network, "S1", "B", 3)
-    sync(counter)
+    sync_terminal(counter)
     switch.online = False
     outcome = counter.orders.place("S1", 1, home_delivery("Paris", *PARIS), CAMILLE)
     assert outcome.status is OrderStatus.PENDING
@@ -209,7 +215,7 @@ def test_an_order_kept_offline_is_placed_once_when_the_ledger_is_back(
     switch.online = True
     report = counter.sync.sync_once()
     assert report.accepted == 1
-    sync(counter)
+    sync_terminal(counter)
     assert orders_on_ledger(network) == [(str(outcome.op_id), "store", "A")]
     assert counter.orders.pending() == []
     placed = counter.orders.order(outcome.op_id)
@@ -221,7 +227,7 @@ def test_an_order_whose_reply_was_lost_is_not_placed_twice(
     ledger: TestClient, network: Network, counter: StoreContext, switch: Switch
 ) -> None:
     receive(ledger, network, "S1", "B", 3)
-    sync(counter)
+    sync_terminal(counter)
     switch.lose_replies = True
     outcome = counter.orders.place("S1", 1, home_delivery("Paris", *PARIS), CAMILLE)
     assert outcome.status is OrderStatus.PENDING
@@ -229,7 +235,7 @@ def test_an_order_whose_reply_was_lost_is_not_placed_twice(
 
     switch.lose_replies = False
     assert counter.sync.sync_once().accepted == 1
-    sync(counter)
+    sync_terminal(counter)
     assert orders_on_ledger(network) == [(str(outcome.op_id), "store", "A")]
     assert ledger_position(ledger, network, "B", "S1")["reserved"] == 1
 
@@ -239,7 +245,7 @@ def test_an_order_refused_after_reconnecting_needs_attention_with_alternatives(
 ) -> None:
     receive(ledger, network, "S1", "B", 1)
     receive(ledger, network, "S2", "B", 2)
-    sync(counter)
+    sync_terminal(counter)
     switch.online = False
     outcome = counter.orders.place("S1", 1, home_delivery("Paris", *PARIS), CAMILLE)
     assert outcome.status is OrderStatus.PENDING
@@ -268,7 +274,7 @@ def test_a_live_refusal_shows_the_alternatives_at_once_and_leaves_nothing_to_att
     ledger: TestClient, network: Network, counter: StoreContext
 ) -> None:
     receive(ledger, network, "S2", "B", 2)
-    sync(counter)
+    sync_terminal(counter)
     outcome = counter.orders.place("S1", 1, home_delivery("Paris", *PARIS), CAMILLE)
     assert outcome.status is OrderStatus.REFUSED
     assert outcome.alternatives is not None
@@ -306,31 +312,14 @@ def test_bad_input_is_refused_before_anything_is_written(
 
 
 @pytest.fixture
-def sh(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    ledger: TestClient,
-    network: Network,
-    clock: ManualClock,
-    capsys: pytest.CaptureFixture[str],
-) -> Callable[..., Result]:
+def sh(sh: Shell, network: Network) -> Shell:
     """``storeapp ARGS`` in process, set up for store A."""
-    clean_store_environment(monkeypatch, tmp_path)
-
-    def run(*argv: str, transport: httpx.BaseTransport | None = None) -> Result:
-        capsys.readouterr()
-        code = cli.run(list(argv), transport=transport or ledger._transport, now=clock.now)
-        captured = capsys.readouterr()
-        assert "Traceback" not in captured.err, captured.err
-        return Result(code, captured.out, captured.err)
-
-    setup = run("setup", "--ledger", LEDGER, "--token", network.token("A", Role.ASSOCIATE))
-    assert setup.code == cli.EXIT_OK, setup
-    return run
+    set_up(sh, network)
+    return sh
 
 
 def test_cli_order_prints_source_reasons_and_promise_then_routing_explains_it(
-    sh: Callable[..., Result], ledger: TestClient, network: Network
+    sh: Shell, ledger: TestClient, network: Network
 ) -> None:
     receive(ledger, network, "S1", "B", 3)
     result = sh(
@@ -358,7 +347,7 @@ def test_cli_order_prints_source_reasons_and_promise_then_routing_explains_it(
 
 
 def test_cli_order_offline_is_kept_and_refusals_list_alternatives(
-    sh: Callable[..., Result], ledger: TestClient, network: Network
+    sh: Shell, ledger: TestClient, network: Network
 ) -> None:
     receive(ledger, network, "S2", "B", 2)
     down = Switch(ledger._transport)
@@ -385,7 +374,7 @@ def test_cli_order_offline_is_kept_and_refusals_list_alternatives(
 
 
 def test_cli_jobs_and_job_show_the_queue_and_a_pick_list(
-    sh: Callable[..., Result], ledger: TestClient, network: Network, clock: ManualClock
+    sh: Shell, ledger: TestClient, network: Network, clock: ManualClock
 ) -> None:
     receive(ledger, network, "S1", "A", 3)
     empty = sh("jobs")

@@ -14,49 +14,24 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from ordersync.clock import ManualClock
-from ordersync.contract import RejectReason, Role, uuid7, with_check_digit
+from ordersync.contract import RejectReason, with_check_digit
 from storeapp.cache import outbox
 from storeapp.cache.feed_apply import reset_view
 from storeapp.context import StoreContext
 from storeapp.services.picking import PickingRefused, PickRefusal
 from storeapp.sync.engine import SyncReport
 from tests.support.ledger_harness import Network
-from tests.support.store import open_terminal, receive
-
-PARIS = {"latitude": 48.86, "longitude": 2.34}
-
+from tests.support.store import (
+    gtin_of,
+    ledger_job,
+    ledger_position,
+    open_terminal,
+    receive,
+    sync_terminal,
+    web_order,
+)
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def web_order(ledger: TestClient, network: Network, lines: list[tuple[str, int]]) -> Any:
-    """A web order delivered in Paris, placed by the e-commerce intake (an admin token)."""
-    reply = ledger.post(
-        "/v1/orders",
-        json={
-            "op_id": str(uuid7()),
-            "channel": "web",
-            "external_ref": "WEB-1",
-            "lines": [{"sku": sku, "qty": qty} for sku, qty in lines],
-            "customer": {"name": "Camille Martin", "email": "camille@example.org"},
-            "delivery": {"kind": "home", "address": "1 rue de Rivoli, Paris", **PARIS},
-        },
-        headers=network.headers("WH", Role.ADMIN),
-    )
-    assert reply.status_code == 201, reply.text
-    return reply.json()
-
-
-def ledger_job(ledger: TestClient, network: Network, job_id: str) -> Any:
-    reply = ledger.get(f"/v1/jobs/{job_id}", headers=network.headers("WH", Role.ADMIN))
-    assert reply.status_code == 200, reply.text
-    return reply.json()
-
-
-def ledger_position(ledger: TestClient, network: Network, location: str, sku: str) -> Any:
-    reply = ledger.get(f"/v1/positions/{location}/{sku}", headers=network.headers("WH", Role.ADMIN))
-    assert reply.status_code == 200, reply.text
-    return reply.json()
 
 
 def cached_position(store: StoreContext, sku: str) -> tuple[int, int]:
@@ -66,20 +41,6 @@ def cached_position(store: StoreContext, sku: str) -> tuple[int, int]:
             {"sku": sku, "loc": store.location},
         ).one()
     return int(row[0]), int(row[1])
-
-
-def barcode(store: StoreContext, sku: str) -> str:
-    with store.engine.connect() as connection:
-        return str(
-            connection.execute(
-                text("SELECT gtin FROM barcodes WHERE sku = :sku"), {"sku": sku}
-            ).scalar_one()
-        )
-
-
-def sync(store: StoreContext) -> None:
-    report = store.sync.sync_once()
-    assert report.online, report.error
 
 
 def job_transitions_on_ledger(network: Network) -> list[str]:
@@ -117,7 +78,7 @@ def test_a_web_order_routed_to_the_store_reaches_its_queue_through_the_feed(
 ) -> None:
     receive(ledger, network, "S1", "A", 3)
     receive(ledger, network, "S1", "B", 3)
-    sync(store)
+    sync_terminal(store)
     assert store.picking.queue().jobs == []
 
     order = web_order(ledger, network, [("S1", 2)])
@@ -125,7 +86,7 @@ def test_a_web_order_routed_to_the_store_reaches_its_queue_through_the_feed(
     assert placed["location"] == "A"
     assert store.picking.queue().jobs == []  # nobody refreshes by hand: the next sync brings it
 
-    sync(store)
+    sync_terminal(store)
     queue = store.picking.queue()
     [job] = queue.jobs
     assert job.id == placed["id"]
@@ -150,7 +111,7 @@ def test_the_queue_lists_oldest_due_first_and_flags_late_jobs_offline(
     first = web_order(ledger, network, [("S1", 1)])["jobs"][0]["id"]
     clock.advance(timedelta(minutes=30))
     second = web_order(ledger, network, [("S1", 1)])["jobs"][0]["id"]
-    sync(store)
+    sync_terminal(store)
     queue = store.picking.queue()
     assert [job.id for job in queue.jobs] == [first, second]
     assert queue.late == 0
@@ -175,16 +136,16 @@ def test_pick_by_scans_pack_and_ship_with_the_ledger_right_at_each_step(
     receive(ledger, network, "S2", "A", 2)
     receive(ledger, network, "S3", "A", 1)
     [placed] = web_order(ledger, network, [("S1", 2), ("S2", 1)])["jobs"]
-    sync(store)
+    sync_terminal(store)
     job_id = placed["id"]
-    s1, s2, s3 = barcode(store, "S1"), barcode(store, "S2"), barcode(store, "S3")
+    s1, s2, s3 = gtin_of(store, "S1"), gtin_of(store, "S2"), gtin_of(store, "S3")
     picking = store.picking
 
     assert refusal(lambda: picking.scan(job_id, s1)) is PickRefusal.NOT_PICKING
     assert refusal(lambda: picking.pack(job_id, 1, 500)) is PickRefusal.WRONG_STATE
     started = picking.start(job_id)
     assert (started.job.state, started.job.ledger_state) == ("picking", "assigned")
-    sync(store)
+    sync_terminal(store)
     assert ledger_job(ledger, network, job_id)["state"] == "picking"
     assert store.picking.job(job_id).unconfirmed == 0  # type: ignore[union-attr]
 
@@ -204,7 +165,7 @@ def test_pick_by_scans_pack_and_ship_with_the_ledger_right_at_each_step(
     assert last.job.scanned_units == last.job.units == 3
 
     picking.mark_picked(job_id)
-    sync(store)
+    sync_terminal(store)
     assert ledger_job(ledger, network, job_id)["state"] == "picked"
     assert ledger_position(ledger, network, "A", "S1")["reserved"] == 2
     assert cached_position(store, "S1") == (3, 2)
@@ -213,7 +174,7 @@ def test_pick_by_scans_pack_and_ship_with_the_ledger_right_at_each_step(
     assert refusal(lambda: picking.ship(job_id, "COLIS-1")) is PickRefusal.WRONG_STATE
     packed = picking.pack(job_id, 1, 640)
     assert (packed.job.parcels, packed.job.weight_grams) == (1, 640)
-    sync(store)
+    sync_terminal(store)
     on_ledger = ledger_job(ledger, network, job_id)
     assert (on_ledger["state"], on_ledger["parcels"], on_ledger["weight_grams"]) == (
         "packed",
@@ -225,7 +186,7 @@ def test_pick_by_scans_pack_and_ship_with_the_ledger_right_at_each_step(
     assert shipped.job.state == "shipped"
     assert [line.state for line in shipped.job.lines] == ["shipped", "shipped"]
     assert picking.queue().jobs == []  # done on this device at once
-    sync(store)
+    sync_terminal(store)
     on_ledger = ledger_job(ledger, network, job_id)
     assert (on_ledger["state"], on_ledger["tracking"]) == ("shipped", "COLIS-123")
     for sku, left in (("S1", 1), ("S2", 1)):
@@ -242,19 +203,19 @@ def test_the_whole_job_can_be_done_offline_and_is_sent_in_order_once(
 ) -> None:
     receive(ledger, network, "S1", "A", 2)
     [placed] = web_order(ledger, network, [("S1", 1)])["jobs"]
-    sync(store)
+    sync_terminal(store)
     job_id = placed["id"]
     picking = store.picking
     picking.start(job_id)
-    picking.scan(job_id, barcode(store, "S1"))
+    picking.scan(job_id, gtin_of(store, "S1"))
     picking.mark_picked(job_id)
     picking.pack(job_id, 1, 300)
     picking.ship(job_id, "COLIS-9")
     with store.engine.connect() as connection:
         assert outbox.counts(connection) == (4, 0)
 
-    sync(store)
-    sync(store)
+    sync_terminal(store)
+    sync_terminal(store)
     assert ledger_job(ledger, network, job_id)["state"] == "shipped"
     assert job_transitions_on_ledger(network) == [
         "job.picking",
@@ -270,11 +231,11 @@ def test_scanned_units_survive_a_restart_and_can_be_taken_back(
 ) -> None:
     receive(ledger, network, "S1", "A", 3)
     [placed] = web_order(ledger, network, [("S1", 2)])["jobs"]
-    sync(store)
+    sync_terminal(store)
     job_id = placed["id"]
     store.picking.start(job_id)
-    store.picking.scan(job_id, barcode(store, "S1"))
-    store.picking.scan(job_id, barcode(store, "S1"))
+    store.picking.scan(job_id, gtin_of(store, "S1"))
+    store.picking.scan(job_id, gtin_of(store, "S1"))
 
     again = open_terminal(ledger, network, tmp_path / "store-a", clock)
     try:
@@ -296,10 +257,10 @@ def test_a_short_pick_reroutes_on_the_ledger_and_the_job_leaves_the_queue(
     receive(ledger, network, "S1", "A", 3)
     receive(ledger, network, "S1", "B", 3)
     [placed] = web_order(ledger, network, [("S1", 1)])["jobs"]
-    sync(store)
+    sync_terminal(store)
     job_id = placed["id"]
     store.picking.start(job_id)
-    store.picking.scan(job_id, barcode(store, "S1"))
+    store.picking.scan(job_id, gtin_of(store, "S1"))
 
     recorded = store.picking.short_pick(job_id, 1, RejectReason.NOT_FOUND, "not on the shelf")
     assert recorded.job.state == "rejected"
@@ -308,7 +269,7 @@ def test_a_short_pick_reroutes_on_the_ledger_and_the_job_leaves_the_queue(
     assert store.picking.queue().jobs == []
     assert ledger_position(ledger, network, "B", "S1")["reserved"] == 0
 
-    sync(store)
+    sync_terminal(store)
     assert ledger_job(ledger, network, job_id)["state"] == "rejected"
     shelf = ledger_position(ledger, network, "A", "S1")
     assert (shelf["reserved"], shelf["suspect"]) == (0, True)
@@ -328,10 +289,10 @@ def test_a_line_cannot_be_short_picked_once_the_job_is_picked(
 ) -> None:
     receive(ledger, network, "S1", "A", 3)
     [placed] = web_order(ledger, network, [("S1", 1)])["jobs"]
-    sync(store)
+    sync_terminal(store)
     job_id = placed["id"]
     store.picking.start(job_id)
-    store.picking.scan(job_id, barcode(store, "S1"))
+    store.picking.scan(job_id, gtin_of(store, "S1"))
     store.picking.mark_picked(job_id)
     assert (
         refusal(lambda: store.picking.short_pick(job_id, 1, RejectReason.DAMAGED))
@@ -342,7 +303,7 @@ def test_a_line_cannot_be_short_picked_once_the_job_is_picked(
     )
     cancelled = store.picking.cancel(job_id)
     assert cancelled.job.state == "cancelled"
-    sync(store)
+    sync_terminal(store)
     assert ledger_job(ledger, network, job_id)["state"] == "cancelled"
     assert ledger_position(ledger, network, "A", "S1")["reserved"] == 0
 
@@ -359,14 +320,14 @@ def test_two_devices_racing_on_one_job_never_do_anything_twice(
     receive(ledger, network, "S1", "A", 3)
     [placed] = web_order(ledger, network, [("S1", 1)])["jobs"]
     job_id = placed["id"]
-    sync(store)
-    sync(second_device)
+    sync_terminal(store)
+    sync_terminal(second_device)
 
     # Both start the same job on their own view; the first to reach the ledger wins.
     store.picking.start(job_id)
     second_device.picking.start(job_id)
-    sync(store)
-    sync(second_device)
+    sync_terminal(store)
+    sync_terminal(second_device)
     [lost] = second_device.picking.attention()
     assert (lost.job_id, lost.action, lost.current_state) == (job_id, "picking", "picking")
     assert lost.problem_type.endswith("invalid-state")
@@ -376,16 +337,16 @@ def test_two_devices_racing_on_one_job_never_do_anything_twice(
     assert store.picking.attention() == []
 
     # The first device picks and packs; both then ship it with their own parcel label.
-    store.picking.scan(job_id, barcode(store, "S1"))
+    store.picking.scan(job_id, gtin_of(store, "S1"))
     store.picking.mark_picked(job_id)
     store.picking.pack(job_id, 1, 200)
-    sync(store)
-    sync(second_device)
+    sync_terminal(store)
+    sync_terminal(second_device)
     assert second_device.picking.job(job_id).state == "packed"  # type: ignore[union-attr]
     store.picking.ship(job_id, "COLIS-A")
     second_device.picking.ship(job_id, "COLIS-B")
-    sync(store)
-    sync(second_device)
+    sync_terminal(store)
+    sync_terminal(second_device)
 
     on_ledger = ledger_job(ledger, network, job_id)
     assert (on_ledger["state"], on_ledger["tracking"]) == ("shipped", "COLIS-A")
@@ -416,7 +377,7 @@ def test_an_accepted_action_stands_until_the_feed_brings_the_job_back(
 ) -> None:
     receive(ledger, network, "S1", "A", 2)
     [placed] = web_order(ledger, network, [("S1", 1)])["jobs"]
-    sync(store)
+    sync_terminal(store)
     job_id = placed["id"]
     store.picking.start(job_id)
 
@@ -427,7 +388,7 @@ def test_an_accepted_action_stands_until_the_feed_brings_the_job_back(
     assert job is not None
     assert (job.state, job.ledger_state, job.unconfirmed) == ("picking", "assigned", 1)
 
-    sync(store)
+    sync_terminal(store)
     job = store.picking.job(job_id)
     assert job is not None
     assert (job.state, job.ledger_state, job.unconfirmed) == ("picking", "picking", 0)
@@ -438,16 +399,16 @@ def test_a_new_bootstrap_keeps_the_scans_and_unsent_actions(
 ) -> None:
     receive(ledger, network, "S1", "A", 3)
     [placed] = web_order(ledger, network, [("S1", 2)])["jobs"]
-    sync(store)
+    sync_terminal(store)
     job_id = placed["id"]
     store.picking.start(job_id)
-    sync(store)
-    store.picking.scan(job_id, barcode(store, "S1"))
+    sync_terminal(store)
+    store.picking.scan(job_id, gtin_of(store, "S1"))
     store.picking.short_pick(job_id, 1, RejectReason.DAMAGED)
 
     reset_view(store.engine)
     assert store.picking.job(job_id) is None
-    sync(store)
+    sync_terminal(store)
     job = store.picking.job(job_id)
     assert job is not None
     assert (job.state, job.ledger_state, job.lines[0].reject_reason) == (
@@ -464,7 +425,7 @@ def test_another_stores_jobs_never_reach_this_cache(
     receive(ledger, network, "S1", "B", 2)
     [placed] = web_order(ledger, network, [("S1", 1)])["jobs"]
     assert placed["location"] == "B"
-    sync(store)
+    sync_terminal(store)
     assert store.picking.queue(include_done=True).jobs == []
     assert refusal(lambda: store.picking.start(placed["id"])) is PickRefusal.UNKNOWN_JOB
     assert refusal(lambda: store.picking.resolve(placed["id"][:8])) is PickRefusal.UNKNOWN_JOB

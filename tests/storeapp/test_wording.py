@@ -5,9 +5,7 @@ command and the terminal UI explain the same routing decision with the same sent
 from __future__ import annotations
 
 import ast
-import os
 import re
-import string
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,12 +13,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 
 import storeapp.wording
 from ordersync.clock import ManualClock
-from ordersync.contract import Role
 from storeapp import cli
 from storeapp.context import StoreContext
 from storeapp.i18n import Translator, active, use
@@ -36,43 +32,14 @@ from storeapp.wording.figures import (
     due_text,
     span,
 )
+from tests.support.catalogs import fields, french_catalog, texts_under
+from tests.support.cli import clean_store_environment, in_process_shell, set_up
 from tests.support.ledger_harness import Network
 from tests.support.store import receive
 from tests.support.tui import deterministic_app, look_up, settle
 
 WORDING = Path(storeapp.wording.__file__).parent
-LOCALE = WORDING.parent / "locale" / "fr" / "LC_MESSAGES"
 FRONT_ENDS = ("rich", "textual", "storeapp.tui", "storeapp.cli")
-
-
-def texts_under(folder: Path) -> set[str]:
-    """The literal first argument of every ``_()`` and ``N_()`` call in the modules under
-    ``folder`` (``_(label)`` translates a label marked with ``N_()`` where it is defined)."""
-    found: set[str] = set()
-    for path in folder.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Name)
-                and node.func.id in {"_", "N_"}
-                and node.args
-                and isinstance(node.args[0], ast.Constant)
-                and isinstance(node.args[0].value, str)
-            ):
-                found.add(node.args[0].value)
-    return found
-
-
-def french_catalog(name: str) -> dict[str, str]:
-    """One French catalog of the store (``common.po``, ``tui.po``...); none of it fuzzy."""
-    with (LOCALE / name).open("rb") as handle:
-        catalog = read_po(handle)
-    assert not [m.id for m in catalog if m.id and m.fuzzy]
-    return {str(m.id): str(m.string) for m in catalog if m.id}
-
-
-def fields(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
 
 
 @pytest.fixture(params=["en_GB", "fr_FR"])
@@ -202,22 +169,13 @@ async def test_the_cli_and_the_tui_explain_a_routing_decision_with_the_same_sent
     [order_id] = re.findall(r"[0-9a-f]{8}-[0-9a-f-]{27}", outcome)
     in_the_tui = explanation_in_the_tui(outcome, Translator(locale)("Why:"))
 
-    for key in [key for key in os.environ if key.startswith("STOREAPP_")]:
-        monkeypatch.delenv(key)
-    monkeypatch.setenv("STOREAPP_CONFIG", str(tmp_path / "cli" / "config.toml"))
-    monkeypatch.setenv("STOREAPP_DATA_DIR", str(tmp_path / "cli"))
+    clean_store_environment(monkeypatch, tmp_path / "cli")
     monkeypatch.setenv("STOREAPP_LOCALE", locale)
-    monkeypatch.setenv("COLUMNS", "200")
-    token = network.token("A", Role.ASSOCIATE)
-    for argv in (
-        ["setup", "--ledger", "http://testserver", "--token", token],
-        ["routing", order_id],
-    ):
-        capsys.readouterr()
-        code = cli.run(argv, transport=ledger._transport, now=clock.now)
-        captured = capsys.readouterr()
-        assert code == cli.EXIT_OK, captured
-    in_the_cli = explanation_in_the_cli(captured.out)
+    sh = in_process_shell(ledger, clock, capsys)
+    set_up(sh, network)
+    routing = sh("routing", order_id)
+    assert routing.code == cli.EXIT_OK, routing
+    in_the_cli = explanation_in_the_cli(routing.out)
 
     assert in_the_tui == in_the_cli
     assert [line[0] for line in in_the_cli] == ["✔", "✘", "✘"], in_the_cli

@@ -93,6 +93,25 @@ def order(
     return result
 
 
+def web_order(ledger: TestClient, network: Network, lines: list[tuple[str, int]]) -> Any:
+    """A web order with a fresh id, delivered in Paris, placed by the e-commerce intake (an
+    admin token); returns the ledger's order."""
+    reply = ledger.post(
+        "/v1/orders",
+        json={
+            "op_id": str(uuid7()),
+            "channel": "web",
+            "external_ref": "WEB-1",
+            "lines": [{"sku": sku, "qty": qty} for sku, qty in lines],
+            "customer": {"name": "Camille Martin", "email": "camille@example.org"},
+            "delivery": {"kind": "home", "address": "1 rue de Rivoli, Paris", **PARIS},
+        },
+        headers=network.headers("WH", Role.ADMIN),
+    )
+    assert reply.status_code == 201, reply.text
+    return reply.json()
+
+
 def job_here(placed: dict[str, Any], location: str = "A") -> str:
     return next(str(job["id"]) for job in placed["jobs"] if job["location"] == location)
 
@@ -110,10 +129,22 @@ def receive(ledger: TestClient, network: Network, sku: str, location: str, qty: 
     assert reply.status_code == 201, reply.text
 
 
-def on_hand(ledger: TestClient, network: Network, sku: str, location: str = "A") -> int:
+def ledger_position(ledger: TestClient, network: Network, location: str, sku: str) -> Any:
+    """The ledger's position of ``sku`` at ``location``, as its API answers it."""
     reply = ledger.get(f"/v1/positions/{location}/{sku}", headers=network.headers("WH", Role.ADMIN))
     assert reply.status_code == 200, reply.text
-    return int(reply.json()["on_hand"])
+    return reply.json()
+
+
+def on_hand(ledger: TestClient, network: Network, sku: str, location: str = "A") -> int:
+    return int(ledger_position(ledger, network, location, sku)["on_hand"])
+
+
+def ledger_job(ledger: TestClient, network: Network, job_id: str) -> Any:
+    """The ledger's job ``job_id``, as its API answers it."""
+    reply = ledger.get(f"/v1/jobs/{job_id}", headers=network.headers("WH", Role.ADMIN))
+    assert reply.status_code == 200, reply.text
+    return reply.json()
 
 
 def sell_elsewhere(ledger: TestClient, network: Network, sku: str, qty: int, location: str) -> None:

@@ -3,6 +3,9 @@
 - No module imports a conftest module: pytest loads conftests itself, so an import makes a
   second copy of the module and hides a helper library where fixtures belong. Helpers live in
   ``tests/support``.
+- No module imports a test module (one named ``test_*.py``): a helper two test modules share
+  lives in ``tests/support``, where it is written once, and a test module stays free to change
+  what it defines without breaking another one.
 - No assertion compares a duration read from the real clock: on a loaded machine such a test
   fails for nothing. Budgets are measured in ``bench/``; a test checks the same promise
   deterministically (the timeout a request was sent with, a count of attempts, a fake clock).
@@ -13,7 +16,7 @@ Each rule is a scanner over source text, tested on samples below, then run over 
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -23,19 +26,32 @@ CLOCK_READINGS = frozenset(
 """Functions of the ``time`` module whose differences measure how long something took."""
 
 
-def conftest_imports(source: str) -> list[int]:
-    """Lines of ``source`` that import a conftest module (absolutely or relatively)."""
-    found = []
+def _imports(source: str) -> Iterator[tuple[int, list[str]]]:
+    """Each import of ``source``: its line, and every dotted name it may name a module by (the
+    names of ``from package import name`` may be modules of the package)."""
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
+            yield node.lineno, [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
-            names = [node.module or "", *(alias.name for alias in node.names)]
-        else:
-            continue
-        if any("conftest" in name.split(".") for name in names):
-            found.append(node.lineno)
-    return found
+            yield node.lineno, [node.module or "", *(alias.name for alias in node.names)]
+
+
+def conftest_imports(source: str) -> list[int]:
+    """Lines of ``source`` that import a conftest module (absolutely or relatively)."""
+    return [
+        line
+        for line, names in _imports(source)
+        if any("conftest" in name.split(".") for name in names)
+    ]
+
+
+def imports_of_test_modules(source: str) -> list[int]:
+    """Lines of ``source`` that import a test module (absolutely or relatively)."""
+    return [
+        line
+        for line, names in _imports(source)
+        if any(part.startswith("test_") for name in names for part in name.split("."))
+    ]
 
 
 class _ClockUse:
@@ -157,6 +173,25 @@ import conftest_like
     assert conftest_imports(source) == [2, 3, 4, 5, 6]
 
 
+def test_an_import_of_a_test_module_is_found_in_every_spelling() -> None:
+    source = """
+from tests.storeapp.test_picking import gtin_of
+import tests.e2e.test_cli
+import tests.e2e.test_cli as commands
+from tests.storeapp import test_cli
+from .test_wording import fields
+from . import test_wording
+from ..storeapp.test_cli import Shell
+from tests.support.store import gtin_of
+from tests.storeapp.crash_worker import op_id_of
+from tests.support import cli
+from . import conftest
+from pytest import param
+import attest.testing_tools
+"""
+    assert imports_of_test_modules(source) == [2, 3, 4, 5, 6, 7, 8]
+
+
 def test_a_duration_read_on_the_real_clock_is_found_through_the_names_it_flows_into() -> None:
     source = """
 import time
@@ -205,6 +240,15 @@ def test_no_module_under_tests_imports_a_conftest() -> None:
         if (lines := conftest_imports(path.read_text(encoding="utf-8")))
     }
     assert found == {}, "import helpers from tests/support, never from a conftest"
+
+
+def test_no_module_under_tests_imports_a_test_module() -> None:
+    found = {
+        str(path.relative_to(TESTS)): lines
+        for path in modules_under_tests()
+        if (lines := imports_of_test_modules(path.read_text(encoding="utf-8")))
+    }
+    assert found == {}, "import helpers from tests/support, never from a test module"
 
 
 def test_no_test_asserts_a_duration_read_on_the_real_clock() -> None:

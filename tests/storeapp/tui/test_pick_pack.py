@@ -22,9 +22,8 @@ from storeapp.tui.screens.ship import ShipScreen
 from storeapp.tui.screens.short_pick import ShortPickScreen
 from storeapp.tui.widgets.jobs_table import JobsTable
 from storeapp.tui.widgets.pick_list import PickListTable
-from tests.storeapp.test_picking import ledger_job, ledger_position
 from tests.support.ledger_harness import Network
-from tests.support.store import gtin_of, open_terminal, receive
+from tests.support.store import gtin_of, ledger_job, ledger_position, open_terminal, receive
 from tests.support.tui import AppFactory, SteppingClock, settle
 
 FAST = 0.01

@@ -9,7 +9,7 @@ from textual.widgets import Static
 import storeapp.tui
 from storeapp.context import StoreContext
 from storeapp.i18n import Translator, active
-from tests.storeapp.test_wording import fields, french_catalog, texts_under
+from tests.support.catalogs import fields, french_catalog, texts_under
 from tests.support.tui import AppFactory, look_up, settle
 
 TUI_SOURCES = Path(storeapp.tui.__file__).parent

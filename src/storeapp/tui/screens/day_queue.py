@@ -29,8 +29,6 @@ from storeapp.tui.format import clock_time
 from storeapp.tui.manager_format import count_bar, level_bar, order_state
 from storeapp.tui.messages import Notice, SyncReported
 from storeapp.tui.screens.base import StoreScreen
-from storeapp.tui.screens.count import CountScreen
-from storeapp.tui.screens.insights import InsightsScreen
 from storeapp.tui.screens.pick import PickScreen
 from storeapp.tui.widgets.status_bar import StatusBar
 from storeapp.wording.figures import NO_VALUE, due_text, known_count, money, number, span
@@ -72,8 +70,8 @@ class DayQueueScreen(StoreScreen):
     BINDINGS = [
         Binding("escape", "back", N_("Back")),
         Binding("r", "reload", N_("Refresh")),
-        Binding("c", "counts", N_("Counts")),
-        Binding("i", "insights", N_("Insights")),
+        Binding("c", "app.go('counts')", N_("Counts")),
+        Binding("i", "app.go('insights')", N_("Insights")),
     ]
 
     def compose(self) -> ComposeResult:
@@ -465,9 +463,3 @@ class DayQueueScreen(StoreScreen):
 
     def action_reload(self) -> None:
         self.reload()
-
-    def action_counts(self) -> None:
-        self.app.push_screen(CountScreen(self.context))
-
-    def action_insights(self) -> None:
-        self.app.push_screen(InsightsScreen(self.context))
