@@ -75,6 +75,9 @@ class Plan:
     app_starts: int = 3
     app_scans: int = 5
     feed_page: int = 5000
+    demo_runs: int = 5
+    """Generations of the demo network (and of its baseline) measured; at least two, since the
+    same-seed check compares the first network with the last."""
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -108,6 +111,7 @@ QUICK = Plan(
     last_units_requests=300,
     app_starts=2,
     app_scans=3,
+    demo_runs=3,
 )
 
 TINY = Plan(
@@ -129,6 +133,7 @@ TINY = Plan(
     app_starts=1,
     app_scans=1,
     feed_page=100,
+    demo_runs=2,
 )
 
 PLANS = {plan.name: plan for plan in (FULL, QUICK, TINY)}

@@ -21,6 +21,7 @@ SECTIONS = {
     "app": "5. Store app",
     "postgres": "6. PostgreSQL: the ledger's path against the row-locking sequence",
     "reports": "7. Sales reports",
+    "demo": "8. Demo network",
 }
 
 

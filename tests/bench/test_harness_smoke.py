@@ -60,6 +60,8 @@ def test_every_measure_runs_on_tiny_data_and_writes_its_results(tmp_path: Path) 
         assert figure["detail"]["ours"]["statuses"] == {
             "201": figure["detail"]["ours"]["responses"]
         }
+    demo = [f for f in data["figures"] if f["section"] == "demo"]
+    assert {f["params"]["step"] for f in demo} == {"generation", "load"}
     text = benchmarks.read_text()
     start, end = markers("tiny")
     assert start in text
