@@ -61,6 +61,10 @@ def _audit(ledger: Ledger) -> Sample:
     return Sample(query={"location": "A", "after_id": 0, "limit": 10})
 
 
+def _tokens_list(ledger: Ledger) -> Sample:
+    return Sample(query={"location": "A", "include_revoked": True})
+
+
 def _order_read(ledger: Ledger) -> Sample:
     made = writes.new_job(ledger)()
     return Sample(path_params={"order_id": made["order_id"]})
@@ -138,6 +142,7 @@ ROUTE_SAMPLES: dict[tuple[str, str], Callable[[Ledger], Sample]] = {
     ("POST", "/v1/reservations/{reservation_id}/release"): writes.release,
     ("GET", "/v1/changes"): _changes,
     ("POST", "/v1/ops"): writes.ops,
+    ("GET", "/v1/tokens"): _tokens_list,
     ("POST", "/v1/tokens"): writes.tokens,
     ("DELETE", "/v1/tokens/{token_id}"): writes.token_delete,
     ("GET", "/v1/reports/suspect-positions"): _suspects,

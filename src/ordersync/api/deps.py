@@ -46,6 +46,7 @@ async def get_principal(
         if principal is None:
             raise Unauthorized("the token is unknown or revoked")
         runtime.tokens.put(token, principal)
+    runtime.tokens.record_use(principal.token_id, runtime.writer.submit)
     return principal
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Sequence
 
-from ordersync.cli.commands import check, counts, db, demo, reports, serve, tokens
+from ordersync.cli.commands import check, counts, db, demo, init, reports, serve, tokens
 from ordersync.cli.common import Handler, Subcommands, run_command
 
 COMMAND_FAMILIES: tuple[Callable[[Subcommands], None], ...] = (
     serve.add_commands,
     db.add_commands,
+    init.add_commands,
     check.add_commands,
     tokens.add_commands,
     demo.add_commands,

@@ -25,6 +25,7 @@ from ordersync.contract.admin import (
     Health,
     TokenCreate,
     TokenCreated,
+    TokenInfo,
     Whoami,
 )
 from ordersync.contract.feed import (
@@ -318,6 +319,7 @@ __all__ = [
     "TimeZoneName",
     "TokenCreate",
     "TokenCreated",
+    "TokenInfo",
     "TransferLine",
     "TransferReason",
     "TransferSuggestion",

@@ -1,7 +1,8 @@
 """Administration of the network's devices: tokens bound to a location and a role, who a token
 is, the audit trail of what each did, and the service's health.
 
-A token is shown once, when it is created; the ledger keeps only its hash.
+A token is shown once, when it is created; the ledger keeps only its hash, and no listing of
+tokens carries either.
 """
 
 from __future__ import annotations
@@ -29,6 +30,19 @@ class TokenCreated(Reply):
     device: str
     token: str
     """Shown once; the ledger keeps only its hash."""
+
+
+class TokenInfo(Reply):
+    """A device token as ``GET /v1/tokens`` lists it: never its secret nor its hash."""
+
+    token_id: int
+    location: str
+    role: Role
+    device: str
+    created_at: datetime
+    last_used_at: datetime | None
+    """When it last authenticated a request, to within a minute; None if never since issued."""
+    revoked_at: datetime | None
 
 
 class Whoami(Reply):

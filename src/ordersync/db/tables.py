@@ -183,6 +183,8 @@ class TokenRow(SQLModel, table=True):
     device: str = Field(max_length=64)
     created_at: datetime = Field(sa_type=UtcDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    last_used_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    """When the token last authenticated a request, to the minute (see ``TokenCache``)."""
 
 
 class AuditRow(SQLModel, table=True):

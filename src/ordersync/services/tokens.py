@@ -1,4 +1,7 @@
-"""Device tokens: issued once in clear, stored as a SHA-256 hash, bound to a location and a role."""
+"""Device tokens: issued once in clear, stored as a SHA-256 hash, bound to a location and a role;
+listed for admins without their secret or hash; recognised on each request, with a per-process
+memory of recent lookups, and their last use recorded at most once a minute per process.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +11,22 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, or_, select, update
 
-from ordersync.contract import Role, TokenCreated
+from ordersync.contract import Role, TokenCreated, TokenInfo
 from ordersync.db.ledger_tx import LedgerTx, table_of
 from ordersync.db.tables import TokenRow
 from ordersync.domain.errors import NotFound, UnknownLocation
 from ordersync.domain.permissions import Action, Principal
+from ordersync.services.catalog import require_known_location
 
 TOKENS = table_of(TokenRow)
 TOKEN_PREFIX = "osk_"  # noqa: S105 (a marker that makes leaked tokens easy to spot)
+LAST_USE_PRECISION_SECONDS = 60.0
+"""A server process records a token's use at most this often."""
 
 
 REDACTED = TOKEN_PREFIX + "[redacted]"
@@ -101,6 +108,61 @@ def revoke_token(tx: LedgerTx, token_id: int, revoked_by: Principal = CLI_ACTOR)
     )
 
 
+def list_tokens(
+    connection: Connection,
+    principal: Principal,
+    location: str | None = None,
+    include_revoked: bool = False,
+) -> list[TokenInfo]:
+    """The tokens (of one location, if given), active ones only unless ``include_revoked``;
+    ordered by id, which is the order they were issued in."""
+    principal.require(Action.MANAGE_TOKENS)
+    require_known_location(connection, location)
+    query = select(
+        TOKENS.c.id,
+        TOKENS.c.location,
+        TOKENS.c.role,
+        TOKENS.c.device,
+        TOKENS.c.created_at,
+        TOKENS.c.last_used_at,
+        TOKENS.c.revoked_at,
+    ).order_by(TOKENS.c.id)
+    if location is not None:
+        query = query.where(TOKENS.c.location == location)
+    if not include_revoked:
+        query = query.where(TOKENS.c.revoked_at.is_(None))
+    return [
+        TokenInfo(
+            token_id=row.id,
+            location=row.location,
+            role=Role(row.role),
+            device=row.device,
+            created_at=row.created_at,
+            last_used_at=row.last_used_at,
+            revoked_at=row.revoked_at,
+        )
+        for row in connection.execute(query)
+    ]
+
+
+def record_last_use(tx: LedgerTx, token_id: int) -> None:
+    """Stamp the token's last use with the transaction's time (never moving it back)."""
+    # SKIP LOCKED (PostgreSQL; SQLite's single writer needs no row lock): a stamp never waits
+    # on, nor deadlocks with, another writer holding the row (a revocation, another process's
+    # stamp); that one goes ahead and the use is recorded again a minute later.
+    unlocked = (
+        select(TOKENS.c.id)
+        .where(
+            TOKENS.c.id == token_id,
+            or_(TOKENS.c.last_used_at.is_(None), TOKENS.c.last_used_at < tx.now),
+        )
+        .with_for_update(skip_locked=True)
+    )
+    tx.connection.execute(
+        update(TOKENS).where(TOKENS.c.id.in_(unlocked)).values(last_used_at=tx.now)
+    )
+
+
 def find_principal(connection: Connection, token: str) -> Principal | None:
     row = connection.execute(
         select(TOKENS.c.id, TOKENS.c.location, TOKENS.c.role, TOKENS.c.device).where(
@@ -113,12 +175,14 @@ def find_principal(connection: Connection, token: str) -> Principal | None:
 
 
 class TokenCache:
-    """Remembers recent token lookups for a few seconds, so a request costs no database read."""
+    """What one server process remembers of tokens: recent lookups, for a few seconds, so a
+    request costs no database read; and when it last had each token's use recorded."""
 
     def __init__(self, ttl_seconds: float, monotonic: Callable[[], float] = time.monotonic) -> None:
         self._ttl = ttl_seconds
         self._monotonic = monotonic
         self._entries: dict[str, tuple[float, Principal]] = {}
+        self._last_recorded: dict[int, float] = {}
         self._lock = threading.Lock()
 
     def get(self, token: str) -> Principal | None:
@@ -137,3 +201,28 @@ class TokenCache:
             if len(self._entries) > 10_000:
                 self._entries.clear()
             self._entries[token] = (self._monotonic() + self._ttl, principal)
+
+    def record_use(
+        self, token_id: int, submit: Callable[[Callable[[LedgerTx], None]], Any]
+    ) -> None:
+        """Have ``submit`` (the process's writer) stamp the token's last use, unless this
+        process did so less than a minute ago.
+
+        The stamp goes through the group-commit writer rather than a transaction of its own:
+        it shares the commit of the writer's next batch, no second writer queues for SQLite's
+        write lock while the request waits, and the request does not wait for it. It runs in
+        its own savepoint and nobody awaits its result, so a failed stamp fails no request.
+        """
+        now = self._monotonic()
+        with self._lock:
+            last = self._last_recorded.get(token_id)
+            if last is not None and now - last < LAST_USE_PRECISION_SECONDS:
+                return
+            if len(self._last_recorded) > 10_000:
+                self._last_recorded.clear()
+            self._last_recorded[token_id] = now
+        try:
+            submit(partial(record_last_use, token_id=token_id))
+        except RuntimeError:
+            # the writer has stopped: the process is shutting down and the use goes unrecorded
+            return

@@ -15,15 +15,27 @@ from ordersync.contract import (
     Position,
     TokenCreate,
     TokenCreated,
+    TokenInfo,
 )
 from ordersync.services.audit_log import read_audit
 from ordersync.services.count_tasks import read_count_tasks
 from ordersync.services.positions import read_suspect_positions
-from ordersync.services.tokens import issue_token, revoke_token
+from ordersync.services.tokens import issue_token, list_tokens, revoke_token
 
 router = APIRouter(tags=["administration"])
 
 LocationQuery = Annotated[LocationCode | None, Query()]
+
+
+@router.get("/tokens", response_model=list[TokenInfo])
+def list_device_tokens(
+    principal: PrincipalDep,
+    connection: ReadDep,
+    location: LocationQuery = None,
+    include_revoked: bool = False,
+) -> list[TokenInfo]:
+    """The device tokens, active ones only unless ``include_revoked``; never a secret or hash."""
+    return list_tokens(connection, principal, location, include_revoked)
 
 
 @router.post("/tokens", status_code=201, response_model=TokenCreated)

@@ -1,14 +1,20 @@
-"""``ordersync token create|revoke``: the device tokens, of which the ledger keeps only hashes."""
+"""``ordersync token create|revoke|list``: the device tokens, of which the ledger keeps only
+hashes. A token is printed once, by ``create``; ``list`` shows everything else about each one."""
 
 from __future__ import annotations
 
 import argparse
+import json
 
 from ordersync.cli.common import EXIT_OK, Subcommands, console, existing_ledger
+from ordersync.cli.report_options import location_code
+from ordersync.cli.tabular import Tabular, render_csv, render_table
 from ordersync.clock import SystemClock
-from ordersync.contract import Role
+from ordersync.contract import Role, TokenInfo
 from ordersync.db.writer import run_in_transaction
-from ordersync.services.tokens import issue_token, revoke_token
+from ordersync.services.tokens import CLI_ACTOR, issue_token, list_tokens, revoke_token
+
+FORMATS = ("table", "csv", "json")
 
 
 def add_commands(commands: Subcommands) -> None:
@@ -24,6 +30,13 @@ def add_commands(commands: Subcommands) -> None:
     revoke = token_commands.add_parser("revoke", help="revoke a token by its id")
     revoke.add_argument("token_id", type=int)
     revoke.set_defaults(handler=cmd_token_revoke)
+    listing = token_commands.add_parser(
+        "list", help="the tokens: location, role, device, created, last used (never the secret)"
+    )
+    listing.add_argument("--location", type=location_code, help="one location's tokens only")
+    listing.add_argument("--all", action="store_true", help="include revoked tokens")
+    listing.add_argument("--format", choices=FORMATS, default="table", help="(table)")
+    listing.set_defaults(handler=cmd_token_list)
 
 
 def cmd_token_create(args: argparse.Namespace) -> int:
@@ -47,4 +60,23 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
     with existing_ledger(args, writer=True) as engine:
         run_in_transaction(engine, SystemClock(), lambda tx: revoke_token(tx, args.token_id))
     console.print(f"token {args.token_id} revoked")
+    return EXIT_OK
+
+
+def cmd_token_list(args: argparse.Namespace) -> int:
+    with (
+        existing_ledger(args, writer=False) as engine,
+        engine.connect() as connection,
+        connection.begin(),
+    ):
+        tokens = list_tokens(connection, CLI_ACTOR, args.location, include_revoked=args.all)
+    columns = list(TokenInfo.model_fields)
+    rows = Tabular("", columns, [[getattr(token, name) for name in columns] for token in tokens])
+    if args.format == "json":
+        print(json.dumps([token.model_dump(mode="json") for token in tokens], indent=2))
+    elif args.format == "csv":
+        print(render_csv(rows), end="")
+    else:
+        render_table(rows, console)
+        console.print(f"{len(tokens)} {'token' if len(tokens) == 1 else 'tokens'}")
     return EXIT_OK
