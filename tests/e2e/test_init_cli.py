@@ -211,8 +211,10 @@ def test_token_list_shows_tokens_but_never_their_secret(
     assert not any(secret[4:] in table.stdout for secret in secrets)
     assert "old-till" not in table.stdout  # revoked: hidden by default
     assert "3 tokens" in table.stdout
-    for column in ("token_id", "location", "role", "device", "created_at", "last_used_at"):
+    for column in ("id", "location", "role", "device", "created", "last used", "revoked"):
         assert column in table.stdout
+    assert re.search(r"\d{4}-\d{2}-\d{2}", table.stdout)
+    assert "+00:00" not in table.stdout  # times to the minute, not ISO stamps
 
     everything = ordersync("--database-url", url, "token", "list", "--all", "--format", "json")
     entries = json.loads(everything.stdout)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from datetime import UTC, datetime
 
 from ordersync.cli.common import EXIT_OK, Subcommands, console, existing_ledger
 from ordersync.cli.report_options import location_code
@@ -77,6 +78,33 @@ def cmd_token_list(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         print(render_csv(rows), end="")
     else:
-        render_table(rows, console)
+        render_table(_on_screen(tokens), console)
         console.print(f"{len(tokens)} {'token' if len(tokens) == 1 else 'tokens'}")
     return EXIT_OK
+
+
+SCREEN_COLUMNS = ["id", "location", "role", "device", "created", "last used", "revoked"]
+
+
+def _on_screen(tokens: list[TokenInfo]) -> Tabular:
+    """The table people read: times to the minute in UTC, so a row fits an 80-column terminal."""
+    return Tabular(
+        "",
+        SCREEN_COLUMNS,
+        [
+            [
+                token.token_id,
+                token.location,
+                token.role.value,
+                token.device,
+                _minute(token.created_at),
+                _minute(token.last_used_at),
+                _minute(token.revoked_at),
+            ]
+            for token in tokens
+        ],
+    )
+
+
+def _minute(moment: datetime | None) -> str:
+    return "" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
