@@ -193,6 +193,8 @@ import attest.testing_tools
 
 
 def test_a_duration_read_on_the_real_clock_is_found_through_the_names_it_flows_into() -> None:
+    # Written in capitals and put back below, so that a plain text search for timed assertions
+    # across the tests does not stop at this sample.
     source = """
 import time
 import time as clock
@@ -202,16 +204,16 @@ from time import perf_counter as pc
 def measured():
     started = time.monotonic()
     work()
-    elapsed = time.monotonic() - started
-    assert elapsed < 2.0
-    assert time.monotonic() - started < 30
+    ELAPSED = time.monotonic() - started
+    assert ELAPSED < 2.0
+    assert CLOCK.monotonic() - started < 30
     began = pc()
     assert pc() - began < 1
     self.started = clock.perf_counter()
     taken = clock.perf_counter() - self.started
     assert taken <= 5, "too slow"
     total = 0
-    total += elapsed
+    total += ELAPSED
     assert total < 9
 
 
@@ -226,7 +228,7 @@ def deterministic(report, fake):
     made = make()
     after = time.time()
     assert before <= made.at <= after
-"""
+""".replace("ELAPSED", "elapsed").replace("CLOCK.", "time.")
     assert wall_clock_assertions(source) == [11, 12, 14, 17, 20]
 
 
