@@ -118,13 +118,15 @@ def job_here(placed: dict[str, Any], location: str = "A") -> str:
 
 def receive(ledger: TestClient, network: Network, sku: str, location: str, qty: int) -> None:
     """A delivery of ``qty`` units of ``sku`` at ``location``, sent straight to the ledger."""
+    post_movement(ledger, network, ReceiptLine(kind="receipt", sku=sku, location=location, qty=qty))
+
+
+def post_movement(ledger: TestClient, network: Network, line: ReceiptLine | SaleLine) -> None:
+    """One movement line sent straight to the ledger by an associate of its location."""
     reply = ledger.post(
         "/v1/movements",
-        json=MovementBatch(
-            op_id=uuid7(),
-            lines=[ReceiptLine(kind="receipt", sku=sku, location=location, qty=qty)],
-        ).model_dump(mode="json"),
-        headers=network.headers(location, Role.ASSOCIATE),
+        json=MovementBatch(op_id=uuid7(), lines=[line]).model_dump(mode="json"),
+        headers=network.headers(line.location, Role.ASSOCIATE),
     )
     assert reply.status_code == 201, reply.text
 
@@ -149,15 +151,7 @@ def ledger_job(ledger: TestClient, network: Network, job_id: str) -> Any:
 
 def sell_elsewhere(ledger: TestClient, network: Network, sku: str, qty: int, location: str) -> None:
     """A sale another till of the store sent straight to the ledger."""
-    reply = ledger.post(
-        "/v1/movements",
-        json=MovementBatch(
-            op_id=uuid7(),
-            lines=[SaleLine(kind="sale", sku=sku, location=location, qty=qty)],
-        ).model_dump(mode="json"),
-        headers=network.headers(location, Role.ASSOCIATE),
-    )
-    assert reply.status_code == 201, reply.text
+    post_movement(ledger, network, SaleLine(kind="sale", sku=sku, location=location, qty=qty))
 
 
 def store_order(
