@@ -13,6 +13,7 @@ area:
 - ``operations``: the operations a store pushes in bulk;
 - ``feed``: the change feed;
 - ``admin``: device tokens, identity, audit, health;
+- ``staff``: the people who sign in on terminals, and the PIN they sign in with;
 - ``manager``: the manager's day and the rule that makes a job a row of the day's queue;
 - ``reports``: variance, sales intelligence and network figures;
 - ``problems``: RFC 9457 problem documents.
@@ -36,6 +37,7 @@ from ordersync.contract.feed import (
     LocationChange,
     NetworkChange,
     PositionChange,
+    StaffChange,
 )
 from ordersync.contract.manager import (
     DayQueue,
@@ -97,6 +99,18 @@ from ordersync.contract.reports import (
     TrendRow,
     VariancePeriod,
     VarianceReport,
+)
+from ordersync.contract.staff import (
+    PERSON_HEADER,
+    PIN_PATTERN,
+    STAFF_CODE_PATTERN,
+    Pin,
+    StaffCode,
+    StaffCredential,
+    StaffIn,
+    StaffMember,
+    StaffSignedIn,
+    StaffSignIn,
 )
 from ordersync.contract.stock import (
     AdjustmentLine,
@@ -202,9 +216,12 @@ __all__ = [
     "ORDER_LINES_ENDED",
     "ORDER_LINES_FULFILLED",
     "ORDER_LINES_LOST",
+    "PERSON_HEADER",
+    "PIN_PATTERN",
     "PROBLEM_MEDIA_TYPE",
     "PROBLEM_TYPE_PREFIX",
     "SKU_PATTERN",
+    "STAFF_CODE_PATTERN",
     "AdjustmentLine",
     "AuditEntry",
     "Change",
@@ -277,6 +294,7 @@ __all__ = [
     "OrderLineIn",
     "OrderLineState",
     "OrderState",
+    "Pin",
     "PlaceOrderOp",
     "Position",
     "PositionChange",
@@ -312,6 +330,13 @@ __all__ = [
     "SignedQuantity",
     "Sku",
     "SkuAvailability",
+    "StaffChange",
+    "StaffCode",
+    "StaffCredential",
+    "StaffIn",
+    "StaffMember",
+    "StaffSignIn",
+    "StaffSignedIn",
     "StockoutReport",
     "StockoutRow",
     "StoreOrderSaved",

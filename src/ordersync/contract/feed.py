@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from ordersync.contract.orders import Job
+from ordersync.contract.staff import StaffCredential
 from ordersync.contract.stock import Item, Location, NetworkTotal, Position
 from ordersync.contract.types import Reply
 
@@ -45,8 +46,15 @@ class JobChange(_ChangeBase):
     job: Job
 
 
+class StaffChange(_ChangeBase):
+    """A person of this location (or an admin of the network) was added, changed or disabled."""
+
+    kind: Literal["staff"]
+    staff: StaffCredential
+
+
 Change = Annotated[
-    ItemChange | LocationChange | PositionChange | NetworkChange | JobChange,
+    ItemChange | LocationChange | PositionChange | NetworkChange | JobChange | StaffChange,
     Field(discriminator="kind"),
 ]
 

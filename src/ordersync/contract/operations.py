@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from ordersync.contract.orders import JobTransition, LineRejection, OrderCreate
+from ordersync.contract.staff import StaffCode
 from ordersync.contract.stock import (
     CountIn,
     MovementBatch,
@@ -23,38 +24,44 @@ from ordersync.contract.stock import (
 from ordersync.contract.types import Reply, Strict
 
 
-class MovementsOp(MovementBatch):
+class _Pushed(Strict):
+    person: StaffCode | None = None
+    """The staff code of the person signed in on the terminal when the operation was made (for
+    a manager's action on another's terminal: the manager who entered their PIN)."""
+
+
+class MovementsOp(MovementBatch, _Pushed):
     op: Literal["movements"]
 
 
-class ReserveOp(ReservationCreate):
+class ReserveOp(ReservationCreate, _Pushed):
     op: Literal["reserve"]
 
 
-class CommitOp(ReservationCommit):
+class CommitOp(ReservationCommit, _Pushed):
     op: Literal["commit"]
     reservation_id: uuid.UUID
 
 
-class ReleaseOp(ReservationRelease):
+class ReleaseOp(ReservationRelease, _Pushed):
     op: Literal["release"]
     reservation_id: uuid.UUID
 
 
-class CountOp(CountIn):
+class CountOp(CountIn, _Pushed):
     op: Literal["count"]
 
 
-class PlaceOrderOp(OrderCreate):
+class PlaceOrderOp(OrderCreate, _Pushed):
     op: Literal["order"]
 
 
-class JobTransitionOp(JobTransition):
+class JobTransitionOp(JobTransition, _Pushed):
     op: Literal["job_transition"]
     job_id: uuid.UUID
 
 
-class LineRejectionOp(LineRejection):
+class LineRejectionOp(LineRejection, _Pushed):
     op: Literal["reject_line"]
     job_id: uuid.UUID
     line_no: Annotated[int, Field(ge=1, le=1000)]

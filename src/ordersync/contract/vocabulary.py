@@ -19,6 +19,8 @@ class Role(StrEnum):
     ASSOCIATE = "associate"
     MANAGER = "manager"
     ADMIN = "admin"
+    WEB = "web"
+    """The e-commerce platform: reads availability, places web orders and follows them."""
 
 
 class LocationKind(StrEnum):

@@ -113,6 +113,8 @@ class MovementRow(SQLModel, table=True):
     reservation_id: str | None = Field(default=None, max_length=36)
     actor: int
     device: str = Field(max_length=64)
+    person: str | None = Field(default=None, max_length=32)
+    """The staff code of who did it, when a person was signed in on the device."""
     occurred_at: datetime = Field(sa_type=UtcDateTime)
     recorded_at: datetime = Field(sa_type=UtcDateTime)
 
@@ -191,7 +193,10 @@ class AuditRow(SQLModel, table=True):
     """One row per applied change: who, from where, under which operation id, at what time."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_location_id", "location", "id"),)
+    __table_args__ = (
+        Index("ix_audit_location_id", "location", "id"),
+        Index("ix_audit_person_id", "person", "id"),
+    )
     id: int | None = Field(
         default=None, sa_column=Column(_ROW_ID, primary_key=True, autoincrement=True)
     )
@@ -201,6 +206,8 @@ class AuditRow(SQLModel, table=True):
     role: str = Field(max_length=16)
     location: str = Field(max_length=32)
     device: str = Field(max_length=64)
+    person: str | None = Field(default=None, max_length=32)
+    """The staff code of who did it, when a person was signed in on the device."""
     recorded_at: datetime = Field(sa_type=UtcDateTime)
     detail: str = Field(sa_column=Column(Text, nullable=False))
 
@@ -361,3 +368,29 @@ class DeviceStatusRow(SQLModel, table=True):
     needs_attention: int
     oldest_pending_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     app_version: str = Field(max_length=32)
+
+
+class StaffRow(SQLModel, table=True):
+    """A person who works at a location: their role, and a verifier of their PIN (never the PIN)."""
+
+    __tablename__ = "staff"
+    __table_args__ = (Index("ix_staff_location", "location"),)
+    code: str = Field(primary_key=True, max_length=32)
+    name: str = Field(max_length=100)
+    role: str = Field(max_length=16)
+    location: str = Field(max_length=32)
+    pin_verifier: str = Field(max_length=200)
+    active: bool
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    updated_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class StaffSignInFailureRow(SQLModel, table=True):
+    """Wrong PINs in a row for one person on one device, and until when they are locked out."""
+
+    __tablename__ = "staff_sign_in_failures"
+    code: str = Field(primary_key=True, max_length=32)
+    token_id: int = Field(primary_key=True)
+    failures: int
+    last_failure_at: datetime = Field(sa_type=UtcDateTime)
+    locked_until: datetime | None = Field(default=None, sa_type=UtcDateTime)

@@ -8,8 +8,6 @@ from enum import StrEnum
 from ordersync.contract import Role
 from ordersync.domain.errors import Forbidden
 
-_RANK = {Role.ASSOCIATE: 0, Role.MANAGER: 1, Role.ADMIN: 2}
-
 
 class Action(StrEnum):
     READ_STOCK = "read_stock"
@@ -26,46 +24,64 @@ class Action(StrEnum):
     PLACE_ORDER = "place_order"
     FULFIL = "fulfil"
     TAKE_WEB_ORDERS = "take_web_orders"
+    FOLLOW_WEB_ORDERS = "follow_web_orders"
     MANAGE_CATALOG = "manage_catalog"
     MANAGE_TOKENS = "manage_tokens"
 
 
-MINIMUM_ROLE: dict[Action, Role] = {
-    Action.READ_STOCK: Role.ASSOCIATE,
-    Action.SELL: Role.ASSOCIATE,
-    Action.RECEIVE: Role.ASSOCIATE,
-    Action.RETURN: Role.ASSOCIATE,
-    Action.RESERVE: Role.ASSOCIATE,
-    Action.COUNT: Role.ASSOCIATE,
-    Action.ADJUST: Role.MANAGER,
-    Action.TRANSFER: Role.MANAGER,
-    Action.SET_SAFETY_STOCK: Role.MANAGER,
-    Action.READ_REPORTS: Role.MANAGER,
-    Action.SCHEDULE_COUNTS: Role.MANAGER,
-    Action.PLACE_ORDER: Role.ASSOCIATE,
-    Action.FULFIL: Role.ASSOCIATE,
-    Action.TAKE_WEB_ORDERS: Role.ADMIN,
-    Action.MANAGE_CATALOG: Role.ADMIN,
-    Action.MANAGE_TOKENS: Role.ADMIN,
+_STORE_FLOOR = frozenset(
+    {
+        Action.READ_STOCK,
+        Action.SELL,
+        Action.RECEIVE,
+        Action.RETURN,
+        Action.RESERVE,
+        Action.COUNT,
+        Action.PLACE_ORDER,
+        Action.FULFIL,
+    }
+)
+_MANAGER_DESK = _STORE_FLOOR | {
+    Action.ADJUST,
+    Action.TRANSFER,
+    Action.SET_SAFETY_STOCK,
+    Action.READ_REPORTS,
+    Action.SCHEDULE_COUNTS,
 }
+
+ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
+    Role.ASSOCIATE: _STORE_FLOOR,
+    Role.MANAGER: _MANAGER_DESK,
+    Role.ADMIN: frozenset(Action),
+    Role.WEB: frozenset({Action.READ_STOCK, Action.TAKE_WEB_ORDERS, Action.FOLLOW_WEB_ORDERS}),
+}
+"""What each role may do. The store roles nest (associate, manager, admin); ``web`` stands apart."""
+
+STORE_ROLES = (Role.ASSOCIATE, Role.MANAGER, Role.ADMIN)
+
+
+def required_role(action: Action) -> Role:
+    """The least of the store roles that may do ``action``, named when a device may not."""
+    return next(role for role in STORE_ROLES if action in ROLE_ACTIONS[role])
 
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """The device behind a request: its token, the one location it belongs to, and its role."""
+    """The device behind a request: its token, the one location it belongs to, and its role; and
+    the person signed in on it, when one is (their staff code)."""
 
     token_id: int
     location: str
     role: Role
     device: str
+    person: str | None = None
 
     def require(self, action: Action, location: str | None = None) -> None:
         """Refuse unless the role allows ``action`` and, for a store device, at its own location."""
-        needed = MINIMUM_ROLE[action]
-        if _RANK[self.role] < _RANK[needed]:
+        if action not in ROLE_ACTIONS[self.role]:
             raise Forbidden(
                 f"{self.role.value} devices may not {action.value.replace('_', ' ')}",
-                required_role=needed.value,
+                required_role=required_role(action).value,
             )
         if location is not None and self.role is not Role.ADMIN and location != self.location:
             raise Forbidden(

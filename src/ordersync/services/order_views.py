@@ -10,11 +10,13 @@ import json
 from typing import Any
 
 from ordersync.contract import (
+    Channel,
     Job,
     JobLine,
     JobStateName,
     Order,
     OrderLine,
+    Role,
     RoutingRecord,
     is_late,
 )
@@ -198,7 +200,9 @@ def read_order(tx: LedgerTx, principal: Principal, order_id: str, policy: Policy
     if collect_at:
         locations.add(str(collect_at))
     if principal.location not in locations:
-        principal.require(Action.MANAGE_CATALOG)
+        # The e-commerce platform follows the web orders it placed, wherever they went.
+        follows = order.channel is Channel.WEB and principal.role is Role.WEB
+        principal.require(Action.FOLLOW_WEB_ORDERS if follows else Action.MANAGE_CATALOG)
     return order
 
 
