@@ -27,9 +27,9 @@ from bench.plan import PLANS, Plan
 from bench.procs import ROOT, Servers
 from bench.profiling import Profiler
 from bench.report import Report, markdown, update_benchmarks_md
-from bench.scenarios import batch, demo, network, reservations
+from bench.scenarios import batch, demo, imports, network, reservations
 
-MEASURES = ("reservations", "batch", "availability", "feed", "app", "reports", "demo")
+MEASURES = ("reservations", "batch", "availability", "feed", "app", "reports", "demo", "imports")
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 RESULTS_DIR = ROOT / "bench" / "results"
 
@@ -168,6 +168,7 @@ def run(args: argparse.Namespace, load: LoadGenerator | None = None) -> Report:
             ("batch", lambda: batch.run(ctx)),
             ("network", lambda: network.run(ctx, measures)),
             ("demo", lambda: demo.run(ctx)),
+            ("imports", lambda: imports.run(ctx)),
         ]
         for name, step in steps:
             if name != "network" and name not in measures:

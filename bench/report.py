@@ -22,6 +22,7 @@ SECTIONS = {
     "postgres": "6. PostgreSQL: the ledger's path against the row-locking sequence",
     "reports": "7. Sales reports",
     "demo": "8. Demo network",
+    "imports": "9. Importing from the ERP",
 }
 
 

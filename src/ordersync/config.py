@@ -44,3 +44,9 @@ class LedgerSettings(BaseSettings):
 
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
     """How long a SQLite writer waits for another process's transaction before giving up."""
+
+    staff_max_attempts: int = Field(default=5, ge=1, le=100)
+    """Wrong PINs in a row after which a person is locked out on the device that saw them."""
+
+    staff_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    """How long such a lockout lasts; the right PIN is refused until it ends."""

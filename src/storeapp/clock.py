@@ -1,6 +1,6 @@
-"""What the store's services are given instead of reading the world themselves: the time and new
-operation ids. Tests pass a manual clock and fixed ids; the terminal passes ``utc_now`` and
-``uuid7``.
+"""What the store's services are given instead of reading the world themselves: the time, new
+operation ids and who is working. Tests pass a manual clock and fixed ids; the terminal passes
+``utc_now``, ``uuid7`` and its shift's ``code`` (see ``storeapp.services.staff``).
 """
 
 from __future__ import annotations
@@ -17,3 +17,13 @@ NewId = Callable[[], UUID]
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+PersonOf = Callable[[], str | None]
+"""The staff code an operation made now carries (the person signed in, or the manager who
+approved it); None where the store has no staff."""
+
+
+def nobody() -> str | None:
+    """Who works at a terminal of a store without staff: no one in particular."""
+    return None

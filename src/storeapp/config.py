@@ -71,6 +71,15 @@ class StoreSettings(BaseSettings):
     feed_page_size: int = Field(default=5000, ge=1, le=100_000)
     """Change-feed rows asked per request."""
 
+    staff_max_attempts: int = Field(default=5, ge=1, le=100)
+    """Wrong PINs in a row after which a person is locked out of this terminal."""
+
+    staff_lockout_minutes: float = Field(default=15, gt=0)
+    """How long a locked-out person must wait before signing in on this terminal again."""
+
+    idle_sign_out_minutes: float = Field(default=5, gt=0)
+    """Minutes without a key press after which the terminal UI signs its person out."""
+
     @property
     def cache_path(self) -> Path:
         return self.data_dir / "cache.db"

@@ -1,9 +1,11 @@
-"""StoreContext: the services of one store terminal, built from its settings (CLI, TUI, tests)."""
+"""StoreContext: the services of one store terminal, built from its settings (CLI, TUI, tests),
+and its shift: who works at it now, whose staff code every operation made here carries."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import httpx
 from sqlalchemy import Engine
@@ -19,6 +21,7 @@ from storeapp.services.orders import OrderInStoreService
 from storeapp.services.picking import PickingService
 from storeapp.services.reports import ReportsService
 from storeapp.services.sales import CounterSales
+from storeapp.services.staff import Shift, StaffService
 from storeapp.services.status import StatusService
 from storeapp.sync.client import LedgerClient
 from storeapp.sync.engine import SyncEngine, SyncWorker
@@ -44,6 +47,8 @@ class StoreContext:
     day: DayQueueService
     counting: CountingService
     reports: ReportsService
+    staff: StaffService
+    shift: Shift
 
     def worker(self, on_report: Callable[..., None] | None = None) -> SyncWorker:
         return SyncWorker(
@@ -87,7 +92,9 @@ def open_store(
     lookup = LookupService(
         engine, location, now, client, live_timeout=settings.lookup_timeout_seconds
     )
-    picking = PickingService(engine, location, now)
+    shift = Shift()
+    person = shift.code
+    picking = PickingService(engine, location, now, person=person)
     return StoreContext(
         settings=settings,
         engine=engine,
@@ -95,7 +102,7 @@ def open_store(
         location=location,
         now=now,
         lookup=lookup,
-        sales=CounterSales(engine, location, now),
+        sales=CounterSales(engine, location, now, person=person),
         status=StatusService(engine, location, now),
         sync=SyncEngine(
             engine,
@@ -105,10 +112,24 @@ def open_store(
             feed_page_size=settings.feed_page_size,
         ),
         picking=picking,
-        orders=OrderInStoreService(engine, location, now, client),
+        orders=OrderInStoreService(engine, location, now, client, person=person),
         day=DayQueueService(engine, location, now, client, picking, timezone=settings.timezone),
         counting=CountingService(
-            engine, location, now, client, lookup, live_timeout=settings.lookup_timeout_seconds
+            engine,
+            location,
+            now,
+            client,
+            lookup,
+            live_timeout=settings.lookup_timeout_seconds,
+            person=person,
         ),
         reports=ReportsService(engine, location, client),
+        staff=StaffService(
+            engine,
+            location,
+            now,
+            max_attempts=settings.staff_max_attempts,
+            lockout=timedelta(minutes=settings.staff_lockout_minutes),
+        ),
+        shift=shift,
     )

@@ -269,6 +269,8 @@ def _string_values(schema: dict[str, Any], where: str) -> Iterator[tuple[str, st
         yield "unknown location", UNKNOWN_LOCATION, REJECT
         yield "lower-case location", "a", REJECT
         yield "other location", "B", TOLERATE
+    elif where == "created":
+        yield "a new name", UNKNOWN_SKU, TOLERATE
     else:
         yield "unknown name", UNKNOWN_SKU, REJECT
         yield "GTIN with a wrong check digit", "4006381333932", REJECT
@@ -292,6 +294,9 @@ def parameter_cases(
         name, where, schema = parameter["name"], parameter["in"], _schema_of(parameter)
         if schema.get("type") == "integer":
             values = list(_int_values(schema))
+        elif method == "PUT" and route[1].endswith("{" + name + "}"):
+            # PUT on the thing the parameter names creates it when it does not exist yet
+            values = list(_string_values(schema, "created"))
         else:
             values = list(_string_values(schema, where))
         for what, value, expect in values:

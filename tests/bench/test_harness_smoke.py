@@ -62,6 +62,8 @@ def test_every_measure_runs_on_tiny_data_and_writes_its_results(tmp_path: Path) 
         }
     demo = [f for f in data["figures"] if f["section"] == "demo"]
     assert {f["params"]["step"] for f in demo} == {"generation", "load"}
+    imports = [f for f in data["figures"] if f["section"] == "imports"]
+    assert {f["params"]["step"] for f in imports} == {"catalog", "stock", "nightly"}
     text = benchmarks.read_text()
     start, end = markers("tiny")
     assert start in text

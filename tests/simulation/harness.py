@@ -750,6 +750,7 @@ class Simulation:
                 f"receipt {qty} x {sku}",
                 [outbox.Effect(sku, terminal.location, qty)],
                 terminal.now(),
+                person=None,
             )
         self.trace(f"receive {terminal.name} {sku} {qty}")
 
@@ -771,7 +772,14 @@ class Simulation:
             as_of_seq=terminal.cursor(),
         )
         with terminal.enqueue() as connection:
-            outbox.enqueue(connection, operation, f"count {counted} x {sku}", [], terminal.now())
+            outbox.enqueue(
+                connection,
+                operation,
+                f"count {counted} x {sku}",
+                [],
+                terminal.now(),
+                person=None,
+            )
         self.trace(f"count {terminal.name} {sku} {counted}")
 
     def _lookup(self, terminal: Terminal) -> None:

@@ -149,7 +149,7 @@ def test_the_trap_a_sale_sent_after_the_counts_position_is_taken_twice(
         op="count", op_id=uuid7(), sku="S1", location="A", counted=4, as_of_seq=cursor(till)
     )
     with till.engine.begin() as connection:
-        outbox.enqueue(connection, stale, "count 4 x S1", [], till.now())
+        outbox.enqueue(connection, stale, "count 4 x S1", [], till.now(), person=None)
     sync_terminal(till)
     assert on_hand(ledger, network, "S1") == 3  # 4 on the shelf, but the record says 3
 

@@ -173,7 +173,7 @@ def enqueue_op(
     store: StoreContext, operation: Operation, summary: str, effects: list[outbox.Effect]
 ) -> int:
     with store.engine.begin() as connection:
-        return outbox.enqueue(connection, operation, summary, effects, store.now())
+        return outbox.enqueue(connection, operation, summary, effects, store.now(), person=None)
 
 
 def over_reservation(location: str, sku: str, qty: int) -> ReserveOp:

@@ -163,7 +163,7 @@ class Rig:
 
     def enqueue(self, operation: Any, summary: str, effects: list[outbox.Effect]) -> str:
         with self.engine.begin() as connection:
-            outbox.enqueue(connection, operation, summary, effects, self.clock.now())
+            outbox.enqueue(connection, operation, summary, effects, self.clock.now(), person=None)
         return str(operation.op_id)
 
 

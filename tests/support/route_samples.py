@@ -13,6 +13,11 @@ from collections.abc import Callable
 from tests.support import write_samples as writes
 from tests.support.api_routes import Sample
 from tests.support.ledger_api import Ledger
+from tests.support.staff_ledger import (
+    staff_list_sample,
+    staff_put_sample,
+    staff_sign_in_sample,
+)
 
 # --- reads -----------------------------------------------------------------------------------
 
@@ -58,7 +63,16 @@ def _suspects(ledger: Ledger) -> Sample:
 
 
 def _audit(ledger: Ledger) -> Sample:
-    return Sample(query={"location": "A", "after_id": 0, "limit": 10})
+    return Sample(
+        query={
+            "location": "A",
+            "operation": "movements",
+            "since": "2000-01-01T00:00:00Z",
+            "until": "2099-12-31T00:00:00+01:00",
+            "after_id": 0,
+            "limit": 10,
+        }
+    )
 
 
 def _tokens_list(ledger: Ledger) -> Sample:
@@ -143,6 +157,9 @@ ROUTE_SAMPLES: dict[tuple[str, str], Callable[[Ledger], Sample]] = {
     ("GET", "/v1/changes"): _changes,
     ("POST", "/v1/ops"): writes.ops,
     ("GET", "/v1/tokens"): _tokens_list,
+    ("GET", "/v1/staff"): staff_list_sample,
+    ("PUT", "/v1/staff/{code}"): staff_put_sample,
+    ("POST", "/v1/staff/sign-in"): staff_sign_in_sample,
     ("POST", "/v1/tokens"): writes.tokens,
     ("DELETE", "/v1/tokens/{token_id}"): writes.token_delete,
     ("GET", "/v1/reports/suspect-positions"): _suspects,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -21,7 +22,7 @@ from ordersync.contract import (
 )
 from ordersync.domain.counts import reconcile_count
 from ordersync.domain.errors import Forbidden, InvalidCommit, InvalidState, ReservationExpired
-from ordersync.domain.permissions import Action, Principal
+from ordersync.domain.permissions import Action, Principal, require_staff_manager
 from ordersync.domain.reservations import HeldLine, LineSettlement, ensure_pending, plan_commit
 from ordersync.domain.stock import Stock, is_suspect_after, signed_quantity
 
@@ -309,6 +310,7 @@ _MANAGER_ONLY = {
     Action.SET_SAFETY_STOCK,
     Action.READ_REPORTS,
     Action.SCHEDULE_COUNTS,
+    Action.MANAGE_STAFF,
 }
 _ADMIN_ONLY = {
     Action.TAKE_WEB_ORDERS,
@@ -438,3 +440,45 @@ def test_operation_ids_made_now_carry_the_current_time_and_differ() -> None:
     after = int(time.time() * 1000)
     assert len(set(made)) == 100
     assert all(before <= m.int >> 80 <= after for m in made)
+
+
+def test_a_known_person_needs_their_role_to_allow_the_action_too() -> None:
+    manager_till = _device(Role.MANAGER)
+    associate = replace(manager_till, person="anne", person_role=Role.ASSOCIATE)
+    with pytest.raises(Forbidden) as refused:
+        associate.require(Action.ADJUST, "A")
+    assert refused.value.fields == {"person": "anne", "required_role": "manager"}
+    associate.require(Action.SELL, "A")
+    replace(manager_till, person="marc", person_role=Role.MANAGER).require(Action.ADJUST, "A")
+    with pytest.raises(Forbidden):  # a manager's PIN does not lift an associate device's limits
+        replace(_device(Role.ASSOCIATE), person="marc", person_role=Role.MANAGER).require(
+            Action.ADJUST, "A"
+        )
+
+
+def test_a_person_the_ledger_does_not_know_is_unverified() -> None:
+    assert replace(_device(Role.MANAGER), person="ghost").person_unverified
+    assert not _device(Role.MANAGER).person_unverified
+    assert not replace(
+        _device(Role.MANAGER), person="marc", person_role=Role.MANAGER
+    ).person_unverified
+
+
+def test_managers_manage_the_associates_of_their_own_location_only() -> None:
+    manager = _device(Role.MANAGER, "A")
+    require_staff_manager(manager, (Role.ASSOCIATE,), ("A",))
+    for roles, locations in (
+        ((Role.ASSOCIATE,), ("B",)),
+        ((Role.MANAGER,), ("A",)),
+        ((Role.ASSOCIATE, Role.MANAGER), ("A",)),  # demoting a manager
+        ((Role.ASSOCIATE,), ("A", "B")),  # moving an associate away
+    ):
+        with pytest.raises(Forbidden):
+            require_staff_manager(manager, roles, locations)
+    with pytest.raises(Forbidden):
+        require_staff_manager(_device(Role.ASSOCIATE), (Role.ASSOCIATE,), ("A",))
+    admin = _device(Role.ADMIN, "HQ")
+    require_staff_manager(admin, (Role.ADMIN, Role.MANAGER), ("B", "WH"))
+    manager_on_admin_till = replace(admin, person="marc", person_role=Role.MANAGER)
+    with pytest.raises(Forbidden):
+        require_staff_manager(manager_on_admin_till, (Role.ASSOCIATE,), ("B",))

@@ -22,6 +22,7 @@ from ordersync.api.routes import (
     orders,
     reports,
     reservations,
+    staff,
     stock,
     system,
 )
@@ -95,7 +96,7 @@ def create_app(settings: LedgerSettings | None = None, clock: Clock | None = Non
     )
     install_problem_handlers(app)
     install_log_redaction()
-    for module in (system, catalog, stock, reservations, orders, feed, ops, admin, manager):
+    for module in (system, catalog, stock, reservations, orders, feed, ops, admin, manager, staff):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(reports.router, prefix=API_PREFIX)
     return app

@@ -56,8 +56,9 @@ def _clean_validation_errors(errors: Any) -> list[dict[str, Any]]:
 
 async def _ledger_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, LedgerError)
-    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
-    return problem_response({**error.problem(), "instance": request.url.path}, headers)
+    return problem_response(
+        {**error.problem(), "instance": request.url.path}, error.headers() or None
+    )
 
 
 async def _validation_error(request: Request, error: Exception) -> JSONResponse:

@@ -9,18 +9,33 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Sequence
 
-from ordersync.cli.commands import check, counts, db, demo, init, reports, serve, tokens
+from ordersync.cli.commands import (
+    audit,
+    check,
+    counts,
+    db,
+    demo,
+    imports,
+    init,
+    reports,
+    serve,
+    staff,
+    tokens,
+)
 from ordersync.cli.common import Handler, Subcommands, run_command
 
 COMMAND_FAMILIES: tuple[Callable[[Subcommands], None], ...] = (
     serve.add_commands,
     db.add_commands,
     init.add_commands,
+    imports.add_commands,
     check.add_commands,
     tokens.add_commands,
+    staff.add_commands,
     demo.add_commands,
     counts.add_commands,
     reports.add_commands,
+    audit.add_commands,
 )
 """In the order ``ordersync --help`` lists them."""
 

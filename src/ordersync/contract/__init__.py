@@ -22,7 +22,11 @@ area:
 from __future__ import annotations
 
 from ordersync.contract.admin import (
+    AuditChange,
     AuditEntry,
+    AuditMovement,
+    AuditPositionChange,
+    AuditStateChange,
     Health,
     TokenCreate,
     TokenCreated,
@@ -183,6 +187,7 @@ from ordersync.contract.vocabulary import (
     ORDER_LINES_ENDED,
     ORDER_LINES_FULFILLED,
     ORDER_LINES_LOST,
+    AuditedEntity,
     Channel,
     CountTaskReason,
     DeliveryKind,
@@ -223,7 +228,12 @@ __all__ = [
     "SKU_PATTERN",
     "STAFF_CODE_PATTERN",
     "AdjustmentLine",
+    "AuditChange",
     "AuditEntry",
+    "AuditMovement",
+    "AuditPositionChange",
+    "AuditStateChange",
+    "AuditedEntity",
     "Change",
     "ChangePage",
     "Channel",

@@ -37,6 +37,8 @@ class MovementKind(StrEnum):
     TRANSFER_OUT = "transfer_out"
     TRANSFER_IN = "transfer_in"
     SHIPMENT = "shipment"
+    RECONCILIATION = "reconciliation"
+    """The difference between the ledger and an ERP stock file: neither a sale nor a receipt."""
 
 
 class ReservationState(StrEnum):
@@ -127,6 +129,17 @@ class JobLineState(StrEnum):
     SHIPPED = "shipped"
     COLLECTED = "collected"
     CANCELLED = "cancelled"
+
+
+class AuditedEntity(StrEnum):
+    """What an audit row's state change is about; an order line or job line is named by its
+    order or job and its line number."""
+
+    ORDER = "order"
+    ORDER_LINE = "order_line"
+    JOB = "job"
+    JOB_LINE = "job_line"
+    RESERVATION = "reservation"
 
 
 class RejectReason(StrEnum):

@@ -6,7 +6,8 @@ change feed can never see position N+1 while N is still to commit. Feed rows are
 and written once, at the end, with the latest state of each key.
 
 Each operation of a batch runs inside its own savepoint; a refused operation takes back its
-statements (``rollback_to``) and its buffered feed rows (``restore``), and nothing else.
+statements (``rollback_to``) and its buffered feed rows and journal entries (``restore``), and
+nothing else.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from ordersync.db.raw import RawSql
+from ordersync.db.tx_journal import ChangeJournal
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +36,7 @@ class TxMark:
     """Where an operation started, so a refused operation can take back its buffered changes."""
 
     changes: dict[tuple[str, str], PendingChange]
+    journal: int
 
 
 class FeedTx:
@@ -50,14 +53,17 @@ class FeedTx:
         self._changes: dict[tuple[str, str], PendingChange] = {}
         self._savepoints = 0
         self._seq_at_savepoint: dict[str, int | None] = {}
+        self.journal = ChangeJournal()
+        """What each operation changed, before and after, for its audit row."""
 
     # --- operation scope ---------------------------------------------------------------------
 
     def mark(self) -> TxMark:
-        return TxMark(dict(self._changes))
+        return TxMark(dict(self._changes), self.journal.mark())
 
     def restore(self, mark: TxMark) -> None:
         self._changes = dict(mark.changes)
+        self.journal.restore(mark.journal)
 
     def savepoint(self) -> str:
         self._savepoints += 1

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from ordersync.db.tx_feed import FeedTx
+from ordersync.domain.permissions import Principal
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,28 @@ class OutcomesTx(FeedTx):
             "DELETE FROM idempotency WHERE created_at < :moment", {"moment": self.sql.time(moment)}
         )
 
+    def audit_by(
+        self,
+        principal: Principal,
+        *,
+        operation: str,
+        location: str,
+        detail: dict[str, Any],
+        op_id: str | None = None,
+    ) -> None:
+        """Audit a change made by ``principal``: its device, role and person (see ``audit``)."""
+        self.audit(
+            op_id=op_id,
+            operation=operation,
+            actor=principal.token_id,
+            role=principal.role.value,
+            location=location,
+            device=principal.device,
+            person=principal.person,
+            person_unverified=principal.person_unverified,
+            detail=detail,
+        )
+
     def audit(
         self,
         *,
@@ -64,10 +87,17 @@ class OutcomesTx(FeedTx):
         location: str,
         device: str,
         detail: dict[str, Any],
+        person: str | None = None,
+        person_unverified: bool = False,
     ) -> None:
+        """``person``: the staff code of who did it; ``person_unverified`` when the ledger did not
+        find them among the active staff of the device's location (the row says so)."""
+        if person_unverified:
+            detail = {**detail, "person_unverified": True}
         self.sql.execute(
-            "INSERT INTO audit_log (op_id, operation, actor, role, location, device, recorded_at, "
-            "detail) VALUES (:op_id, :operation, :actor, :role, :location, :device, :now, :detail)",
+            "INSERT INTO audit_log (op_id, operation, actor, role, location, device, person, "
+            "recorded_at, detail) VALUES (:op_id, :operation, :actor, :role, :location, :device, "
+            ":person, :now, :detail)",
             {
                 "op_id": op_id,
                 "operation": operation,
@@ -75,6 +105,7 @@ class OutcomesTx(FeedTx):
                 "role": role,
                 "location": location,
                 "device": device,
+                "person": person,
                 "now": self._now_db,
                 "detail": json.dumps(detail, separators=(",", ":"), default=str),
             },

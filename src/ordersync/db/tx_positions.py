@@ -1,8 +1,9 @@
 """Positions and movements inside a write transaction: the stock record and the entries behind it.
 
 Every change of a position updates its SKU's network total in the same transaction, and both are
-recorded on the change feed with their state after the change. Movements are only inserted, never
-updated or deleted: a mistake is corrected by a new entry.
+recorded on the change feed with their state after the change, and on the transaction's change
+journal with their state before and after. Movements are only inserted, never updated or deleted:
+a mistake is corrected by a new entry.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from ordersync.contract import Position
+from ordersync.contract import MovementKind, Position
 from ordersync.db.tx_feed import FeedTx
 from ordersync.domain.position_days import DayEffect
 from ordersync.domain.stock import Stock
@@ -157,7 +158,7 @@ class PositionsTx(FeedTx):
             },
         )
         after = self._position(row)
-        self._after_position_change(current.stock, after)
+        self._after_position_change(current.stock, after, was_suspect=current.suspect)
         return after
 
     def ensure_position(self, sku: str, location: str, default_safety_stock: int) -> None:
@@ -174,7 +175,19 @@ class PositionsTx(FeedTx):
             },
         )
 
-    def _after_position_change(self, before: Stock, after: PositionState) -> None:
+    def _after_position_change(
+        self, before: Stock, after: PositionState, was_suspect: bool | None = None
+    ) -> None:
+        """Keep the network total, the feed and the journal in step with a changed position;
+        ``was_suspect`` is None when the change left the flag as it was."""
+        self.journal.position(
+            after.sku,
+            after.location,
+            before,
+            after.stock,
+            was_suspect=after.suspect if was_suspect is None else was_suspect,
+            is_suspect=after.suspect,
+        )
         on_hand, reserved, available = self.sql.one(
             "INSERT INTO sku_totals (sku, on_hand, reserved, available, seq) "
             "VALUES (:sku, :on_hand, :reserved, :available, :seq) "
@@ -239,11 +252,13 @@ class PositionsTx(FeedTx):
         occurred_at: datetime,
         reason: str | None = None,
         reservation_id: str | None = None,
+        person: str | None = None,
     ) -> None:
         self.sql.execute(
             "INSERT INTO movements (seq, op_id, kind, sku, location, qty, reason, reservation_id, "
-            "actor, device, occurred_at, recorded_at) VALUES (:seq, :op_id, :kind, :sku, "
-            ":location, :qty, :reason, :reservation_id, :actor, :device, :occurred_at, :now)",
+            "actor, device, person, occurred_at, recorded_at) VALUES (:seq, :op_id, :kind, :sku, "
+            ":location, :qty, :reason, :reservation_id, :actor, :device, :person, :occurred_at, "
+            ":now)",
             {
                 "seq": seq,
                 "op_id": op_id,
@@ -255,10 +270,12 @@ class PositionsTx(FeedTx):
                 "reservation_id": reservation_id,
                 "actor": actor,
                 "device": device,
+                "person": person,
                 "occurred_at": self.sql.time(occurred_at),
                 "now": self._now_db,
             },
         )
+        self.journal.movement(kind, sku, location, qty)
 
     def record_position_day(
         self,
@@ -297,11 +314,19 @@ class PositionsTx(FeedTx):
         )
 
     def moved_since(self, sku: str, location: str, since_seq: int) -> tuple[int, bool]:
-        """Sum of movements after ``since_seq``, and whether a count is among them."""
-        total, counted = self.sql.one(
+        """Sum of movements after ``since_seq``, and whether a recount is among them: a count,
+        or a reconciliation to the ERP's figure, which sets on-hand as a count does; an earlier
+        count applied on top of either would post again the difference it already settled."""
+        total, recounted = self.sql.one(
             "SELECT COALESCE(SUM(qty), 0), "
-            "COALESCE(MAX(CASE WHEN kind = 'count' THEN 1 ELSE 0 END), 0) "
+            "COALESCE(MAX(CASE WHEN kind IN (:count, :reconciliation) THEN 1 ELSE 0 END), 0) "
             "FROM movements WHERE sku = :sku AND location = :location AND seq > :since",
-            {"sku": sku, "location": location, "since": since_seq},
+            {
+                "sku": sku,
+                "location": location,
+                "since": since_seq,
+                "count": MovementKind.COUNT.value,
+                "reconciliation": MovementKind.RECONCILIATION.value,
+            },
         )
-        return int(total), bool(counted)
+        return int(total), bool(recounted)

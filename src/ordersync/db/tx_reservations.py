@@ -2,6 +2,7 @@
 
 A reservation ends once: ``end_reservation`` moves it out of ``pending`` only if it is still
 there, so a commit, a release and the expiry sweep racing for the same hold cannot both win.
+Both moves are journaled (see ``tx_journal``) for the audit row of the operation that made them.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ordersync.contract import AuditedEntity, ReservationState
 from ordersync.db.tx_feed import FeedTx
 
 
@@ -55,6 +57,7 @@ class ReservationsTx(FeedTx):
             ":committed_qty)",
             lines,
         )
+        self.journal.state(AuditedEntity.RESERVATION, str(row["id"]), None, str(row["state"]))
 
     def reservation(
         self, reservation_id: str
@@ -92,7 +95,12 @@ class ReservationsTx(FeedTx):
             "WHERE id = :id AND state = 'pending'",
             {"state": state, "now": self._now_db, "op_id": op_id, "id": reservation_id},
         )
-        return changed == 1
+        if changed != 1:
+            return False
+        self.journal.state(
+            AuditedEntity.RESERVATION, reservation_id, ReservationState.PENDING.value, state
+        )
+        return True
 
     def set_committed_qty(self, reservation_id: str, line_no: int, qty: int) -> None:
         self.sql.execute(

@@ -23,6 +23,10 @@ class LedgerError(Exception):
     def type(self) -> str:
         return PROBLEM_TYPE_PREFIX + self.slug
 
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the refusal needs besides its problem document."""
+        return {"WWW-Authenticate": "Bearer"} if self.status == 401 else {}
+
     def problem(self) -> dict[str, Any]:
         return {
             "type": self.type,
@@ -109,3 +113,24 @@ class InvalidRequest(LedgerError):
     slug = "invalid-request"
     title = "Invalid request"
     status = 422
+
+
+class WrongPin(LedgerError):
+    slug = "wrong-pin"
+    title = "Wrong staff code or PIN"
+    status = 401
+
+
+class StaffLockedOut(LedgerError):
+    """Too many wrong PINs in a row on one device: refused, even with the right PIN, for a while."""
+
+    slug = "staff-locked-out"
+    title = "Locked out after too many wrong PINs"
+    status = 423
+
+    def __init__(self, detail: str, retry_after_seconds: int, **fields: Any) -> None:
+        super().__init__(detail, retry_after_seconds=retry_after_seconds, **fields)
+        self.retry_after_seconds = retry_after_seconds
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_seconds)}

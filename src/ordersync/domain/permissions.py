@@ -27,6 +27,8 @@ class Action(StrEnum):
     FOLLOW_WEB_ORDERS = "follow_web_orders"
     MANAGE_CATALOG = "manage_catalog"
     MANAGE_TOKENS = "manage_tokens"
+    MANAGE_STAFF = "manage_staff"
+    """Admins: anyone anywhere; managers: the associates of their own location only."""
 
 
 _STORE_FLOOR = frozenset(
@@ -47,6 +49,7 @@ _MANAGER_DESK = _STORE_FLOOR | {
     Action.SET_SAFETY_STOCK,
     Action.READ_REPORTS,
     Action.SCHEDULE_COUNTS,
+    Action.MANAGE_STAFF,
 }
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
@@ -65,22 +68,45 @@ def required_role(action: Action) -> Role:
     return next(role for role in STORE_ROLES if action in ROLE_ACTIONS[role])
 
 
+def _doing(action: Action) -> str:
+    return action.value.replace("_", " ")
+
+
 @dataclass(frozen=True, slots=True)
 class Principal:
     """The device behind a request: its token, the one location it belongs to, and its role; and
-    the person signed in on it, when one is (their staff code)."""
+    the person signed in on it, when one is (their staff code).
+
+    ``person_role`` is the person's role once the ledger has found them among the active staff
+    of the device's location (or its admins); an action then needs both roles to allow it. A
+    person named but not found (``person_unverified``) adds no rights and removes none here:
+    what the ledger does with them is decided per operation.
+    """
 
     token_id: int
     location: str
     role: Role
     device: str
     person: str | None = None
+    person_role: Role | None = None
+
+    @property
+    def person_unverified(self) -> bool:
+        return self.person is not None and self.person_role is None
 
     def require(self, action: Action, location: str | None = None) -> None:
-        """Refuse unless the role allows ``action`` and, for a store device, at its own location."""
+        """Refuse unless the role allows ``action`` and, for a store device, at its own location;
+        with a known person, unless their role allows it too."""
         if action not in ROLE_ACTIONS[self.role]:
             raise Forbidden(
-                f"{self.role.value} devices may not {action.value.replace('_', ' ')}",
+                f"{self.role.value} devices may not {_doing(action)}",
+                required_role=required_role(action).value,
+            )
+        if self.person_role is not None and action not in ROLE_ACTIONS[self.person_role]:
+            raise Forbidden(
+                f"{self.person} is {_article(self.person_role)} {self.person_role.value} and "
+                f"may not {_doing(action)}",
+                person=self.person,
                 required_role=required_role(action).value,
             )
         if location is not None and self.role is not Role.ADMIN and location != self.location:
@@ -88,3 +114,33 @@ class Principal:
                 f"this device belongs to {self.location} and cannot act on {location}",
                 location=location,
             )
+
+
+def _article(role: Role) -> str:
+    return "an" if role.value[0] in "aeiou" else "a"
+
+
+def require_staff_manager(
+    principal: Principal, roles: tuple[Role, ...], locations: tuple[str, ...]
+) -> None:
+    """Refuse unless ``principal`` may manage a person who is (or becomes) each of ``roles`` at
+    each of ``locations``: an admin anyone anywhere; a manager the associates of their own
+    location (a manager signed in on an admin's device included)."""
+    for location in locations:
+        principal.require(Action.MANAGE_STAFF, location)
+    if principal.role is Role.ADMIN and principal.person_role in (None, Role.ADMIN):
+        return
+    elsewhere = [location for location in locations if location != principal.location]
+    if elsewhere:
+        raise Forbidden(
+            f"managers manage the staff of their own location ({principal.location}), "
+            f"not of {elsewhere[0]}",
+            location=elsewhere[0],
+        )
+    above = [role for role in roles if role is not Role.ASSOCIATE]
+    if above:
+        raise Forbidden(
+            f"only an admin may manage {_article(above[0])} {above[0].value}; managers manage "
+            "the associates of their own location",
+            required_role=Role.ADMIN.value,
+        )

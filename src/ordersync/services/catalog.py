@@ -26,13 +26,10 @@ def upsert_locations(
             "",
             {"location": Location(**loc.model_dump()).model_dump(mode="json")},
         )
-    tx.audit(
-        op_id=None,
+    tx.audit_by(
+        principal,
         operation="locations.upsert",
-        actor=principal.token_id,
-        role=principal.role.value,
         location=principal.location,
-        device=principal.device,
         detail={"codes": [loc.code for loc in locations][:50], "count": len(locations)},
     )
     return CountAck(written=len(rows))
@@ -69,13 +66,10 @@ def upsert_items(tx: LedgerTx, principal: Principal, items: Sequence[ItemIn]) ->
                 "barcodes_removed": dropped.get(item.sku, []),
             },
         )
-    tx.audit(
-        op_id=None,
+    tx.audit_by(
+        principal,
         operation="items.upsert",
-        actor=principal.token_id,
-        role=principal.role.value,
         location=principal.location,
-        device=principal.device,
         detail={"count": len(items)},
     )
     return CountAck(written=len(item_rows))

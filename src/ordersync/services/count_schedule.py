@@ -51,13 +51,10 @@ def schedule_counts(
         if (task := open_count_task(tx, due.sku, location, CountTaskReason.CYCLE)) is not None
     ]
     if opened:
-        tx.audit(
-            op_id=None,
+        tx.audit_by(
+            principal,
             operation="count_tasks.schedule",
-            actor=principal.token_id,
-            role=principal.role.value,
             location=location,
-            device=principal.device,
             detail={"opened": len(opened), "skus": [task.sku for task in opened][:50]},
         )
     return CountScheduled(location=location, opened=opened)

@@ -30,14 +30,17 @@ class Outcome:
 
 
 def request_fingerprint(operation: str, target: str, request: BaseModel, location: str) -> str:
-    """A hash of what was asked: the operation, its target, the body and the asking location."""
+    """A hash of what was asked: the operation, its target, the body and the asking location.
+
+    Who asked (a pushed operation's ``person``) is left out: the person travels in the body of a
+    pushed copy and in a header of a single request, and both must find the same outcome."""
     canonical = json.dumps(
         {
             "operation": operation,
             "target": target,
             "location": location,
             "body": request.model_dump(
-                mode="json", exclude={"op", "reservation_id", "job_id", "line_no"}
+                mode="json", exclude={"op", "reservation_id", "job_id", "line_no", "person"}
             ),
         },
         sort_keys=True,
@@ -93,18 +96,16 @@ def run_idempotent(
     else:
         tx.release(savepoint)
         outcome = Outcome(success_status, body, replayed=False)
-        tx.audit(
+        tx.audit_by(
+            principal,
             op_id=op_id,
             operation=operation,
-            actor=principal.token_id,
-            role=principal.role.value,
             location=(
                 audit_location(body)
                 if callable(audit_location)
                 else audit_location or principal.location
             ),
-            device=principal.device,
-            detail={"status": success_status},
+            detail={"status": success_status, **tx.journal.take(mark.journal)},
         )
     # A token pasted into a refused request must not be kept in the stored reply.
     tx.store_outcome(

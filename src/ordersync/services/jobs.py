@@ -1,6 +1,8 @@
 """Fulfilment jobs: state transitions, and short picks that re-route the line at once.
 
-Every transition is checked against the job's current state and recorded with who made it.
+Every transition is checked against the job's current state and recorded with who made it; each
+state a transition moves (the job's, its lines', the order's and its lines') goes on the change
+journal from the state the statement already had in hand.
 Shipping commits the job's reservations as shipment movements; handing over at the counter
 commits them as sales; cancelling releases them. A rejected line releases its units, flags the
 position suspect, opens a count task, and is routed again to the next best location (never one
@@ -15,8 +17,10 @@ from typing import Any
 
 from ordersync.contract import (
     LINE_END_STATES,
+    AuditedEntity,
     CountTaskReason,
     JobKind,
+    JobLineState,
     JobStateName,
     JobTransition,
     LineRejection,
@@ -95,6 +99,7 @@ def transition_job(
         # Another device moved it first: say where it stands now.
         _, _, _, now_state = _job_row(tx, job_id)
         raise InvalidState(f"the job is {now_state.value} now", current_state=now_state.value)
+    tx.journal.state(AuditedEntity.JOB, job_id, current.value, target.value)
     if target in LINE_END_STATES:
         destination = _settle_lines(tx, principal, job_id, order_id, target, command)
         if destination is not None:
@@ -128,6 +133,7 @@ def _open_handover(
         "WHERE job_id = :shipped AND state = 'shipped'",
         {"handover": handover, "shipped": shipped_job},
     )
+    tx.journal.state(AuditedEntity.JOB, handover, None, JobStateName.PICKED.value)
     record_job_change(tx, handover, policy)
 
 
@@ -144,10 +150,12 @@ def _settle_lines(
     assert job is not None
     location, destination = job
     to_store = destination if target is JobStateName.SHIPPED else None
-    for line_no, order_line_no, sku, qty, reservation_id in tx.sql.all(
-        "SELECT line_no, order_line_no, sku, qty, reservation_id FROM job_lines "
-        "WHERE job_id = :id AND state = 'open' ORDER BY line_no",
-        {"id": job_id},
+    for line_no, order_line_no, sku, qty, reservation_id, was in tx.sql.all(
+        "SELECT l.line_no, l.order_line_no, l.sku, l.qty, l.reservation_id, o.state "
+        "FROM job_lines l LEFT JOIN order_lines o "
+        "ON o.order_id = :order AND o.line_no = l.order_line_no "
+        "WHERE l.job_id = :id AND l.state = 'open' ORDER BY l.line_no",
+        {"id": job_id, "order": order_id},
     ):
         order_line_state = OrderLineState.IN_TRANSIT if to_store else LINE_END_STATES[target]
         if not reservation_id:
@@ -175,6 +183,20 @@ def _settle_lines(
             "UPDATE order_lines SET state = :state WHERE order_id = :order AND line_no = :line",
             {"state": order_line_state, "order": order_id, "line": order_line_no},
         )
+        tx.journal.state(
+            AuditedEntity.JOB_LINE,
+            job_id,
+            JobLineState.OPEN.value,
+            LINE_END_STATES[target].value,
+            line_no=int(line_no),
+        )
+        tx.journal.state(
+            AuditedEntity.ORDER_LINE,
+            order_id,
+            was,
+            str(order_line_state),
+            line_no=int(order_line_no),
+        )
     close_order_if_done(tx, order_id)
     return to_store
 
@@ -187,12 +209,12 @@ def _give_back(tx: LedgerTx, principal: Principal, reservation_id: str, op_id: s
 
 
 def close_order_if_done(tx: LedgerTx, order_id: str) -> None:
-    states = [
-        s
-        for (s,) in tx.sql.all(
-            "SELECT state FROM order_lines WHERE order_id = :id", {"id": order_id}
-        )
-    ]
+    rows = tx.sql.all(
+        "SELECT o.state, l.state FROM orders o LEFT JOIN order_lines l ON l.order_id = o.id "
+        "WHERE o.id = :id",
+        {"id": order_id},
+    )
+    states = [line for _, line in rows if line is not None]
     if any(s in (OrderLineState.ROUTED, OrderLineState.IN_TRANSIT) for s in states):
         return
     final = OrderState.FOLLOW_UP if OrderLineState.UNFULFILLABLE in states else OrderState.CLOSED
@@ -200,6 +222,8 @@ def close_order_if_done(tx: LedgerTx, order_id: str) -> None:
         "UPDATE orders SET state = :state, updated_at = :now WHERE id = :id",
         {"state": final, "now": tx.sql.time(tx.now), "id": order_id},
     )
+    if rows and rows[0][0] != final.value:
+        tx.journal.state(AuditedEntity.ORDER, order_id, rows[0][0], final.value)
 
 
 def reject_line(
@@ -218,13 +242,15 @@ def reject_line(
             current_state=state.value,
         )
     line = tx.sql.first(
-        "SELECT order_line_no, sku, qty, reservation_id, state FROM job_lines "
-        "WHERE job_id = :id AND line_no = :line_no",
-        {"id": job_id, "line_no": line_no},
+        "SELECT l.order_line_no, l.sku, l.qty, l.reservation_id, l.state, o.state "
+        "FROM job_lines l LEFT JOIN order_lines o "
+        "ON o.order_id = :order AND o.line_no = l.order_line_no "
+        "WHERE l.job_id = :id AND l.line_no = :line_no",
+        {"id": job_id, "line_no": line_no, "order": order_id},
     )
     if line is None:
         raise NotFound(f"job {job_id} has no line {line_no}", job_id=job_id, line_no=line_no)
-    order_line_no, sku, qty, reservation_id, line_state = line
+    order_line_no, sku, qty, reservation_id, line_state, order_line_state = line
     if line_state != "open":
         raise InvalidState(f"the line is already {line_state}", current_state=line_state)
     _give_back(tx, principal, reservation_id, str(command.op_id))
@@ -238,6 +264,13 @@ def reject_line(
             "line_no": line_no,
         },
     )
+    tx.journal.state(
+        AuditedEntity.JOB_LINE,
+        job_id,
+        line_state,
+        JobLineState.REJECTED.value,
+        line_no=line_no,
+    )
     # The job changed even while other lines stay open: the day's queue finds today's
     # rejections through the jobs updated today.
     tx.sql.execute(
@@ -247,7 +280,9 @@ def reject_line(
     if tx.position(sku, location) is not None:
         tx.set_position_flags(sku, location, suspect=True)
     open_count_task(tx, sku, location, CountTaskReason.SHORT_PICK)
-    rerouted = _reroute(tx, order_id, Line(int(order_line_no), sku, int(qty)), policy)
+    rerouted = _reroute(
+        tx, order_id, Line(int(order_line_no), sku, int(qty)), order_line_state, policy
+    )
     remaining = tx.sql.first(
         "SELECT COUNT(*) FROM job_lines WHERE job_id = :id AND state = 'open'", {"id": job_id}
     )
@@ -257,6 +292,7 @@ def reject_line(
             "WHERE id = :id",
             {"now": tx.sql.time(tx.now), "actor": principal.token_id, "id": job_id},
         )
+        tx.journal.state(AuditedEntity.JOB, job_id, state.value, JobStateName.REJECTED.value)
     record_job_change(tx, job_id, policy)
     close_order_if_done(tx, order_id)
     return {
@@ -266,7 +302,10 @@ def reject_line(
     }
 
 
-def _reroute(tx: LedgerTx, order_id: str, line: Line, policy: PolicyDocument) -> str | None:
+def _reroute(
+    tx: LedgerTx, order_id: str, line: Line, line_state: str | None, policy: PolicyDocument
+) -> str | None:
+    """Route a rejected line again; ``line_state`` is its order line's state before."""
     failed = frozenset(
         code
         for (code,) in tx.sql.all(
@@ -294,6 +333,13 @@ def _reroute(tx: LedgerTx, order_id: str, line: Line, policy: PolicyDocument) ->
         tx.sql.execute(
             "UPDATE order_lines SET state = 'unfulfillable' WHERE order_id = :o AND line_no = :n",
             {"o": order_id, "n": line.line_no},
+        )
+        tx.journal.state(
+            AuditedEntity.ORDER_LINE,
+            order_id,
+            line_state,
+            OrderLineState.UNFULFILLABLE.value,
+            line_no=line.line_no,
         )
         return None
     attempt = f"line{line.line_no}-after{len(failed)}"

@@ -72,6 +72,7 @@ class Poster:
             qty=delta,
             actor=self.principal.token_id,
             device=self.principal.device,
+            person=self.principal.person,
             occurred_at=self.occurred_at,
             reason=reason,
             reservation_id=reservation_id,

@@ -12,13 +12,18 @@ A request's fingerprint hashes its operation type, its target (the path paramete
 ``|``), the asking location and its body. An outcome stored under an operation id is replayed only
 to a request with the same fingerprint, so the type and the path of an operation that stores
 already send must never change.
+
+The person behind an operation (a pushed operation's ``person``, a request's person header) is
+looked up in the same transaction: a member of the device's location's staff (or an admin) acts
+with both their role and the device's; anyone else only records what already happened on the
+shop floor (sales, receipts, returns, counts), flagged unverified in the audit log.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache, partial
 from typing import Any, Generic, TypeVar
 
@@ -30,6 +35,7 @@ from ordersync.contract import (
     JobTransition,
     LineRejection,
     MovementBatch,
+    MovementKind,
     Operation,
     OrderCreate,
     ReservationCommit,
@@ -58,6 +64,7 @@ from ordersync.services.reservations import (
     release_reservation,
 )
 from ordersync.services.routing_policy import PolicyDocument, PolicySource
+from ordersync.services.staff import refuse_unverified_person, with_person_checked
 
 C = TypeVar("C", bound=BaseModel)
 OutcomeWork = Callable[[LedgerTx], Outcome]
@@ -120,6 +127,9 @@ class OperationSpec(Generic[C]):
     success_status: int = 200
     audit_location: AuditRule[C] | None = None
     """Where a success is audited; None: the caller's own location."""
+    records_fact: Callable[[C], bool] | None = None
+    """True for a command that records what already happened on the shop floor (a sale, a
+    receipt, a count): applied even when the ledger does not know the person who sends it."""
 
     def audit_name(self, command: C) -> str:
         return self.name if isinstance(self.name, str) else self.name(command)
@@ -128,6 +138,13 @@ class OperationSpec(Generic[C]):
 def _acted_at(principal: Principal, locations: set[str]) -> str:
     """The location an operation is audited under: the one it acted on, when there is one."""
     return next(iter(locations)) if len(locations) == 1 else principal.location
+
+
+_FACT_LINES = frozenset({MovementKind.SALE, MovementKind.RECEIPT, MovementKind.RETURN})
+
+
+def _only_facts(batch: MovementBatch) -> bool:
+    return all(line.kind in _FACT_LINES for line in batch.lines)
 
 
 def _movement_location(call: OperationCall[MovementBatch], _body: dict[str, Any]) -> str:
@@ -169,6 +186,7 @@ OPERATIONS: dict[str, OperationSpec[Any]] = {
             apply=lambda call: apply_movements(call.tx, call.principal, call.command),
             success_status=201,
             audit_location=_movement_location,
+            records_fact=_only_facts,
         ),
         OperationSpec(
             op="reserve",
@@ -207,6 +225,7 @@ OPERATIONS: dict[str, OperationSpec[Any]] = {
             apply=lambda call: record_count(call.tx, call.principal, call.command),
             success_status=201,
             audit_location=_counted_location,
+            records_fact=lambda _command: True,
         ),
         OperationSpec(
             op="safety_stock",
@@ -275,15 +294,16 @@ def operation_work(
     chosen = context or OperationContext()
 
     def work(tx: LedgerTx) -> Outcome:
-        call = OperationCall(tx, principal, command, keys, chosen)
+        acting = with_person_checked(tx.connection, principal)
+        call = OperationCall(tx, acting, command, keys, chosen)
         rule = spec.audit_location
         return run_idempotent(
             tx,
-            principal=principal,
+            principal=acting,
             op_id=str(getattr(command, "op_id")),  # noqa: B009 - every command carries one
             operation=spec.audit_name(command),
             fingerprint=fingerprint,
-            apply=partial(spec.apply, call),
+            apply=partial(_apply_as, spec, call),
             success_status=spec.success_status,
             audit_location=None if rule is None else partial(rule, call),
         )
@@ -291,13 +311,25 @@ def operation_work(
     return work
 
 
+def _apply_as(spec: OperationSpec[C], call: OperationCall[C]) -> dict[str, Any]:
+    """Apply, unless the person behind it is unknown to the ledger here and the operation is
+    more than a record of what already happened (a sale is never refused for who made it)."""
+    if call.principal.person_unverified and not (
+        spec.records_fact is not None and spec.records_fact(call.command)
+    ):
+        raise refuse_unverified_person(call.principal)
+    return spec.apply(call)
+
+
 def pushed_work(
     principal: Principal, op: Operation, context: OperationContext | None = None
 ) -> OutcomeWork:
-    """The unit of work for one entry of a store's bulk push, found by its ``op``."""
+    """The unit of work for one entry of a store's bulk push, found by its ``op``; made by the
+    person it names (else by whoever the request named)."""
     spec = OPERATIONS[op.op]
+    acting = principal if op.person is None else replace(principal, person=op.person)
     return operation_work(
-        op.op, principal, op, context, **{name: getattr(op, name) for name in spec.path}
+        op.op, acting, op, context, **{name: getattr(op, name) for name in spec.path}
     )
 
 

@@ -13,11 +13,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ordersync.contract import (
+    AuditedEntity,
     Channel,
     DeliveryKind,
     JobKind,
     JobStateName,
     OrderCreate,
+    OrderLineState,
+    OrderState,
     ReservationCreate,
     ReservationLineIn,
     Role,
@@ -193,6 +196,15 @@ def place_order(
             for ln in lines
         ],
     )
+    tx.journal.state(AuditedEntity.ORDER, order_id, None, OrderState.OPEN.value)
+    for ln in lines:
+        tx.journal.state(
+            AuditedEntity.ORDER_LINE,
+            order_id,
+            None,
+            OrderLineState.ROUTED.value,
+            line_no=ln.line_no,
+        )
     create_jobs(tx, order_id, decision, policy, delivery.collect_at, command.customer.name)
     record_decision(tx, order_id, "order", decision)
     return load_order(tx, order_id, policy).model_dump(mode="json")
@@ -287,6 +299,7 @@ def create_jobs(
                 "due": tx.sql.time(due),
             },
         )
+        tx.journal.state(AuditedEntity.JOB, job_id, None, JobStateName.ASSIGNED.value)
         rows = []
         for number, line in enumerate(assignment.lines, start=1):
             reservation_id = uuid.uuid5(uuid.UUID(job_id), f"line:{number}")

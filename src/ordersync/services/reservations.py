@@ -182,6 +182,8 @@ def expire_due(
     """End every pending reservation whose time is up (optionally only those on one position)."""
     expired = 0
     for reservation_id in tx.due_reservations(limit, sku, location):
+        # Its changes go to its own audit row, not to the operation whose reservation swept it.
+        since = tx.journal.mark()
         if not tx.end_reservation(reservation_id, ReservationState.EXPIRED.value, None):
             continue
         reservation = _load(tx, reservation_id)
@@ -193,7 +195,7 @@ def expire_due(
             role="system",
             location=reservation.owner_location,
             device="ledger",
-            detail={"reservation_id": reservation_id},
+            detail={"reservation_id": reservation_id, **tx.journal.take(since)},
         )
         expired += 1
     return expired

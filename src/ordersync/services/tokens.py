@@ -75,13 +75,10 @@ def issue_token(
         )
         .returning(TOKENS.c.id)
     ).scalar_one()
-    tx.audit(
-        op_id=None,
+    tx.audit_by(
+        issued_by,
         operation="token.issue",
-        actor=issued_by.token_id,
-        role=issued_by.role.value,
         location=location,
-        device=issued_by.device,
         detail={"token_id": token_id, "role": role.value, "device": device},
     )
     return TokenCreated(token_id=token_id, location=location, role=role, device=device, token=token)
@@ -97,13 +94,10 @@ def revoke_token(tx: LedgerTx, token_id: int, revoked_by: Principal = CLI_ACTOR)
     ).first()
     if revoked is None:
         raise NotFound(f"no active token {token_id}", token_id=token_id)
-    tx.audit(
-        op_id=None,
+    tx.audit_by(
+        revoked_by,
         operation="token.revoke",
-        actor=revoked_by.token_id,
-        role=revoked_by.role.value,
         location=revoked.location,
-        device=revoked_by.device,
         detail={"token_id": token_id, "device": revoked.device},
     )
 

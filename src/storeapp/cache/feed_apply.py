@@ -20,6 +20,7 @@ from typing_extensions import TypedDict  # pydantic reads only this one's fields
 
 from ordersync.contract import Job
 from storeapp.cache.jobs import upsert_jobs
+from storeapp.cache.staff import UPSERT_STAFF_SQL
 from storeapp.cache.state import (
     CURSOR,
     LAST_CONTACT,
@@ -37,6 +38,7 @@ _VIEW_TABLES = (
     "network_totals",
     "remote_positions",
     "jobs",
+    "staff",
 )
 
 
@@ -116,8 +118,28 @@ class FeedJobChange(TypedDict):
     job: Job
 
 
+class FeedStaff(TypedDict):
+    code: str
+    name: str
+    role: str
+    location: str
+    active: bool
+    pin_verifier: str
+
+
+class FeedStaffChange(TypedDict):
+    seq: int
+    kind: Literal["staff"]
+    staff: FeedStaff
+
+
 FeedChange = Annotated[
-    FeedItemChange | FeedLocationChange | FeedPositionChange | FeedNetworkChange | FeedJobChange,
+    FeedItemChange
+    | FeedLocationChange
+    | FeedPositionChange
+    | FeedNetworkChange
+    | FeedJobChange
+    | FeedStaffChange,
     Field(discriminator="kind"),
 ]
 
@@ -184,6 +206,7 @@ def apply_page(engine: Engine, page: FeedPage, now: datetime) -> int:
     positions: list[tuple[Any, ...]] = []
     totals: list[tuple[Any, ...]] = []
     jobs: list[tuple[int, Job]] = []
+    staff: list[tuple[Any, ...]] = []
     for change in page.changes:
         if change["kind"] == "network":
             t = change["total"]
@@ -236,6 +259,18 @@ def apply_page(engine: Engine, page: FeedPage, now: datetime) -> int:
             )
         elif change["kind"] == "job":
             jobs.append((change["seq"], change["job"]))
+        elif change["kind"] == "staff":
+            person = change["staff"]
+            staff.append(
+                (
+                    person["code"],
+                    person["name"],
+                    person["role"],
+                    person["location"],
+                    person["active"],
+                    person["pin_verifier"],
+                )
+            )
     with engine.begin() as connection:
         cursor = _cursor(connection)
         try:
@@ -251,6 +286,8 @@ def apply_page(engine: Engine, page: FeedPage, now: datetime) -> int:
                 cursor.executemany(_POSITIONS_SQL, positions)
             if totals:
                 cursor.executemany(_TOTALS_SQL, totals)
+            if staff:
+                cursor.executemany(UPSERT_STAFF_SQL, staff)
         finally:
             cursor.close()
         upsert_jobs(connection, jobs, now)

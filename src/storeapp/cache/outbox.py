@@ -48,8 +48,16 @@ def enqueue(
     summary: str,
     effects: list[Effect],
     now: datetime,
+    *,
+    person: str | None,
 ) -> int:
-    """Record an operation and its local effect (call inside the local action's transaction)."""
+    """Record an operation and its local effect (call inside the local action's transaction).
+
+    ``person`` is the staff code of who made it (a ``PersonOf`` of the service says it): every
+    caller must say who, so no operation leaves this terminal without its person by oversight.
+    """
+    if person is not None and operation.person != person:
+        operation = operation.model_copy(update={"person": person})
     entry_id = connection.execute(
         text(
             "INSERT INTO outbox (op_id, kind, summary, payload, state, created_at, attempts) "

@@ -1,4 +1,5 @@
-"""Tables of the local cache: the ledger's view (catalog, positions, totals) and the outbox."""
+"""Tables of the local cache: the ledger's view (catalog, positions, totals, staff) and the
+outbox."""
 
 from __future__ import annotations
 
@@ -192,3 +193,26 @@ class CacheJobScan(CacheModel, table=True):
     line_no: int = Field(primary_key=True)
     scanned: int
     updated_at: str
+
+
+class CacheStaff(CacheModel, table=True):
+    """A person of this store (or an admin of the network) as the feed delivered them: enough
+    to sign them in offline. ``pin_verifier`` is the ledger's Argon2id hash, never a PIN."""
+
+    __tablename__ = "staff"
+    code: str = Field(primary_key=True)
+    name: str
+    role: str
+    location: str
+    active: bool
+    pin_verifier: str
+
+
+class StaffSignInFailure(CacheModel, table=True):
+    """Wrong PINs in a row for one person on this terminal, and until when they are locked out
+    (local only: a lockout belongs to the terminal it happened on)."""
+
+    __tablename__ = "staff_sign_in_failures"
+    code: str = Field(primary_key=True)
+    failures: int = 0
+    locked_until: str | None = None

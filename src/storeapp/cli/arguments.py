@@ -1,6 +1,7 @@
 """The arguments several ``storeapp`` commands share, defined once: how a command family adds
 its commands (``Subcommands``, ``add_command``), the options more than one command takes
-(``--json``, ``--locale``, ``--qty``), and the checks of what was typed (whole numbers, a ledger
+(``--json``, ``--locale``, ``--qty``, and ``--as``/``--pin-stdin`` on every command that makes
+an operation), and the checks of what was typed (whole numbers, a ledger
 URL, a locale), each failing with the usage exit code."""
 
 from __future__ import annotations
@@ -30,10 +31,27 @@ def add_command(
     *,
     help: str,
     description: str | None = None,
+    makes_operations: bool = False,
 ) -> argparse.ArgumentParser:
-    """A command named ``name`` that runs ``handler``; its arguments are added to the result."""
+    """A command named ``name`` that runs ``handler``; its arguments are added to the result.
+
+    A command that ``makes_operations`` (a sale, an order, a count...) is made in a person's
+    name: it takes ``--as CODE`` and ``--pin-stdin``, and its session signs that person in.
+    """
     command = commands.add_parser(name, help=help, description=description)
-    command.set_defaults(handler=handler)
+    command.set_defaults(handler=handler, makes_operations=makes_operations)
+    if makes_operations:
+        command.add_argument(
+            "--as",
+            dest="person",
+            metavar="CODE",
+            help=_("your staff code: the operation is made in your name (your PIN is asked)"),
+        )
+        command.add_argument(
+            "--pin-stdin",
+            action="store_true",
+            help=_("read the PIN from standard input instead of asking for it (scripts)"),
+        )
     return command
 
 

@@ -90,7 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         epilog=_(
             "exit codes: 0 done, 1 failed or not found, 2 usage error, 3 ledger unreachable, "
-            "4 another process syncs, 5 refused by the ledger, 6 not set up, 130 interrupted"
+            "4 another process syncs, 5 refused by the ledger, 6 not set up, 7 not signed in, "
+            "130 interrupted"
         ),
     )
     parser.set_defaults(handler=tui.cmd_tui)

@@ -4,7 +4,12 @@ stderr and its exit code.
 
 Exit codes: 0 done; 1 failed (not found, bad input, unexpected error); 2 usage error; 3 the ledger
 cannot be reached (offline); 4 another process syncs this cache; 5 the ledger refused (token,
-permission); 6 this terminal is not set up; 130 interrupted.
+permission); 6 this terminal is not set up; 7 the person was not signed in (unknown code, wrong
+PIN, locked out); 130 interrupted.
+
+A command that makes operations (``makes_operations`` in ``arguments.add_command``) signs its
+person in when it opens the store: ``--as CODE``, the PIN asked without echo or read from
+standard input. A store without staff signs nobody in, as before staff existed.
 
 Promises kept here: a command never ends on a traceback (unless ``STOREAPP_DEBUG`` asks for it);
 the store a command opens is closed when it ends; the terminal UI (and so ``textual``) is imported
@@ -14,7 +19,9 @@ only when a command opens it.
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
+import sys
 import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,9 +41,11 @@ from storeapp.config import StoreSettings, config_file_path
 from storeapp.context import NotSetUp, StoreContext, open_store
 from storeapp.i18n import Translator, _
 from storeapp.services.reports import Answer, Refusal
+from storeapp.services.staff import SignInRefused
 from storeapp.sync.client import LedgerRefused, LedgerUnauthorized, LedgerUnavailable
 from storeapp.sync.engine import SyncLockBusy
 from storeapp.wording.manager import report_refusal
+from storeapp.wording.staff import sign_in_refusal
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -45,6 +54,7 @@ EXIT_OFFLINE = 3
 EXIT_BUSY = 4
 EXIT_REFUSED = 5
 EXIT_NOT_SET_UP = 6
+EXIT_NOT_SIGNED_IN = 7
 EXIT_INTERRUPTED = 130
 
 T = TypeVar("T")
@@ -64,6 +74,15 @@ def sync_hint() -> str:
     return _("run `storeapp sync --once`")
 
 
+@dataclass(frozen=True)
+class SignInRequest:
+    """Who a command that makes operations is run by: ``--as CODE`` (None when not given), and
+    whether the PIN comes from standard input rather than a prompt."""
+
+    code: str | None
+    pin_stdin: bool
+
+
 @dataclass
 class Cli:
     """What every command needs: output, the settings, and how to reach the ledger."""
@@ -75,6 +94,8 @@ class Cli:
     settings_error: CliError | None
     transport: httpx.BaseTransport | None
     now: Now
+    sign_in: SignInRequest | None = None
+    """Set for a command that makes operations: its person signs in when the store opens."""
 
     def say(self, message: str, style: str | None = None) -> None:
         self.out.print(Text(message, style=style or ""), soft_wrap=True)
@@ -118,13 +139,55 @@ class Cli:
                 EXIT_NOT_SET_UP,
             ) from error
         try:
+            if self.sign_in is not None:
+                self._sign_in(context, self.sign_in)
             yield context
         finally:
             context.close()
 
+    def _sign_in(self, context: StoreContext, request: SignInRequest) -> None:
+        """Put the command's person on the shift; a store without staff has nobody to sign in."""
+        if not context.staff.has_staff():
+            if request.code is not None:
+                self.warn(
+                    _("this store has no staff yet: --as {code} is ignored", code=request.code)
+                )
+            return
+        if request.code is None:
+            raise CliError(
+                _(
+                    "this store signs its staff in: name yourself with --as CODE "
+                    "(your PIN is asked)"
+                ),
+                EXIT_USAGE,
+            )
+        pin = _read_pin(request)
+        try:
+            person = context.staff.sign_in(request.code, pin)
+        except SignInRefused as refused:
+            raise CliError(sign_in_refusal(refused, self.now()), EXIT_NOT_SIGNED_IN) from None
+        context.shift.begin(person)
+
 
 Handler = Callable[[Cli, argparse.Namespace], int]
 """A command: the session and its parsed arguments in, its exit code out."""
+
+
+def _read_pin(request: SignInRequest) -> str:
+    """The PIN, from standard input (one line) or asked without echo; never shown nor kept."""
+    if request.pin_stdin:
+        pin = sys.stdin.readline().strip()
+    else:
+        try:
+            pin = getpass.getpass(_("PIN for {code}: ", code=request.code))
+        except EOFError:
+            pin = ""
+    if not pin:
+        raise CliError(
+            _("no PIN was given (type it when asked, or pipe it with --pin-stdin)"),
+            EXIT_NOT_SIGNED_IN,
+        )
+    return pin
 
 
 def load_settings() -> StoreSettings:
@@ -222,6 +285,8 @@ def open_tui(context: StoreContext, translator: Translator) -> int:
 
 def run_handler(cli: Cli, handler: Handler, args: argparse.Namespace) -> int:
     """Run one command; every failure ends as one line on stderr and its exit code."""
+    if getattr(args, "makes_operations", False):
+        cli.sign_in = SignInRequest(args.person, args.pin_stdin)
     try:
         return handler(cli, args)
     except CliError as error:

@@ -44,7 +44,7 @@ from storeapp.cache import jobs as cached_jobs
 from storeapp.cache import outbox
 from storeapp.cache.positions import upsert_positions
 from storeapp.cache.state import CURSOR, parse_time, read_state, write_state
-from storeapp.clock import NewId, Now
+from storeapp.clock import NewId, Now, PersonOf, nobody
 from storeapp.services.catalog import CatalogItem, by_sku
 from storeapp.services.lookup import Found, LookupService
 from storeapp.services.reports import Answer, Refusal, ask
@@ -153,6 +153,7 @@ class CountingService:
         *,
         new_id: NewId = uuid7,
         live_timeout: float = 1.5,
+        person: PersonOf = nobody,
     ) -> None:
         self._engine = engine
         self._location = location
@@ -161,6 +162,7 @@ class CountingService:
         self._lookup = lookup
         self._new_id = new_id
         self._live_timeout = live_timeout
+        self._person = person
 
     @property
     def location(self) -> str:
@@ -232,7 +234,9 @@ class CountingService:
         body = CountSchedule(location=self._location, limit=limit)
         return ask(
             self._engine,
-            lambda: self._client.write("/count-tasks/schedule", body, CountScheduled),
+            lambda: self._client.write(
+                "/count-tasks/schedule", body, CountScheduled, person=self._person()
+            ),
         )
 
     # --- Starting a SKU's count ------------------------------------------------------------
@@ -364,6 +368,7 @@ class CountingService:
                     summary=f"count {line.counted} x {line.sku}",
                     effects=effects,
                     now=now,
+                    person=self._person(),
                 )
                 recorded.append(
                     RecordedCount(

@@ -36,7 +36,7 @@ from ordersync.contract import (
     uuid7,
 )
 from storeapp.cache import outbox
-from storeapp.clock import NewId, Now
+from storeapp.clock import NewId, Now, PersonOf, nobody
 from storeapp.services.catalog import by_sku
 from storeapp.sync.client import LedgerClient, LedgerRefused, LedgerUnavailable
 
@@ -266,12 +266,15 @@ class OrderInStoreService:
         now: Now,
         client: LedgerClient | None,
         new_id: NewId = uuid7,
+        *,
+        person: PersonOf = nobody,
     ) -> None:
         self._engine = engine
         self._location = location
         self._now = now
         self._client = client
         self._new_id = new_id
+        self._person = person
 
     @property
     def location(self) -> str:
@@ -326,6 +329,7 @@ class OrderInStoreService:
             lines=[OrderLineIn(sku=item.sku, qty=qty)],
             customer=contact,
             delivery=delivery,
+            person=self._person(),
         )
         now = self._now()
         with self._engine.begin() as connection:
@@ -335,6 +339,7 @@ class OrderInStoreService:
                 summary=f"order {qty} x {item.sku} for {contact.name} ({_delivery_text(delivery)})",
                 effects=[],
                 now=now,
+                person=operation.person,
             )
         if not live or self._client is None:
             return OrderOutcome(OrderStatus.PENDING, operation.op_id, item.sku, qty)

@@ -36,7 +36,7 @@ from ordersync.contract import (
 )
 from storeapp.cache import jobs as cached
 from storeapp.cache import outbox
-from storeapp.clock import NewId, Now
+from storeapp.clock import NewId, Now, PersonOf, nobody
 from storeapp.services.catalog import by_gtin
 from storeapp.services.job_views import JobQueue, JobView, PickLine, job_queue, job_view
 
@@ -123,11 +123,20 @@ class JobAttention:
 
 
 class PickingService:
-    def __init__(self, engine: Engine, location: str, now: Now, new_id: NewId = uuid7) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        location: str,
+        now: Now,
+        new_id: NewId = uuid7,
+        *,
+        person: PersonOf = nobody,
+    ) -> None:
         self._engine = engine
         self._location = location
         self._now = now
         self._new_id = new_id
+        self._person = person
 
     @property
     def location(self) -> str:
@@ -383,6 +392,7 @@ class PickingService:
                 ),
                 effects=[],
                 now=now,
+                person=self._person(),
             )
             cached.record_action(
                 connection,
@@ -447,6 +457,7 @@ class PickingService:
                 summary=f"job {job.id[:8]} {job.state} → {to.value}",
                 effects=[],
                 now=now,
+                person=self._person(),
             )
             cached.record_action(
                 connection,

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from ordersync.contract import MovementsOp, SaleLine, uuid7
 from storeapp.cache.outbox import Effect, enqueue
-from storeapp.clock import NewId, Now
+from storeapp.clock import NewId, Now, PersonOf, nobody
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,11 +21,20 @@ class RecordedSale:
 
 
 class CounterSales:
-    def __init__(self, engine: Engine, location: str, now: Now, new_id: NewId = uuid7) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        location: str,
+        now: Now,
+        new_id: NewId = uuid7,
+        *,
+        person: PersonOf = nobody,
+    ) -> None:
         self._engine = engine
         self._location = location
         self._now = now
         self._new_id = new_id
+        self._person = person
 
     def record(self, sku: str, qty: int = 1) -> RecordedSale:
         """Write the sale and its outbox entry in one transaction: a crash keeps both or neither."""
@@ -45,5 +54,6 @@ class CounterSales:
                 summary=f"sale {qty} x {sku}",
                 effects=[Effect(sku, self._location, -qty)],
                 now=now,
+                person=self._person(),
             )
         return RecordedSale(operation.op_id, entry_id, sku, qty)

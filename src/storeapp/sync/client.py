@@ -19,6 +19,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ordersync.contract import (
     API_PREFIX,
+    PERSON_HEADER,
     Job,
     JobStateName,
     OperationsResult,
@@ -95,9 +96,10 @@ class LedgerClient:
         json_body: Any = None,
         params: dict[str, Any] | None = None,
         timeout: float | None = None,
+        headers: dict[str, str] | None = None,
     ) -> httpx.Response:
         try:
-            kwargs: dict[str, Any] = {"json": json_body, "params": params}
+            kwargs: dict[str, Any] = {"json": json_body, "params": params, "headers": headers}
             if timeout is not None:
                 kwargs["timeout"] = timeout
             response = self._client.request(method, path, **kwargs)
@@ -189,8 +191,9 @@ class LedgerClient:
     def place_order(self, order: OrderCreate) -> Order:
         """POST /orders; the same ``op_id`` sent again returns the first outcome."""
         # A PlaceOrderOp from the outbox is sent as the plain order (same id, same fingerprint).
-        body = order.model_dump(mode="json", exclude={"op"})
-        response = self._request("POST", "/orders", json_body=body)
+        body = order.model_dump(mode="json", exclude={"op", "person"})
+        person = getattr(order, "person", None)
+        response = self._request("POST", "/orders", json_body=body, headers=_person_header(person))
         return self._parse(response, Order)
 
     def get_order(self, order_id: uuid.UUID | str) -> Order:
@@ -237,13 +240,22 @@ class LedgerClient:
     ) -> list[T]:
         return _parse_list(self._request("GET", path, params=params), adapter)
 
-    def write(self, path: str, body: BaseModel, model: type[M]) -> M:
-        """POST ``body`` to ``path`` and parse the reply as ``model``."""
-        response = self._request("POST", path, json_body=body.model_dump(mode="json"))
+    def write(self, path: str, body: BaseModel, model: type[M], *, person: str | None = None) -> M:
+        """POST ``body`` to ``path`` and parse the reply as ``model``; ``person`` is the staff
+        code of who asked (their PIN was checked on this terminal)."""
+        response = self._request(
+            "POST", path, json_body=body.model_dump(mode="json"), headers=_person_header(person)
+        )
         return self._parse(response, model)
 
 
 T = TypeVar("T")
+
+
+def _person_header(person: str | None) -> dict[str, str] | None:
+    """The header naming the person behind a single-operation request (pushed operations name
+    theirs in the body)."""
+    return None if person is None else {PERSON_HEADER: person}
 
 
 def _parse_list(response: httpx.Response, adapter: TypeAdapter[list[T]]) -> list[T]:

@@ -2,8 +2,11 @@
 
 What the app itself owns: the status bar's facts (read every second and after each sync), the
 thread its background sync runs in (``background_sync``), the barcode-scan detector that works on
-every screen, and the keys and commands available everywhere, derived from the destination table
-(``destinations``): the app holds no code of its own for any one destination screen.
+every screen, the keys and commands available everywhere, derived from the destination table
+(``destinations``): the app holds no code of its own for any one destination screen; and, in a
+store with staff, who is signed in: the sign-in screen first, again after ``idle_sign_out_minutes``
+without a key (over the work in progress, which stays), and a manager's PIN before a destination
+for managers when an associate is signed in.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from storeapp.context import StoreContext
 from storeapp.i18n import N_, Translator, _, active, use
 from storeapp.services.lookup import Found, LookupResult
+from storeapp.services.staff import StaffPerson
 from storeapp.services.status import StoreStatus
 from storeapp.tui.background_sync import BackgroundSync
 from storeapp.tui.destinations import DESTINATIONS, destination_bindings, destination_screen
@@ -49,13 +53,19 @@ from storeapp.tui.screens.help import HelpScreen
 from storeapp.tui.screens.item import ItemScreen
 from storeapp.tui.screens.lookup import LookupScreen
 from storeapp.tui.screens.pick import PickScreen
+from storeapp.tui.screens.sign_in import SignInScreen, with_manager
 from storeapp.tui.text import translate_bindings
 from storeapp.wording.catalog import invalid_barcode, unknown_barcode
+from storeapp.wording.staff import nobody_signed_in, signed_in_as
 
 _InputSnapshot = tuple[Input, str, int]
 
 KEY_NAMES = {"escape": N_("Esc"), "enter": N_("Enter"), "tab": N_("Tab")}
 """Keys named as printed on the store's keyboards (French ones say Échap, Entrée)."""
+IDLE_CHECK_SECONDS = 5.0
+"""How often the app looks whether its person has been idle too long."""
+SIGNED_OUT_ACTIONS = frozenset({"quit"})
+"""The app's only action while the sign-in screen is up."""
 
 
 class StoreApp(App[None]):
@@ -72,6 +82,8 @@ class StoreApp(App[None]):
     """What the status bar shows; every screen's bar watches it."""
     last_sync: reactive[SyncReported | None] = reactive(None, always_update=True)
     """The last sync report of this session, with its time."""
+    person_line: reactive[str] = reactive("")
+    """Who is signed in, as the status bar shows it (empty in a store without staff)."""
 
     def __init__(
         self,
@@ -81,6 +93,7 @@ class StoreApp(App[None]):
         start_sync_worker: bool = True,
         monotonic: Monotonic = time.monotonic,
         status_interval: float | None = 1.0,
+        idle_clock: Monotonic = time.monotonic,
     ) -> None:
         self._previous_translator = active()
         use(translator)
@@ -95,6 +108,9 @@ class StoreApp(App[None]):
         self._status_worker: Worker[None] | None = None
         self._status_again = False
         self._sync = BackgroundSync(context, self._post_from_thread)
+        self._idle_clock = idle_clock
+        self._last_key = idle_clock()
+        self._staffed = False
 
     # -- screens -----------------------------------------------------------------------------
 
@@ -108,6 +124,8 @@ class StoreApp(App[None]):
             self.set_interval(self._status_interval, self.refresh_status)
         if self._start_sync_worker:
             self._run_sync_worker()
+        self.set_interval(IDLE_CHECK_SECONDS, self.sign_out_if_idle)
+        self._staff_arrived()
 
     async def on_unmount(self) -> None:
         self._sync.stop()
@@ -137,8 +155,17 @@ class StoreApp(App[None]):
             screen.focus_query()
 
     def action_go(self, name: str) -> None:
-        """Show the screen of the destination called ``name`` (see ``destinations``)."""
-        self._bring(destination_screen(name))
+        """Show the screen of the destination called ``name`` (see ``destinations``); one for
+        managers asks a manager's PIN first when an associate is signed in."""
+        destination = destination_screen(name)
+        screen = destination.screen
+        assert screen is not None
+        if destination.managers:
+            with_manager(
+                self, self.context, _(destination.title), lambda _manager: self._bring(screen)
+            )
+        else:
+            self._bring(screen)
 
     def _bring(self, kind: type[StoreScreen]) -> None:
         """Show the screen of ``kind`` in the stack (closing those above it), else a new one."""
@@ -201,6 +228,62 @@ class StoreApp(App[None]):
                 _(destination.description),
                 partial(self.run_action, destination.action),
             )
+
+    # -- staff -------------------------------------------------------------------------------
+
+    def _staff_arrived(self) -> None:
+        """In a store with staff (now, or since the last sync brought them), ask who is here."""
+        if self._staffed or not self.context.staff.has_staff():
+            return
+        self._staffed = True
+        self._show_person()
+        if self.context.shift.person is None:
+            self._ask_sign_in()
+
+    def _ask_sign_in(self) -> None:
+        if not any(
+            isinstance(screen, SignInScreen) and screen.approval is None
+            for screen in self.screen_stack
+        ):
+            self.push_screen(SignInScreen(self.context), self._signed_in)
+
+    def _signed_in(self, person: StaffPerson | None) -> None:
+        if person is None:
+            return
+        self.context.shift.begin(person)
+        self._last_key = self._idle_clock()
+        self._show_person()
+        self.notify(_("Signed in: {person}", person=signed_in_as(person)), markup=False)
+
+    def _show_person(self) -> None:
+        person = self.context.shift.person
+        if not self._staffed:
+            self.person_line = ""
+        else:
+            self.person_line = nobody_signed_in() if person is None else signed_in_as(person)
+
+    def action_sign_out(self) -> None:
+        """Sign the person out: the sign-in screen comes over the work in progress."""
+        if not self._staffed:
+            self.notify(_("This store has no staff to sign in or out."), markup=False)
+            return
+        self.context.shift.end()
+        self._show_person()
+        self._ask_sign_in()
+
+    def sign_out_if_idle(self) -> None:
+        """Sign the person out once no key was pressed for ``idle_sign_out_minutes``."""
+        if not self._staffed or self.context.shift.person is None:
+            return
+        idle = self._idle_clock() - self._last_key
+        if idle >= self.context.settings.idle_sign_out_minutes * 60:
+            self.action_sign_out()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Nothing of the app is reachable from the sign-in form or a manager's approval.
+        if isinstance(self.screen, SignInScreen):
+            return action in SIGNED_OUT_ACTIONS
+        return True
 
     async def action_quit(self) -> None:
         self._sync.stop()
@@ -301,6 +384,8 @@ class StoreApp(App[None]):
                 severity="warning",
                 markup=False,
             )
+        if report.online and report.pulled and not self._staffed:
+            self._staff_arrived()
         if report.online and (report.accepted or report.pulled):
             for screen in self.screen_stack:
                 if isinstance(screen, ItemScreen):
@@ -311,8 +396,11 @@ class StoreApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         # Keys arrive here before any widget sees them: the only place a scan can be told
         # apart whatever has the focus. Keys still go on as usual, except a scan's Enter.
-        if isinstance(event, events.Key) and not event.is_forwarded and self._scan_key(event):
-            return
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            self._last_key = self._idle_clock()
+            # What is typed in the sign-in form is a code and a PIN, never a scan.
+            if not isinstance(self.screen, SignInScreen) and self._scan_key(event):
+                return
         await super().on_event(event)
 
     def _scan_key(self, event: events.Key) -> bool:
@@ -392,12 +480,14 @@ def make_app(
     start_sync_worker: bool = True,
     monotonic: Monotonic = time.monotonic,
     status_interval: float | None = 1.0,
+    idle_clock: Monotonic = time.monotonic,
 ) -> StoreApp:
     """The store terminal for ``context``, speaking ``translator``'s language.
 
     ``start_sync_worker=False`` leaves syncing to "sync now" (tests, a second window);
     ``monotonic`` is the clock the scan detector reads; ``status_interval`` how often the
-    status bar is read again (None: only after actions and syncs).
+    status bar is read again (None: only after actions and syncs); ``idle_clock`` the clock
+    that tells how long no key was pressed (signing the person out after a while).
     """
     return StoreApp(
         context,
@@ -405,4 +495,5 @@ def make_app(
         start_sync_worker=start_sync_worker,
         monotonic=monotonic,
         status_interval=status_interval,
+        idle_clock=idle_clock,
     )

@@ -3,9 +3,10 @@
 A row names a destination once: its key (and any other key to the same place), the label the
 footer and the help show, whether the footer shows it, the title and description of its entry in
 the command palette, and where it leads: a screen, or an action of the app for the places that are
-not a screen of their own (going home to the lookup, syncing now, help, quitting). ``StoreApp``
-derives its key bindings, its ``go`` action and its command palette from this table and from
-nothing else, so a new screen reachable from everywhere is a new row here.
+not a screen of their own (going home to the lookup, syncing now, help, signing out, quitting),
+and whether it is for managers (an associate signed in needs a manager's PIN to open it).
+``StoreApp`` derives its key bindings, its ``go`` action and its command palette from this table
+and from nothing else, so a new screen reachable from everywhere is a new row here.
 
 Promises:
 
@@ -53,6 +54,8 @@ class Destination:
     """Other keys to the same place, never shown in the footer."""
     priority: bool = False
     """The key works even where the focused widget would take it."""
+    managers: bool = False
+    """For managers: an associate signed in needs a manager's code and PIN to open it."""
 
     @property
     def action(self) -> str:
@@ -98,6 +101,7 @@ DESTINATIONS: tuple[Destination, ...] = (
             "The manager's day: late jobs, rejections, collections, sales saved, devices"
         ),
         screen=DayQueueScreen,
+        managers=True,
     ),
     Destination(
         name="counts",
@@ -114,6 +118,7 @@ DESTINATIONS: tuple[Destination, ...] = (
         title=N_("Insights"),
         description=N_("Stock-out risk, sales trends, what to reorder (managers)"),
         screen=InsightsScreen,
+        managers=True,
     ),
     Destination(
         name="sync_now",
@@ -142,6 +147,13 @@ DESTINATIONS: tuple[Destination, ...] = (
         in_footer=True,
     ),
     Destination(
+        name="sign_out",
+        key="ctrl+o",
+        label=N_("Sign out"),
+        title=N_("Sign out"),
+        description=N_("Sign out of the terminal, for another person to sign in"),
+    ),
+    Destination(
         name="quit",
         key="ctrl+q",
         label=N_("Quit"),
@@ -162,11 +174,11 @@ def destination_bindings() -> list[Binding]:
     ]
 
 
-def destination_screen(name: str) -> type[StoreScreen]:
-    """The screen of the destination called ``name``."""
+def destination_screen(name: str) -> Destination:
+    """The row of the destination screen called ``name``."""
     for destination in DESTINATIONS:
         if destination.name == name and destination.screen is not None:
-            return destination.screen
+            return destination
     raise LookupError(f"no destination screen is called {name!r}")
 
 

@@ -20,6 +20,7 @@ shows stay with it.
 Modules: ``figures`` (numbers, amounts, spans, ages, days, distances), ``catalog`` (barcodes and
 items named by what was scanned or typed), ``orders`` (routing explanations, alternatives, order
 form problems), ``jobs`` (job states and kinds, short-pick reasons, where a job goes, pick
-refusals), ``counts`` (count-task reasons, count refusals) and ``manager`` (the day's queue and
-the sales reports). This module imports none of them: import the one you need.
+refusals), ``counts`` (count-task reasons, count refusals), ``manager`` (the day's queue and
+the sales reports) and ``staff`` (who is signed in, sign-in refusals). This module imports none
+of them: import the one you need.
 """

@@ -23,6 +23,8 @@ ARRIVALS: dict[str, Callable[[StoreApp], bool]] = {
     "lookup": lambda app: [type(screen) for screen in app.screen_stack] == [LookupScreen],
     "sync_now": lambda app: app.last_sync is not None,
     "help": lambda app: isinstance(app.screen, HelpScreen),
+    # A store without staff has nobody to sign out, and says so.
+    "sign_out": lambda app: any("no staff" in note.message for note in app._notifications),
     "quit": lambda app: app.return_code == 0,
 }
 """How to tell the app's own actions have been reached; a screen row is reached when it shows."""
@@ -62,6 +64,7 @@ def test_no_two_destinations_share_a_key_and_none_has_moved() -> None:
         "day": ("f6",),
         "counts": ("f7",),
         "insights": ("f8",),
+        "sign_out": ("ctrl+o",),
         "quit": ("ctrl+q",),
     }
     keys_of = {d.name: (d.key, *d.more_keys) for d in DESTINATIONS}

@@ -51,6 +51,7 @@ async def test_the_command_palette_runs_the_app_commands(
             "Sync now",
             "Sync status",
             "Help",
+            "Sign out",
             "Quit",
         ]
         await pilot.press("ctrl+p")

@@ -48,6 +48,7 @@ async def test_after_a_sync_the_bar_shows_the_store_online_and_an_up_to_date_vie
         await settle(pilot)
         assert bar(app) == {
             "store": "A · Store A",
+            "person": "",  # a store without staff signs nobody in
             "link": "ONLINE",
             "age": "view up to date",
             "waiting": "0 to sync",

@@ -11,13 +11,15 @@ from ordersync.api.params import RowIdPath
 from ordersync.contract import (
     AuditEntry,
     CountTask,
+    EventTime,
     LocationCode,
     Position,
+    StaffCode,
     TokenCreate,
     TokenCreated,
     TokenInfo,
 )
-from ordersync.services.audit_log import read_audit
+from ordersync.services.audit_log import AuditFilter, read_audit
 from ordersync.services.count_tasks import read_count_tasks
 from ordersync.services.positions import read_suspect_positions
 from ordersync.services.tokens import issue_token, list_tokens, revoke_token
@@ -25,6 +27,9 @@ from ordersync.services.tokens import issue_token, list_tokens, revoke_token
 router = APIRouter(tags=["administration"])
 
 LocationQuery = Annotated[LocationCode | None, Query()]
+TimeQuery = Annotated[
+    EventTime | None, Query(description="An RFC 3339 time with its offset, e.g. 2025-03-01T09:00Z")
+]
 
 
 @router.get("/tokens", response_model=list[TokenInfo])
@@ -68,11 +73,22 @@ def audit_log(
     principal: PrincipalDep,
     connection: ReadDep,
     location: LocationQuery = None,
+    person: Annotated[StaffCode | None, Query()] = None,
+    device: Annotated[
+        str | None, Query(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")
+    ] = None,
+    operation: Annotated[
+        str | None, Query(max_length=32, pattern=r"^[a-z][a-z_]+(\.[a-z_]+)?$")
+    ] = None,
+    since: TimeQuery = None,
+    until: TimeQuery = None,
     after_id: Annotated[int, Query(ge=0, le=2**62)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AuditEntry]:
-    """Who changed what at a location, oldest first, after audit row ``after_id``."""
-    return read_audit(connection, principal, location, after_id, limit)
+    """Who changed what at a location, and each change before and after, oldest first, after
+    audit row ``after_id``; recorded at or after ``since`` and before ``until``."""
+    wanted = AuditFilter(location, person, device, operation, since, until, after_id, limit)
+    return read_audit(connection, principal, wanted)
 
 
 @router.get("/count-tasks", response_model=list[CountTask])

@@ -130,6 +130,7 @@ def add_commands(commands: Subcommands) -> None:
             "Record that COUNTED units of the item were found on the shelf now; it is sent "
             "to the ledger at the next sync."
         ),
+        makes_operations=True,
     )
     submit.add_argument("item", metavar="SKU_OR_BARCODE", help=_("SKU or barcode of the item"))
     submit.add_argument("counted", type=counted_units, metavar="COUNTED", help=_("units found"))
@@ -138,6 +139,7 @@ def add_commands(commands: Subcommands) -> None:
         "schedule",
         cmd_count_schedule,
         help=_("plan cycle counts, the fastest sellers first (managers)"),
+        makes_operations=True,
     )
     schedule.add_argument(
         "--limit", type=int, default=20, metavar="N", help=_("open tasks to top up to (20)")

@@ -216,6 +216,7 @@ def add_commands(commands: Subcommands) -> None:
             "is. Prints where it comes from, why, and the promised date; when the ledger "
             "cannot be reached, the order is kept and sent at the next sync."
         ),
+        makes_operations=True,
     )
     order.add_argument("sku", metavar="SKU", help=_("SKU or barcode of the item"))
     add_quantity_option(order, _("units ordered (default 1)"))

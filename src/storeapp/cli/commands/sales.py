@@ -40,6 +40,7 @@ def add_commands(commands: Subcommands) -> None:
         cmd_sell,
         help=_("record a counter sale"),
         description=_("Record a counter sale; it is sent to the ledger at the next sync."),
+        makes_operations=True,
     )
     sell.add_argument("sku", metavar="SKU", help=_("SKU or barcode of the item sold"))
     add_quantity_option(sell, _("units sold (default 1)"))

@@ -32,10 +32,12 @@ from storeapp.services.counting import (
     Tasks,
 )
 from storeapp.services.reports import Refusal
+from storeapp.services.staff import StaffPerson
 from storeapp.tui.format import clock_time, sync_hint
 from storeapp.tui.messages import Notice, SyncReported
 from storeapp.tui.screens.base import StoreModal, StoreScreen
 from storeapp.tui.screens.confirm import ConfirmScreen
+from storeapp.tui.screens.sign_in import with_manager
 from storeapp.tui.widgets.status_bar import StatusBar
 from storeapp.wording.counts import count_refusal, submitted_text, task_reason
 from storeapp.wording.figures import number
@@ -281,11 +283,15 @@ class CountScreen(StoreScreen):
         self.reload()
 
     def action_schedule(self) -> None:
-        self._schedule()
+        # For managers: an associate signed in needs a manager's PIN, whose code it then carries.
+        with_manager(
+            self.app, self.context, _("Plan counts"), lambda manager: self._schedule(manager)
+        )
 
     @work(thread=True, exclusive=True, group="count-schedule", exit_on_error=False)
-    def _schedule(self) -> None:
-        answer = self.context.counting.schedule(SCHEDULE_LIMIT)
+    def _schedule(self, manager: StaffPerson | None) -> None:
+        with self.context.shift.approved_by(manager):
+            answer = self.context.counting.schedule(SCHEDULE_LIMIT)
         if answer.value is None:
             severity: SeverityLevel = (
                 "warning" if answer.refusal is Refusal.MANAGERS_ONLY else "error"

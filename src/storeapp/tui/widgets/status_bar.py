@@ -1,4 +1,5 @@
-"""The status line on every screen: store, online or offline, age of the network view, queues."""
+"""The status line on every screen: store, who is signed in, online or offline, age of the
+network view, queues."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ class StatusBar(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Static("…", id="status-store")
+        yield Static("", id="status-person")
         yield Static("", id="status-link")
         yield Static("", id="status-age")
         yield Static("", id="status-waiting")
@@ -24,6 +26,12 @@ class StatusBar(Horizontal):
 
     def on_mount(self) -> None:
         self.watch(self.app, "store_status", self.show, init=True)
+        self.watch(self.app, "person_line", self.show_person, init=True)
+
+    def show_person(self, line: str) -> None:
+        person = self.query_one("#status-person", Static)
+        person.update(line)
+        person.display = bool(line)
 
     def show(self, status: StoreStatus | None) -> None:
         if status is None:

@@ -7,6 +7,9 @@ Create Date: 2026-12-07 15:20:00.000000
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
+from alembic import op
+
 revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
@@ -14,8 +17,28 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "import_runs",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("file_name", sa.String(length=255), nullable=False),
+        sa.Column("op_id", sa.String(length=36), nullable=False),
+        sa.Column("started_at", sa.DateTime(), nullable=False),
+        sa.Column("finished_at", sa.DateTime(), nullable=True),
+        sa.Column("lines_done", sa.BigInteger(), nullable=False),
+        sa.Column("applied", sa.BigInteger(), nullable=False),
+        sa.Column("unchanged", sa.BigInteger(), nullable=False),
+        sa.Column("movements", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("kind", "sha256", name="uq_import_runs_kind_sha256"),
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table("import_runs")
