@@ -36,6 +36,50 @@ DB_TIME = "2026-11-26 09:00:00.000000"
 ISO_TIME = "2026-11-26T09:00:00Z"
 """The same moment as the feed's payloads write it."""
 
+LOCATION_COLUMNS = (
+    "code",
+    "kind",
+    "name",
+    "timezone",
+    "latitude",
+    "longitude",
+    "fulfils_web_orders",
+    "daily_job_capacity",
+    "default_safety_stock",
+    "updated_at",
+)
+ITEM_COLUMNS = (
+    "sku",
+    "reference",
+    "name",
+    "size",
+    "size_row",
+    "size_column",
+    "colour",
+    "price_minor",
+    "currency",
+    "updated_at",
+)
+"""The columns a raw load writes: the ledger's own, ``updated_at`` at ``DB_TIME``."""
+
+
+def location_row(location: LocationIn, is_postgres: bool) -> tuple[Any, ...]:
+    """``location`` as a row of ``LOCATION_COLUMNS`` (SQLite stores booleans as 1 and 0)."""
+    fulfils: bool | int = location.fulfils_web_orders
+    return (
+        location.code,
+        location.kind.value,
+        location.name,
+        location.timezone,
+        location.latitude,
+        location.longitude,
+        fulfils if is_postgres else int(fulfils),
+        location.daily_job_capacity,
+        location.default_safety_stock,
+        DB_TIME,
+    )
+
+
 BANDS = ("75", "80", "85", "90", "95")
 CUPS = ("A", "B", "C", "D")
 SIZES = tuple((band, cup) for band in BANDS for cup in CUPS)
@@ -374,7 +418,7 @@ def load_network(
     locations = location_models(shape)
     codes = [model.code for model in locations]
     is_pg = database.is_postgres
-    true, false = (True, False) if is_pg else (1, 0)
+    false: bool | int = False if is_pg else 0
 
     def step(name: str, work: Callable[[], int]) -> int:
         began = time.perf_counter()
@@ -387,33 +431,8 @@ def load_network(
         "locations",
         lambda: loader.rows(
             "locations",
-            (
-                "code",
-                "kind",
-                "name",
-                "timezone",
-                "latitude",
-                "longitude",
-                "fulfils_web_orders",
-                "daily_job_capacity",
-                "default_safety_stock",
-                "updated_at",
-            ),
-            (
-                (
-                    m.code,
-                    m.kind.value,
-                    m.name,
-                    m.timezone,
-                    m.latitude,
-                    m.longitude,
-                    true if m.fulfils_web_orders else false,
-                    m.daily_job_capacity,
-                    m.default_safety_stock,
-                    DB_TIME,
-                )
-                for m in locations
-            ),
+            LOCATION_COLUMNS,
+            (location_row(m, is_pg) for m in locations),
         ),
     )
 
@@ -433,19 +452,7 @@ def load_network(
                 DB_TIME,
             )
 
-    item_columns = (
-        "sku",
-        "reference",
-        "name",
-        "size",
-        "size_row",
-        "size_column",
-        "colour",
-        "price_minor",
-        "currency",
-        "updated_at",
-    )
-    step("items", lambda: loader.rows("items", item_columns, items()))
+    step("items", lambda: loader.rows("items", ITEM_COLUMNS, items()))
     step(
         "item_barcodes",
         lambda: loader.rows(

@@ -18,23 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.datagen import DB_TIME
+from bench.datagen import DB_TIME, ITEM_COLUMNS, LOCATION_COLUMNS, location_row
 from bench.db import Database
 from bench.erp_files import GTIN_SEPARATOR
 from ordersync.contract import LocationIn
 
-ITEM_COLUMNS = (
-    "sku",
-    "reference",
-    "name",
-    "size",
-    "size_row",
-    "size_column",
-    "colour",
-    "price_minor",
-    "currency",
-    "updated_at",
-)
 POSITION_COLUMNS = (
     "sku",
     "location",
@@ -43,18 +31,6 @@ POSITION_COLUMNS = (
     "safety_stock",
     "suspect",
     "seq",
-    "updated_at",
-)
-LOCATION_COLUMNS = (
-    "code",
-    "kind",
-    "name",
-    "timezone",
-    "latitude",
-    "longitude",
-    "fulfils_web_orders",
-    "daily_job_capacity",
-    "default_safety_stock",
     "updated_at",
 )
 
@@ -152,25 +128,10 @@ def load_locations(database: Database, path: Path) -> RawLoad:
             for line in lines
         ]
     writer = _Writer(database)
-    true, false = (True, False) if database.is_postgres else (1, 0)
     writer.table(
         "locations",
         LOCATION_COLUMNS,
-        (
-            (
-                m.code,
-                m.kind.value,
-                m.name,
-                m.timezone,
-                m.latitude,
-                m.longitude,
-                true if m.fulfils_web_orders else false,
-                m.daily_job_capacity,
-                m.default_safety_stock,
-                DB_TIME,
-            )
-            for m in models
-        ),
+        (location_row(m, database.is_postgres) for m in models),
     )
     writer.commit()
     return RawLoad(len(models), writer.counts, time.perf_counter() - began)
