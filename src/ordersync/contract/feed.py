@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from ordersync.contract.motion import InboundDelivery, Incoming, Transfer
 from ordersync.contract.orders import Job
 from ordersync.contract.staff import StaffCredential
 from ordersync.contract.stock import Item, Location, NetworkTotal, Position
@@ -53,8 +54,37 @@ class StaffChange(_ChangeBase):
     staff: StaffCredential
 
 
+class DeliveryChange(_ChangeBase):
+    """A delivery to this location was announced, received or cancelled."""
+
+    kind: Literal["delivery"]
+    delivery: InboundDelivery
+
+
+class TransferChange(_ChangeBase):
+    """A transfer from or to this location was requested, sent, received or cancelled."""
+
+    kind: Literal["transfer"]
+    transfer: Transfer
+
+
+class IncomingChange(_ChangeBase):
+    """The units on their way to one of this location's positions changed."""
+
+    kind: Literal["incoming"]
+    incoming: Incoming
+
+
 Change = Annotated[
-    ItemChange | LocationChange | PositionChange | NetworkChange | JobChange | StaffChange,
+    ItemChange
+    | LocationChange
+    | PositionChange
+    | NetworkChange
+    | JobChange
+    | StaffChange
+    | DeliveryChange
+    | TransferChange
+    | IncomingChange,
     Field(discriminator="kind"),
 ]
 

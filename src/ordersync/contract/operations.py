@@ -12,6 +12,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from ordersync.contract.motion import (
+    DeliveryReceipt,
+    TransferArrival,
+    TransferCancel,
+    TransferRequest,
+    TransferShipment,
+)
 from ordersync.contract.orders import JobTransition, LineRejection, OrderCreate
 from ordersync.contract.staff import StaffCode
 from ordersync.contract.stock import (
@@ -67,6 +74,29 @@ class LineRejectionOp(LineRejection, _Pushed):
     line_no: Annotated[int, Field(ge=1, le=1000)]
 
 
+class ReceiveDeliveryOp(DeliveryReceipt, _Pushed):
+    op: Literal["receive_delivery"]
+
+
+class RequestTransferOp(TransferRequest, _Pushed):
+    op: Literal["request_transfer"]
+
+
+class SendTransferOp(TransferShipment, _Pushed):
+    op: Literal["send_transfer"]
+    transfer_id: uuid.UUID
+
+
+class ReceiveTransferOp(TransferArrival, _Pushed):
+    op: Literal["receive_transfer"]
+    transfer_id: uuid.UUID
+
+
+class CancelTransferOp(TransferCancel, _Pushed):
+    op: Literal["cancel_transfer"]
+    transfer_id: uuid.UUID
+
+
 Operation = Annotated[
     MovementsOp
     | ReserveOp
@@ -75,7 +105,12 @@ Operation = Annotated[
     | CountOp
     | PlaceOrderOp
     | JobTransitionOp
-    | LineRejectionOp,
+    | LineRejectionOp
+    | ReceiveDeliveryOp
+    | RequestTransferOp
+    | SendTransferOp
+    | ReceiveTransferOp
+    | CancelTransferOp,
     Field(discriminator="op"),
 ]
 

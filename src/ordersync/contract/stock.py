@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
+from ordersync.contract.motion import Arrival
 from ordersync.contract.types import (
     MAX_BATCH_LINES,
     MAX_QUANTITY,
@@ -124,6 +125,8 @@ class SkuAvailability(Reply):
     sku: str
     total: NetworkTotal
     locations: list[Position]
+    arrivals: list[Arrival] = []
+    """Units on their way (on order or in transit) per location and document, soonest first."""
 
 
 class ReferenceAvailability(Reply):

@@ -21,6 +21,8 @@ class Role(StrEnum):
     ADMIN = "admin"
     WEB = "web"
     """The e-commerce platform: reads availability, places web orders and follows them."""
+    ERP = "erp"
+    """The retailer's ERP or warehouse system: announces deliveries and keeps the suppliers."""
 
 
 class LocationKind(StrEnum):
@@ -77,6 +79,9 @@ class OrderLineState(StrEnum):
     SHIPPED = "shipped"
     COLLECTED = "collected"
     CANCELLED = "cancelled"
+    AWAITING_STOCK = "awaiting_stock"
+    """Promised against incoming stock (future stock): it becomes ``routed`` when the delivery
+    or transfer it waits for is received, or is routed again if that comes short."""
 
 
 ORDER_LINES_FULFILLED = frozenset({OrderLineState.SHIPPED, OrderLineState.COLLECTED})
@@ -99,6 +104,8 @@ class RoutingReason(StrEnum):
     SHALLOWER = "shallower_stock"
     BUSIER = "busier"
     TIE = "tie"
+    FUTURE_STOCK = "future_stock"
+    """Won with units not yet on the shelf: a delivery or transfer expected within the horizon."""
 
 
 # --- Jobs ------------------------------------------------------------------------------------
@@ -140,6 +147,8 @@ class AuditedEntity(StrEnum):
     JOB = "job"
     JOB_LINE = "job_line"
     RESERVATION = "reservation"
+    DELIVERY = "delivery"
+    TRANSFER = "transfer"
 
 
 class RejectReason(StrEnum):
@@ -219,3 +228,102 @@ class CountTaskReason(StrEnum):
 TransferReason = Literal["sleeping_stock", "broken_size_run"]
 """Why rebalancing suggests a transfer: units asleep where they do not sell, or a size run with
 holes where it does."""
+
+
+# --- Stock in motion -------------------------------------------------------------------------
+
+
+class DocumentKind(StrEnum):
+    """A document that brings units to a location: what discrepancies and promises refer to."""
+
+    DELIVERY = "delivery"
+    TRANSFER = "transfer"
+
+
+class InboundKind(StrEnum):
+    """What announced a delivery to a location."""
+
+    PURCHASE_ORDER = "purchase_order"
+    SHIPPING_NOTICE = "shipping_notice"
+    """An advance shipping notice: the supplier or warehouse says what it has sent."""
+    UNANNOUNCED = "unannounced"
+    """Received blind: nothing announced it, the store recorded what arrived (flagged)."""
+
+
+class SourceKind(StrEnum):
+    SUPPLIER = "supplier"
+    LOCATION = "location"
+    """A warehouse or a store of the network."""
+
+
+class DeliveryState(StrEnum):
+    EXPECTED = "expected"
+    RECEIVED = "received"
+    CANCELLED = "cancelled"
+
+
+class TransferState(StrEnum):
+    REQUESTED = "requested"
+    """Asked for; nothing has moved yet."""
+    SENT = "sent"
+    """Left the source's shelf: the units are in transit, incoming at the destination."""
+    RECEIVED = "received"
+    CANCELLED = "cancelled"
+    """Called off before it was sent."""
+
+
+class TransferOrigin(StrEnum):
+    """Who asked for a transfer: a manager, or a line of a report turned into a request."""
+
+    MANUAL = "manual"
+    REBALANCING = "rebalancing"
+    REPLENISHMENT = "replenishment"
+
+
+class DiscrepancyKind(StrEnum):
+    """How what moved differed from what the document said."""
+
+    UNDER_RECEIVED = "under_received"
+    OVER_RECEIVED = "over_received"
+    UNEXPECTED = "unexpected"
+    """An item that is not on the document at all."""
+    UNDER_SHIPPED = "under_shipped"
+    """A transfer sent with fewer units than requested."""
+    OVER_SHIPPED = "over_shipped"
+    UNANNOUNCED = "unannounced"
+    """A whole delivery received blind."""
+    SENT_WITHOUT_STOCK = "sent_without_stock"
+    """Sent from a location whose record did not hold the units: recorded, the position flagged."""
+
+
+class DiscrepancyReason(StrEnum):
+    """Why, as the person receiving or sending says it."""
+
+    MISSING = "missing"
+    DAMAGED = "damaged"
+    EXTRA = "extra"
+    WRONG_ITEM = "wrong_item"
+    NOT_IN_STOCK = "not_in_stock"
+    OTHER = "other"
+
+
+DEFAULT_DISCREPANCY_REASON: Mapping[DiscrepancyKind, DiscrepancyReason] = {
+    DiscrepancyKind.UNDER_RECEIVED: DiscrepancyReason.MISSING,
+    DiscrepancyKind.OVER_RECEIVED: DiscrepancyReason.EXTRA,
+    DiscrepancyKind.UNEXPECTED: DiscrepancyReason.WRONG_ITEM,
+    DiscrepancyKind.UNDER_SHIPPED: DiscrepancyReason.NOT_IN_STOCK,
+    DiscrepancyKind.OVER_SHIPPED: DiscrepancyReason.EXTRA,
+    DiscrepancyKind.UNANNOUNCED: DiscrepancyReason.OTHER,
+    DiscrepancyKind.SENT_WITHOUT_STOCK: DiscrepancyReason.NOT_IN_STOCK,
+}
+"""The reason recorded when the person gave none."""
+
+
+class HoldState(StrEnum):
+    """A promise of incoming units to an order line (future stock)."""
+
+    OPEN = "open"
+    CONVERTED = "converted"
+    """The document arrived: the units are on the shelf, held for the order's job."""
+    REROUTED = "rerouted"
+    """The document came short (or was cancelled): the line was routed again."""

@@ -9,6 +9,7 @@ together from one part per area, each in its own module with the promises it kee
 - ``tx_positions``: positions, their network totals and days, and the append-only movements;
 - ``tx_reservations``: holds and the one move out of ``pending``;
 - ``tx_outcomes``: stored outcomes of operation ids and the audit log;
+- ``tx_incoming``: units on their way to each position, and documents on the feed;
 - this module: the catalog facts an operation looks up, cached for the transaction.
 """
 
@@ -37,6 +38,7 @@ from ordersync.db.tables import (
     ReservationRow,
     SkuTotalRow,
 )
+from ordersync.db.tx_incoming import IncomingTx
 from ordersync.db.tx_outcomes import OutcomesTx
 from ordersync.db.tx_positions import PositionsTx
 from ordersync.db.tx_reservations import ReservationsTx
@@ -67,7 +69,7 @@ class LocationFacts:
     timezone: str
 
 
-class LedgerTx(PositionsTx, ReservationsTx, OutcomesTx):
+class LedgerTx(PositionsTx, ReservationsTx, OutcomesTx, IncomingTx):
     """A write transaction. Services call its methods; only the writer begins and commits it."""
 
     def __init__(self, connection: Connection, now: datetime) -> None:

@@ -18,6 +18,8 @@ class Action(StrEnum):
     COUNT = "count"
     ADJUST = "adjust"
     TRANSFER = "transfer"
+    """The instant transfer of a movement batch: an admin's correction of the record, not a
+    shipment (goods that travel go by a transfer document: request, send, receive)."""
     SET_SAFETY_STOCK = "set_safety_stock"
     READ_REPORTS = "read_reports"
     SCHEDULE_COUNTS = "schedule_counts"
@@ -29,6 +31,13 @@ class Action(StrEnum):
     MANAGE_TOKENS = "manage_tokens"
     MANAGE_STAFF = "manage_staff"
     """Admins: anyone anywhere; managers: the associates of their own location only."""
+    ANNOUNCE_DELIVERY = "announce_delivery"
+    """Announce (or call off) a delivery to a location: the ERP, a warehouse, an admin."""
+    MANAGE_SUPPLIERS = "manage_suppliers"
+    REQUEST_TRANSFER = "request_transfer"
+    """Ask for units to move between locations (or call the request off)."""
+    SEND_TRANSFER = "send_transfer"
+    """Pick a requested transfer by scan and send it: store-floor work at the source."""
 
 
 _STORE_FLOOR = frozenset(
@@ -41,11 +50,12 @@ _STORE_FLOOR = frozenset(
         Action.COUNT,
         Action.PLACE_ORDER,
         Action.FULFIL,
+        Action.SEND_TRANSFER,
     }
 )
 _MANAGER_DESK = _STORE_FLOOR | {
     Action.ADJUST,
-    Action.TRANSFER,
+    Action.REQUEST_TRANSFER,
     Action.SET_SAFETY_STOCK,
     Action.READ_REPORTS,
     Action.SCHEDULE_COUNTS,
@@ -57,8 +67,10 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.MANAGER: _MANAGER_DESK,
     Role.ADMIN: frozenset(Action),
     Role.WEB: frozenset({Action.READ_STOCK, Action.TAKE_WEB_ORDERS, Action.FOLLOW_WEB_ORDERS}),
+    Role.ERP: frozenset({Action.READ_STOCK, Action.ANNOUNCE_DELIVERY, Action.MANAGE_SUPPLIERS}),
 }
-"""What each role may do. The store roles nest (associate, manager, admin); ``web`` stands apart."""
+"""What each role may do. The store roles nest (associate, manager, admin); ``web`` and ``erp``
+stand apart."""
 
 STORE_ROLES = (Role.ASSOCIATE, Role.MANAGER, Role.ADMIN)
 

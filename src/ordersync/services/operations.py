@@ -32,6 +32,9 @@ from pydantic import BaseModel
 from ordersync.config import LedgerSettings
 from ordersync.contract import (
     CountIn,
+    DeliveryReceipt,
+    InboundDeliveryCancel,
+    InboundDeliveryCreate,
     JobTransition,
     LineRejection,
     MovementBatch,
@@ -42,11 +45,16 @@ from ordersync.contract import (
     ReservationCreate,
     ReservationRelease,
     SafetyStockSet,
+    TransferArrival,
+    TransferCancel,
     TransferLine,
+    TransferRequest,
+    TransferShipment,
 )
 from ordersync.db.ledger_tx import LedgerTx
 from ordersync.domain.permissions import Principal
 from ordersync.services.counts import record_count
+from ordersync.services.deliveries import announce_delivery, cancel_delivery, receive_delivery
 from ordersync.services.idempotency import (
     Outcome,
     forget_old_outcomes,
@@ -65,6 +73,12 @@ from ordersync.services.reservations import (
 )
 from ordersync.services.routing_policy import PolicyDocument, PolicySource
 from ordersync.services.staff import refuse_unverified_person, with_person_checked
+from ordersync.services.transfers import (
+    cancel_transfer,
+    receive_transfer,
+    request_transfer,
+    send_transfer,
+)
 
 C = TypeVar("C", bound=BaseModel)
 OutcomeWork = Callable[[LedgerTx], Outcome]
@@ -176,6 +190,16 @@ def _job_location(_call: OperationCall[Any], body: dict[str, Any]) -> str:
     return str(job["location"])
 
 
+def _body_field(name: str) -> AuditRule[Any]:
+    """Audited at the location the reply names in ``name`` (a delivery's destination, the end
+    of a transfer that acted)."""
+    return lambda _call, body: str(body[name])
+
+
+def _always(_command: Any) -> bool:
+    return True
+
+
 OPERATIONS: dict[str, OperationSpec[Any]] = {
     spec.op: spec
     for spec in (
@@ -225,7 +249,7 @@ OPERATIONS: dict[str, OperationSpec[Any]] = {
             apply=lambda call: record_count(call.tx, call.principal, call.command),
             success_status=201,
             audit_location=_counted_location,
-            records_fact=lambda _command: True,
+            records_fact=_always,
         ),
         OperationSpec(
             op="safety_stock",
@@ -268,6 +292,75 @@ OPERATIONS: dict[str, OperationSpec[Any]] = {
                 call.routing(),
             ),
             audit_location=_job_location,
+        ),
+        OperationSpec(
+            op="announce_delivery",
+            command=InboundDeliveryCreate,
+            name="delivery.announce",
+            apply=lambda call: announce_delivery(call.tx, call.principal, call.command),
+            success_status=201,
+            audit_location=_body_field("destination"),
+        ),
+        OperationSpec(
+            op="cancel_delivery",
+            command=InboundDeliveryCancel,
+            name="delivery.cancel",
+            path=("delivery_id",),
+            apply=lambda call: cancel_delivery(
+                call.tx, call.principal, call.key("delivery_id"), call.command, call.routing()
+            ),
+            audit_location=_body_field("destination"),
+        ),
+        OperationSpec(
+            op="receive_delivery",
+            command=DeliveryReceipt,
+            name="delivery.receive",
+            apply=lambda call: receive_delivery(
+                call.tx, call.principal, call.command, call.routing()
+            ),
+            audit_location=_body_field("destination"),
+            records_fact=_always,
+        ),
+        OperationSpec(
+            op="request_transfer",
+            command=TransferRequest,
+            name="transfer.request",
+            apply=lambda call: request_transfer(
+                call.tx, call.principal, call.command, call.routing()
+            ),
+            success_status=201,
+            audit_location=_body_field("to_location"),
+        ),
+        OperationSpec(
+            op="send_transfer",
+            command=TransferShipment,
+            name="transfer.send",
+            path=("transfer_id",),
+            apply=lambda call: send_transfer(
+                call.tx, call.principal, call.key("transfer_id"), call.command, call.routing()
+            ),
+            audit_location=_body_field("from_location"),
+            records_fact=_always,
+        ),
+        OperationSpec(
+            op="receive_transfer",
+            command=TransferArrival,
+            name="transfer.receive",
+            path=("transfer_id",),
+            apply=lambda call: receive_transfer(
+                call.tx, call.principal, call.key("transfer_id"), call.command, call.routing()
+            ),
+            audit_location=_body_field("to_location"),
+            records_fact=_always,
+        ),
+        OperationSpec(
+            op="cancel_transfer",
+            command=TransferCancel,
+            name="transfer.cancel",
+            path=("transfer_id",),
+            apply=lambda call: cancel_transfer(
+                call.tx, call.principal, call.key("transfer_id"), call.command, call.routing()
+            ),
         ),
     )
 }
