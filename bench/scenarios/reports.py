@@ -59,7 +59,8 @@ def _location_reads(db: Database, today: date, empty: bool) -> Callable[[Any, st
             db,
             connection,
             "SELECT sku, location, day, sold_units, returned_units, received_units, "
-            "closing_on_hand FROM position_days WHERE location = ? AND day >= ? AND day <= ?",
+            "closing_on_hand, sent_units FROM position_days WHERE location = ? AND day >= ? "
+            "AND day <= ?",
             (location, first, last),
         )
         rows += _fetch(
@@ -123,7 +124,8 @@ def _reference_reads(
             db,
             connection,
             "SELECT d.sku, d.location, d.day, d.sold_units, d.returned_units, d.received_units, "
-            "d.closing_on_hand FROM positions p JOIN position_days d ON d.sku = p.sku AND "
+            "d.closing_on_hand, d.sent_units FROM positions p JOIN position_days d ON "
+            "d.sku = p.sku AND "
             f"d.location = p.location WHERE p.sku IN ({marks}){here} AND d.day >= ? "
             "AND d.day <= ?",
             (*skus, *at, first, last),

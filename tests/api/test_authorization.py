@@ -222,7 +222,8 @@ ENDPOINTS = [
     Endpoint("sale", ASSOCIATE, True, _movement(_line("sale", qty=1))),
     Endpoint("return", ASSOCIATE, True, _movement(_line("return", qty=1))),
     Endpoint("adjustment", MANAGER, True, _movement(_line("adjustment", delta=1, reason="found"))),
-    Endpoint("transfer", MANAGER, True, _movement(TRANSFER)),
+    # the instant transfer is an admin's correction; goods travel by transfer documents
+    Endpoint("instant transfer", ADMIN, True, _movement(TRANSFER)),
     Endpoint("reserve", ASSOCIATE, True, _reserve),
     Endpoint("commit", ASSOCIATE, True, _end_reservation("commit")),
     Endpoint("release", ASSOCIATE, True, _end_reservation("release")),

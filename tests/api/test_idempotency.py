@@ -70,6 +70,11 @@ def _manager(ledger: Ledger) -> dict[str, str]:
     return ledger.headers("A", Role.MANAGER)
 
 
+def _admin(ledger: Ledger) -> dict[str, str]:
+    """An admin device of A: the only one allowed an instant transfer (a correction)."""
+    return ledger.headers("A", Role.ADMIN)
+
+
 def _movements(ledger: Ledger) -> Scenario:
     sku = ledger.new_sku()
     lines = [
@@ -254,7 +259,7 @@ def _refused_movements(ledger: Ledger) -> Refusal:
     sku = ledger.new_sku()
     transfer = {"kind": "transfer", "sku": sku, "from_location": "A", "to_location": "B", "qty": 3}
     call = Call(
-        "POST", "/v1/movements", {"op_id": new_op_id(), "lines": [transfer]}, _manager(ledger)
+        "POST", "/v1/movements", {"op_id": new_op_id(), "lines": [transfer]}, _admin(ledger)
     )
     return Refusal(call, 409, "insufficient-stock", lambda: ledger.receive(sku, "A", 10), sku)
 
@@ -492,7 +497,7 @@ def _single_and_bulk(ledger: Ledger, kind: str, succeed: bool) -> tuple[Call, Ca
             lines = [
                 {"kind": "transfer", "sku": sku, "from_location": "A", "to_location": "B", "qty": 2}
             ]
-            headers = _manager(ledger)
+            headers = _admin(ledger)
         body: dict[str, Any] = {"op_id": op_id, "lines": lines}
         single = Call("POST", "/v1/movements", body, headers)
         op = {"op": "movements", **body}

@@ -88,12 +88,16 @@ def replaced(document: Any, path: tuple[Any, ...], value: Any) -> Any:
     return result
 
 
+ZERO_QTY_OPS = {"commit", "receive_delivery", "send_transfer", "receive_transfer"}
+"""Operations whose lines say what was counted or committed, where 0 is a real answer."""
+
+
 def _in_commit(root: Any, path: tuple[Any, ...], route: tuple[str, str]) -> bool:
-    if route[1].endswith("/commit"):
+    if route[1].endswith(("/commit", "/deliveries/receipts")):
         return True
     if len(path) >= 2 and path[0] == "ops":
         operation = root["ops"][path[1]]
-        return isinstance(operation, dict) and operation.get("op") == "commit"
+        return isinstance(operation, dict) and operation.get("op") in ZERO_QTY_OPS
     return False
 
 

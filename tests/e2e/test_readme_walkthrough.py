@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from ordersync.db.engine import create_ledger_engine
 from ordersync.db.ledger_tx import AUDIT
@@ -118,6 +118,14 @@ def test_the_readme_takes_an_empty_ledger_to_a_sale_seen_in_the_audit_with_its_p
                     MovementRow.kind == "sale", MovementRow.sku == "LOUISE-NOI-85B"
                 )
             ).all()
+            receipts = connection.execute(
+                select(MovementRow.sku, MovementRow.qty, MovementRow.person).where(
+                    MovementRow.kind == "receipt"
+                )
+            ).all()
+            discrepancies = connection.execute(
+                text("SELECT sku, kind, expected, actual, reason FROM discrepancies")
+            ).all()
             audited_people = set(
                 connection.execute(select(AUDIT.c.person).where(AUDIT.c.location == "PAR01"))
                 .scalars()
@@ -126,4 +134,12 @@ def test_the_readme_takes_an_empty_ledger_to_a_sale_seen_in_the_audit_with_its_p
     finally:
         engine.dispose()
     assert [tuple(sale) for sale in sales] == [("ines", "till-1", -1)]
+    assert sorted(tuple(receipt) for receipt in receipts) == [
+        ("LOUISE-NOI-85B", 12, "ines"),
+        ("LOUISE-NOI-85C", 7, "ines"),
+        ("LOUISE-NOI-90B", 6, "ines"),
+    ]
+    assert [tuple(row) for row in discrepancies] == [
+        ("LOUISE-NOI-85C", "under_received", 8, 7, "missing")
+    ]
     assert "ines" in audited_people

@@ -139,7 +139,7 @@ ROLE_OF_LINE = {
     "sale": Role.ASSOCIATE,
     "return": Role.ASSOCIATE,
     "adjustment": Role.MANAGER,
-    "transfer": Role.MANAGER,
+    "transfer": Role.ADMIN,
 }
 TOKEN_IDS = {Role.ASSOCIATE: 10, Role.MANAGER: 20, Role.ADMIN: 30}
 
@@ -936,7 +936,7 @@ class LedgerMachine(RuleBasedStateMachine):
             qty=max(position.on_hand - position.reserved, 0) + 1,
         )
         batch = MovementBatch(op_id=self.new_op_id(), lines=[line])
-        self.run([Op("movements", device(Role.MANAGER, location), batch)])
+        self.run([Op("movements", device(Role.ADMIN, location), batch)])
 
     @rule(data=st.data())
     def post_several_movements_at_once(self, data: st.DataObject) -> None:

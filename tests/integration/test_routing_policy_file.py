@@ -23,6 +23,7 @@ from ordersync.api.app import create_app
 from ordersync.clock import ManualClock
 from ordersync.config import LedgerSettings
 from ordersync.contract import PROBLEM_MEDIA_TYPE, Role, uuid7
+from ordersync.domain.future_stock import FutureStockPolicy, IncomingSource
 from ordersync.domain.routing import RoutingPolicy
 from ordersync.services.routing_policy import (
     PolicyDocument,
@@ -151,7 +152,12 @@ def test_the_packaged_policy_parses_to_the_documented_defaults() -> None:
         for line in default_policy_text().splitlines()
         if "=" in line and not line.lstrip().startswith("#")
     }
-    assert documented == set(asdict(document.routing)) | set(asdict(document.promise))
+    assert documented == set(asdict(document.routing)) | set(asdict(document.promise)) | set(
+        asdict(document.future_stock)
+    )
+    assert document.future_stock == FutureStockPolicy(
+        enabled=True, horizon_days=21, sources=frozenset(IncomingSource)
+    )
     assert PolicySource(None).current() == document
 
 

@@ -3,7 +3,8 @@
 Each returns the problems it finds (an empty list when all is well):
 
 * the ledger's own check: positions and network totals rebuilt from movements and holds;
-* the ledger equals the oracle: every position, reservation, job, job line, order line;
+* the ledger equals the oracle: every position, reservation, job, job line, order line; and
+  every delivery, transfer, discrepancy and incoming row (``motion_checks``);
 * nothing lost: every operation a terminal or the web shop committed has one stored outcome,
   and none that was never committed locally reached the ledger;
 * nothing doubled: each operation wrote exactly the movements the oracle expects, no job was
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, text
 
 from ordersync.services.check import check_ledger
+from tests.simulation.motion_checks import cache_documents_agree, motion_equals_oracle
 from tests.simulation.oracle import FINAL_LINE_STATES
 
 if TYPE_CHECKING:
@@ -37,12 +39,14 @@ def final_checks(sim: Simulation) -> list[str]:
         report = check_ledger(connection)
         problems += [f"ledger check: {d.describe()}" for d in report.discrepancies]
         problems += ledger_equals_oracle(sim, connection)
+        problems += motion_equals_oracle(sim, connection)
         problems += nothing_lost(sim, connection)
         problems += nothing_doubled(sim, connection)
         problems += every_line_ended(connection)
         problems += audit_log(sim, connection)
         for terminal in sim.terminals.values():
             problems += cache_agrees(sim, terminal, connection)
+            problems += cache_documents_agree(terminal, connection)
     return problems
 
 

@@ -6,7 +6,9 @@ ledger commits and the reply is lost; the request arrives twice; it is held and 
 after newer requests (a reordered delivery); the reply is slow (in time, or past the store's
 timeout); the ledger is SIGKILLed inside the request or right after it committed; or the store
 itself dies after sending or after the ledger committed. Every reply the ledger really gives,
-delivered or not, goes to the switchboard, which feeds the oracle.
+delivered or not, goes to the switchboard, which feeds the oracle. (Crashes inside a local
+action, at the named points of ``store``, are the harness's; they are counted here under
+``STORE_CRASHES``.)
 
 ``FAULT_CLASSES`` are the names counted in the figures; each must happen in the CI seeds.
 """
@@ -24,6 +26,7 @@ from tests.simulation.store import (
     AFTER_LOCAL_COMMIT,
     AFTER_SEND,
     CRASH_POINTS,
+    MOTION_CRASH_POINTS,
     SimulatedCrash,
 )
 
@@ -42,7 +45,7 @@ DISK_FULL = "store_disk_full"
 OFFLINE = "store_offline"
 NETWORK_FAULTS = (REQUEST_DROPPED, REPLY_DROPPED, DUPLICATED, REORDERED, SLOW_REPLY, SLOW_TIMEOUT)
 LEDGER_KILLS = (LEDGER_KILLED_IDLE, LEDGER_KILLED_MID_REQUEST, LEDGER_KILLED_AFTER_COMMIT)
-STORE_CRASHES = tuple(f"store_crash_{point}" for point in CRASH_POINTS)
+STORE_CRASHES = tuple(f"store_crash_{point}" for point in (*CRASH_POINTS, *MOTION_CRASH_POINTS))
 FAULT_CLASSES = (
     *NETWORK_FAULTS,
     *LEDGER_KILLS,
@@ -77,8 +80,9 @@ class Sent:
 
     @property
     def mutation(self) -> bool:
-        """An operation for the ledger (a push, an order), as opposed to a read or a heartbeat."""
-        return self.method == "POST" and self.url.endswith(("/ops", "/orders"))
+        """An operation for the ledger (a push, an order, an announced delivery), as opposed
+        to a read or a heartbeat."""
+        return self.method == "POST" and self.url.endswith(("/ops", "/orders", "/deliveries"))
 
     def build(self) -> httpx.Request:
         return httpx.Request(self.method, self.url, headers=self.headers, content=self.content)

@@ -7,9 +7,11 @@ operation ids), and the ledger's clock is stopped, so a seed replays exactly (``
 
 The world: a real ``ordersync`` process (``ledger``) on a fresh database, 3 to 5 stores and a
 warehouse, each with a store terminal (``store``), sometimes a second terminal at one store, and
-a web shop placing web orders with an admin token. The workload: counter sales, orders placed in
-store (collected here or elsewhere, or delivered home), web orders, picks, short picks, counts,
-receipts, lookups, sync rounds, terminals going offline and back. The faults: ``faults``.
+a web shop placing web orders with an admin token, and a head office announcing deliveries. The
+workload: counter sales, orders placed in store (collected here or elsewhere, or delivered home),
+web orders, picks, short picks, counts, receipts, lookups, sync rounds, terminals going offline
+and back, and stock in motion (``motion``: deliveries received, transfers requested, sent and
+received). The faults: ``faults``.
 
 At the end every fault is healed and every store drains (sends its outbox, finishes its jobs,
 pulls the feed); then ``checks`` compare the ledger with the oracle and with every cache.
@@ -64,6 +66,7 @@ from tests.simulation import faults
 from tests.simulation.checks import final_checks
 from tests.simulation.faults import FaultTransport, Sent
 from tests.simulation.ledger import LedgerServer, WriteHold
+from tests.simulation.motion import ERP, MotionWorkload, add_suppliers
 from tests.simulation.oracle import LedgerModel, ModelMismatch
 from tests.simulation.store import (
     AFTER_LOCAL_COMMIT,
@@ -122,6 +125,8 @@ class SeedResult:
     digest: str
     phases: dict[str, float] = field(default_factory=dict)
     """Wall time of setup, workload, drain and checks."""
+    documents: Counter[str] = field(default_factory=Counter)
+    """Stock in motion: what was done to deliveries and transfers, and what the ledger did."""
 
 
 class SimulationFailure(AssertionError):
@@ -216,6 +221,7 @@ class Simulation:
         self.setup_ops: set[str] = set()
         self.held: list[Held] = []
         self.kill_armed: str | None = None
+        self.sync_turn = -1
         self.ledger_down_until = -1
         self.problems: list[str] = []
         self.phases: dict[str, float] = {}
@@ -227,6 +233,7 @@ class Simulation:
         self.db: Engine
         self.ledger: LedgerServer
         self.web: WebShop
+        self.motion = MotionWorkload(self)
 
     # === running ================================================================================
 
@@ -271,6 +278,7 @@ class Simulation:
             seconds=time.monotonic() - started,
             digest=self.digest(),
             phases={name: round(seconds, 2) for name, seconds in self.phases.items()},
+            documents=self.motion.figures(),
         )
 
     def _teardown(self) -> None:
@@ -279,6 +287,7 @@ class Simulation:
             terminal.close()
         if hasattr(self, "web"):
             self.web.client.close()
+        self.motion.close()
         for transport in self._real.values():
             transport.close()
         self.ledger.stop()
@@ -335,16 +344,21 @@ class Simulation:
                 engine, setup_clock, lambda tx: upsert_locations(tx, SYSTEM, locations)
             )
             run_in_transaction(engine, setup_clock, lambda tx: upsert_items(tx, SYSTEM, items))
+            add_suppliers(engine, setup_clock, SYSTEM)
             tokens = {
                 code: run_in_transaction(
                     engine,
                     setup_clock,
-                    lambda tx, code=code: issue_token(tx, code, Role.ASSOCIATE, f"till-{code}"),
+                    # A manager's device: it requests transfers as well as selling and picking.
+                    lambda tx, code=code: issue_token(tx, code, Role.MANAGER, f"till-{code}"),
                 ).token
                 for code in codes
             }
             admin = run_in_transaction(
                 engine, setup_clock, lambda tx: issue_token(tx, "WH", Role.ADMIN, "web-shop")
+            ).token
+            erp = run_in_transaction(
+                engine, setup_clock, lambda tx: issue_token(tx, "WH", Role.ERP, "head-office")
             ).token
             self.model = LedgerModel(locations=codes, safety=safety)
             stock = {
@@ -405,6 +419,7 @@ class Simulation:
             ),
             web_ids,
         )
+        self.motion.open_head_office(erp)
         for terminal in self.terminals.values():
             report = terminal.sync.sync_once()
             if not report.online:
@@ -514,9 +529,10 @@ class Simulation:
             result = OperationsResult.model_validate_json(response.content)
             for op, answer in zip(body["ops"], result.results, strict=True):
                 self.feed(sent.owner, op, answer.status, answer.body, answer.replayed)
-        elif path.endswith("/orders"):
+        elif path.endswith(("/orders", "/deliveries")):
             replayed = response.headers.get("Idempotent-Replayed") == "true"
-            self.feed(sent.owner, {"op": "order", **body}, status, response.json(), replayed)
+            kind = "order" if path.endswith("/orders") else "announce_delivery"
+            self.feed(sent.owner, {"op": kind, **body}, status, response.json(), replayed)
 
     def feed(
         self, owner: str, op: dict[str, Any], status: int, body: dict[str, Any], replayed: bool
@@ -637,27 +653,39 @@ class Simulation:
     def _act(self) -> None:
         rng = self.rng
         names = sorted(self.terminals)
-        actor = rng.choice([*names, WEB, WEB])
+        actor = rng.choice([*names, WEB, WEB, ERP])
         if actor == WEB:
             self._web_order()
             return
+        if actor == ERP:
+            self.motion.announce()
+            return
         terminal = self.terminals[actor]
         if terminal.location == "WH":
-            actions = [("pick", 50), ("count", 8), ("receive", 8), ("sync", 25), ("offline", 3)]
+            actions = [
+                ("pick", 50),
+                ("count", 8),
+                ("receive", 4),
+                ("motion", 35),
+                ("sync", 25),
+                ("offline", 3),
+            ]
         else:
             actions = [
                 ("sale", 25),
                 ("order", 10),
                 ("pick", 25),
                 ("count", 6),
-                ("receive", 5),
+                ("receive", 2),
+                ("motion", 35),
                 ("lookup", 3),
                 ("sync", 20),
                 ("offline", 3),
             ]
         action = rng.choices([a for a, _ in actions], [w for _, w in actions])[0]
         self._run(terminal, action)
-        if action != "sync" and rng.random() < 0.3:
+        # A closed receipt or send goes out at once when the terminal is online.
+        if action != "sync" and rng.random() < (0.8 if action == "motion" else 0.3):
             self._run(terminal, "sync")
 
     def _arm(self, terminal: Terminal, action: str) -> None:
@@ -665,7 +693,9 @@ class Simulation:
         if not self.faults_on or self.frng.random() >= chance * self.config.fault_rate:
             return
         if action == "sync":
-            terminal.armed = self.frng.choice(SYNC_CRASH_POINTS)
+            # Each point in turn: a few crashes of a seed reach all of them.
+            self.sync_turn = self.frng.randrange(3) if self.sync_turn < 0 else self.sync_turn + 1
+            terminal.armed = SYNC_CRASH_POINTS[self.sync_turn % len(SYNC_CRASH_POINTS)]
         elif action == "order":
             terminal.armed = self.frng.choice(CRASH_POINTS)
         elif action in ("sale", "pick", "count", "receive"):
@@ -681,9 +711,11 @@ class Simulation:
                 "pick": self._pick,
                 "count": self._count,
                 "receive": self._receive,
+                "motion": self.motion.act,
                 "lookup": self._lookup,
                 "sync": self._sync,
                 "offline": self._toggle_offline,
+                "finish_drafts": self.motion.finish_drafts,
             }[action](terminal)
             if terminal.armed == AFTER_LOCAL_COMMIT and len(terminal.ids.issued) > issued:
                 raise SimulatedCrash(AFTER_LOCAL_COMMIT)
@@ -900,6 +932,7 @@ class Simulation:
         for round_no in range(self.config.drain_rounds):
             self.step = self.config.steps + round_no
             self.web.flush()
+            self.motion.flush()
             busy = self._busy_locations()
             for terminal in self.terminals.values():
                 if round_no == 0 or terminal.location in busy or terminal.pending():
@@ -919,6 +952,9 @@ class Simulation:
                         finally:
                             self._register(terminal, terminal.ids.issued[issued:])
                 self.trace(f"drained {location}")
+            if round_no == 0:
+                for terminal in self.terminals.values():
+                    self._run(terminal, "finish_drafts")
             if self._drained():
                 for terminal in self.terminals.values():
                     self._run(terminal, "sync")
@@ -941,7 +977,7 @@ class Simulation:
             }
 
     def _drained(self) -> bool:
-        if self.web.pending or self.held:
+        if self.web.pending or self.held or self.motion.waiting:
             return False
         if any(t.pending() for t in self.terminals.values()):
             return False
@@ -966,7 +1002,10 @@ class Simulation:
                     "('shipped', 'collected', 'cancelled', 'rejected') GROUP BY location, state"
                 )
             ).all()
-        return f"outboxes {waiting}, web {len(self.web.pending)}, open jobs {jobs}"
+        return (
+            f"outboxes {waiting}, web {len(self.web.pending)}, erp {self.motion.waiting}, "
+            f"open jobs {jobs}"
+        )
 
 
 def run_seed(

@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import make_url
 
 from ordersync.db.engine import is_sqlite
+from ordersync.services.routing_policy import default_policy_text, parse_policy
 from tests.support.ledger_server import free_port
 
 STARTUP_SECONDS = 60.0
@@ -54,6 +55,18 @@ def stop_fork_server() -> None:
     _context = None
 
 
+def write_policy(path: Path) -> Path:
+    """The packaged routing policy with future stock off: an order is served from a shelf or
+    refused, as the oracle's routing rules say (promises on incoming units have their own
+    tests: tests/api/test_future_stock.py)."""
+    default = default_policy_text()
+    head, table, _ = default.partition("[future_stock]")
+    path.write_text(f"{head}{table or '[future_stock]'}\nenabled = false\n")
+    if parse_policy(path.read_text()).future_stock.enabled:
+        raise AssertionError(f"{path} leaves future stock on")
+    return path
+
+
 class LedgerServer:
     """``ordersync``'s app served by uvicorn in a process of its own."""
 
@@ -69,6 +82,7 @@ class LedgerServer:
         self.starts = 0
         self.kills = 0
         log_dir.mkdir(parents=True, exist_ok=True)
+        self.policy = write_policy(log_dir / "routing.toml")
 
     @property
     def base_url(self) -> str:
@@ -101,6 +115,7 @@ class LedgerServer:
                 str(self.log_path),
                 self.frozen_at.isoformat(),
                 self.mutant,
+                str(self.policy),
             ),
             daemon=True,
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from datetime import datetime
+from pathlib import Path
 
 import uvicorn
 
@@ -26,7 +27,14 @@ HEAD = head_revision()
 migrate.head_revision = lambda: HEAD
 
 
-def serve(database_url: str, port: int, log_path: str, frozen_at: str, mutant: str | None) -> None:
+def serve(
+    database_url: str,
+    port: int,
+    log_path: str,
+    frozen_at: str,
+    mutant: str | None,
+    policy: str,
+) -> None:
     """Run the ledger until killed (the target of the forked child); ``mutant`` breaks one rule
     on purpose (``tests.simulation.mutants``, for the tests of the simulation itself)."""
     for key in [k for k in os.environ if k.startswith("ORDERSYNC_")]:
@@ -39,6 +47,7 @@ def serve(database_url: str, port: int, log_path: str, frozen_at: str, mutant: s
         database_url=database_url,
         expiry_sweep_seconds=3600,
         token_cache_seconds=60,
+        routing_policy=Path(policy),
     )
     app = create_app(settings, clock=ManualClock(datetime.fromisoformat(frozen_at)))
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)

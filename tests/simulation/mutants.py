@@ -32,6 +32,34 @@ def routing_oversells() -> None:
     Candidate.can_serve = lambda _self, _line: True  # type: ignore[method-assign]
 
 
+def receipts_leave_units_on_order() -> None:
+    """A delivery's receipt puts its units on the shelf but leaves them on order too."""
+    from ordersync.contract import Incoming
+    from ordersync.db.tx_incoming import IncomingTx
+
+    original = IncomingTx.change_incoming
+
+    def change_incoming(
+        self: IncomingTx,
+        sku: str,
+        location: str,
+        *,
+        on_order: int = 0,
+        in_transit: int = 0,
+        promised: int = 0,
+    ) -> Incoming:
+        return original(
+            self,
+            sku,
+            location,
+            on_order=max(on_order, 0),
+            in_transit=in_transit,
+            promised=promised,
+        )
+
+    IncomingTx.change_incoming = change_incoming  # type: ignore[method-assign]
+
+
 def apply(name: str | None) -> None:
     if name:
         globals()[name]()

@@ -17,7 +17,8 @@ fails at the first difference:
   failed it, or marks it unfulfillable when nowhere else can serve it.
 
 Which of several valid locations routing picks is the ledger's choice (distance, stock depth,
-load); the model checks the choice is valid and takes it. A count takes the ledger's figures
+load); the model checks the choice is valid and takes it. Deliveries and transfers have rules
+of their own (``motion_model``), on the same stock. A count takes the ledger's figures
 (expected at the count, moved since) and checks their arithmetic. Every reservation ends once:
 ending one twice is a failure here, whatever the ledger says.
 """
@@ -28,6 +29,8 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+
+from tests.simulation.motion_model import MOTION_OPS, MotionMismatch, MotionModel
 
 UNFULFILLABLE = "urn:ordersync:problem:order-unfulfillable"
 INVALID_STATE = "urn:ordersync:problem:invalid-state"
@@ -130,6 +133,11 @@ class LedgerModel:
     """Movement rows each operation must have written."""
     final_transitions: Counter[str] = field(default_factory=Counter)
     """Successful transitions of each job to a final state (at most one)."""
+    motion: MotionModel = field(init=False)
+    """Deliveries and transfers (``motion_model``), on the same stock."""
+
+    def __post_init__(self) -> None:
+        self.motion = MotionModel(self)
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -162,6 +170,13 @@ class LedgerModel:
         if op_id in self.applied:
             raise ModelMismatch(f"{op_id} applied a second time (status {status})")
         kind = str(op["op"])
+        if kind in MOTION_OPS:
+            try:
+                self.motion.apply(op, status, body)
+            except MotionMismatch as mismatch:
+                raise ModelMismatch(str(mismatch)) from mismatch
+            self.applied[op_id] = Applied(op_id, kind, status, body, owner)
+            return
         handler = {
             "movements": self._movements,
             "count": self._count,

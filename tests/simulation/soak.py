@@ -41,6 +41,7 @@ class Totals:
     requests: int = 0
     seconds: float = 0.0
     faults: Counter[str] = field(default_factory=Counter)
+    documents: Counter[str] = field(default_factory=Counter)
 
     def add(self, result: SeedResult) -> None:
         self.seeds += 1
@@ -50,6 +51,7 @@ class Totals:
         self.requests += result.requests
         self.seconds += result.seconds
         self.faults.update(result.faults)
+        self.documents.update(result.documents)
 
 
 def default_root() -> Path:
@@ -156,6 +158,7 @@ def _run_here(args: argparse.Namespace, seeds: list[int], root: Path) -> dict[st
         "faults": {name: totals.faults.get(name, 0) for name in FAULT_CLASSES},
         "faults_total": sum(totals.faults.get(name, 0) for name in FAULT_CLASSES),
         "seed_seconds_total": round(totals.seconds, 1),
+        "documents": dict(sorted(totals.documents.items())),
     }
 
 
@@ -198,6 +201,8 @@ def _run_sharded(args: argparse.Namespace, argv: list[str], root: Path) -> dict[
                 merged[key] = value
             elif key == "faults":
                 merged[key] = {name: merged[key][name] + value[name] for name in merged[key]}
+            elif key == "documents":
+                merged[key] = dict(sorted((Counter(merged[key]) + Counter(value)).items()))
             elif key == "first_seed":
                 merged[key] = min(merged[key], value)
             elif key == "last_seed":

@@ -37,7 +37,9 @@ from storeapp.context import remember_location
 from storeapp.services.lookup import LookupService
 from storeapp.services.orders import OrderInStoreService
 from storeapp.services.picking import PickingService
+from storeapp.services.receiving import ReceivingDesk
 from storeapp.services.sales import CounterSales
+from storeapp.services.transfers import TransferDesk
 from storeapp.sync.client import LedgerClient
 from storeapp.sync.engine import SyncEngine
 
@@ -60,6 +62,17 @@ CRASH_POINTS = (
     AFTER_REPLY,
 )
 SYNC_CRASH_POINTS = (AFTER_SEND, AFTER_LEDGER_COMMIT, AFTER_REPLY)
+# Where a receipt or a send dies (``tests.simulation.motion``): scanned, nothing closed; closed.
+RECEIVE_BEFORE_CLOSE = "receive.before_close"
+RECEIVE_AFTER_CLOSE = "receive.after_close"
+TRANSFER_BEFORE_SEND = "transfer.before_send"
+TRANSFER_AFTER_SEND = "transfer.after_send"
+MOTION_CRASH_POINTS = (
+    RECEIVE_BEFORE_CLOSE,
+    RECEIVE_AFTER_CLOSE,
+    TRANSFER_BEFORE_SEND,
+    TRANSFER_AFTER_SEND,
+)
 CHILD_KILL_POINTS = ("push.sending", "push.replied", "push.settled", "pull.fetched", "pull.applied")
 
 
@@ -171,6 +184,8 @@ class Terminal:
         )
         self.picking = PickingService(engine, self.location, self.now, new_id=self.ids)
         self.lookup = LookupService(engine, self.location, self.now, self._client)
+        self.receiving = ReceivingDesk(engine, self.location, self.now, new_id=self.ids)
+        self.transfers = TransferDesk(engine, self.location, self.now, new_id=self.ids)
         self.sync = SyncEngine(
             engine,
             self._client,

@@ -6,8 +6,9 @@ at least once across those seeds, so the run cannot pass by never injecting one.
 prints its replay command. The soak (``make soak``) runs the same harness over thousands of seeds.
 
 The tests of the tests: a seed replays exactly (same trace digest), and the simulation fails
-against a ledger that applies a resent operation again, a ledger whose routing oversells, and a
-store that hides the ledger's refusals.
+against a ledger that applies a resent operation again, a ledger whose routing oversells, a
+ledger whose delivery receipts leave the units on order, and a store that hides the ledger's
+refusals.
 """
 
 from __future__ import annotations
@@ -107,6 +108,7 @@ def expect_failure(
     [
         ("replays_apply_again", "applied a second time"),
         ("routing_oversells", "insufficient-stock"),
+        ("receipts_leave_units_on_order", "incoming ("),
     ],
 )
 def test_the_simulation_fails_on_a_broken_ledger(

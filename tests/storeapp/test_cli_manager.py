@@ -1,5 +1,6 @@
-"""The manager's commands against the real ledger in process: ``storeapp day``, ``storeapp count``
-and ``storeapp insights``; "managers only" for an associate's terminal; every text in French."""
+"""The manager's commands against the real ledger in process: ``storeapp day`` (with deliveries
+and transfers), ``storeapp count`` and ``storeapp insights`` (with report lines turned into
+transfer requests); "managers only" for an associate's terminal; every text in French."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from storeapp import cli
 from tests.support.cli import Shell, barcode_of, line_with, set_up
 from tests.support.ledger_harness import Network
 from tests.support.store import on_hand, order, receive, store_order
+from tests.support.store_motion import announce
 
 SRC = Path(storeapp.__file__).parent
 
@@ -69,6 +71,26 @@ def test_day_offline_prints_this_terminals_view_and_warns(
     assert result.code == cli.EXIT_OK, result
     assert "OFFLINE: this terminal's own view" in result.out
     assert "the ledger did not answer" in result.err
+
+
+def test_day_prints_deliveries_and_transfers_late_ones_marked(
+    sh: Shell, ledger: TestClient, network: Network
+) -> None:
+    announce(ledger, network, "ASN-LATE", [("S1", 3), ("S2", 1)], number=31, in_hours=-30)
+    set_up(sh, network, role=Role.MANAGER)
+    result = sh("day")
+    assert result.code == cli.EXIT_OK, result
+    assert "Deliveries expected today (1), 1 late: late first" in result.out
+    late = line_with(result.out, "ASN-LATE")
+    assert re.search(r"WH\s+│ 1 Mar\s+│ 2\s+│ 4\s+│ LATE", late), late
+    assert "No transfer to send." in result.out
+    assert "No transfer on its way here." in result.out
+    data = json.loads(sh("day", "--json").out)
+    [delivery] = data["deliveries"]
+    assert (delivery["reference"], delivery["units"], delivery["late"]) == ("ASN-LATE", 4, True)
+    offline = sh("day", "--offline")
+    assert offline.code == cli.EXIT_OK, offline
+    assert "Deliveries expected today (1), 1 late: late first" in offline.out
 
 
 def test_day_is_for_managers(sh: Shell, network: Network) -> None:
@@ -147,6 +169,44 @@ def test_insights_for_a_manager(
     assert sh("insights", "replenishment").code == cli.EXIT_OK
     unknown = sh("insights", "trend", "NOPE")
     assert unknown.code == cli.EXIT_FAILED, unknown
+
+
+def test_insights_turn_report_lines_into_transfer_requests(
+    sh: Shell, ledger: TestClient, network: Network, clock: ManualClock
+) -> None:
+    receive(ledger, network, "S1", "A", 20)
+    receive(ledger, network, "S1", "B", 30)  # sleeps at B while A sells
+    set_up(sh, network, role=Role.MANAGER)
+    for _ in range(5):
+        assert sh("sell", "S1", "--qty", "3").code == cli.EXIT_OK
+        assert sh("sync", "--once").code == cli.EXIT_OK
+        clock.advance(timedelta(days=1))
+    listed = sh("insights", "rebalancing", "REF-1")
+    assert listed.code == cli.EXIT_OK, listed
+    assert re.search(r"│ 1\s+│ S1\s+│ 85B\s+│ B\s+│ A\s+│ 25\s+│ sleeps there", listed.out), listed
+    assert sh("insights", "request-rebalancing", "REF-1", "9").code == cli.EXIT_USAGE
+    made = sh("insights", "request-rebalancing", "REF-1", "1")
+    assert made.code == cli.EXIT_OK, made
+    assert "Transfer requested: 25 unit(s) from B to A. Sent with the next sync." in made.out
+    again = sh("insights", "request-rebalancing", "REF-1", "1")
+    assert again.code == cli.EXIT_FAILED, again
+    assert "Already requested" in again.err
+    replenish = sh("insights", "request-replenishment")
+    assert replenish.code == cli.EXIT_OK, replenish
+    assert "from WH to A" in replenish.out
+    assert sh("sync", "--once").code == cli.EXIT_OK
+    admin = network.headers("WH", Role.ADMIN)
+    reply = ledger.get("/v1/transfers", params={"location": "A"}, headers=admin)
+    assert reply.status_code == 200, reply.text
+    origins = sorted(t["origin"] for t in reply.json()["transfers"])
+    assert origins == ["rebalancing", "replenishment"]
+
+
+def test_an_associate_may_not_request_transfers(sh: Shell, network: Network) -> None:
+    set_up(sh, network, role=Role.ASSOCIATE)
+    result = sh("insights", "request-replenishment")
+    assert result.code == cli.EXIT_REFUSED, result
+    assert "managers only" in result.err
 
 
 # --- French ----------------------------------------------------------------------------------

@@ -1,10 +1,11 @@
 """The fuzzing target: a real ``ordersync serve`` over a seeded SQLite ledger, and what to aim at.
 
 Before the fuzzer starts, the ledger gets stock at every location, pending reservations, web orders
-with their jobs, and spare device tokens, so that generated requests can name things that exist
-(and reach the ledger's rules) as well as things that do not. ``FuzzTarget.known`` maps the name
-of a parameter or body member to those real values; the fuzz test draws from it by name, so a new
-route whose parameters share these names is aimed at real data without any change here.
+with their jobs, transfers (requested and sent) and spare device tokens, so that generated
+requests can name things that exist (and reach the ledger's rules) as well as things that do
+not. ``FuzzTarget.known`` maps the name of a parameter or body member to those real values; the
+fuzz test draws from it by name, so a new route whose parameters share these names is aimed at
+real data without any change here.
 """
 
 from __future__ import annotations
@@ -91,6 +92,18 @@ def _order(client: httpx.Client, caller: Caller, sku: str) -> dict[str, Any]:
     return placed
 
 
+def _transfer(client: httpx.Client, admin: dict[str, str], sent: bool) -> str:
+    """A transfer of S1 from A to B, requested (or sent too): its id."""
+    transfer_id = str(uuid7())
+    lines = [{"sku": "S1", "qty": 2}]
+    body = {"op_id": transfer_id, "from_location": "A", "to_location": "B", "lines": lines}
+    _ok(client.post("/v1/transfers", json=body, headers=admin), 201)
+    if sent:
+        shipment = {"op_id": str(uuid7()), "lines": lines}
+        _ok(client.post(f"/v1/transfers/{transfer_id}/send", json=shipment, headers=admin))
+    return transfer_id
+
+
 def _prepare(server: LedgerServer, callers: list[Caller]) -> dict[str, list[Any]]:
     """Stock, reservations, orders, jobs and spare tokens; what exists, by parameter name."""
     admin_caller = next(c for c in callers if c.role is Role.ADMIN)
@@ -128,6 +141,7 @@ def _prepare(server: LedgerServer, callers: list[Caller]) -> dict[str, list[Any]
             )["token_id"]
             for n in range(SPARE_TOKENS)
         ]
+        transfers = [_transfer(client, admin, sent) for sent in (False, False, True, True)]
         gtins = [_ok(client.get(f"/v1/items/{sku}", headers=admin))["gtins"][0] for sku in SKUS]
         spare_gtins = [with_check_digit(f"2{n:011d}") for n in range(1, 6)]
         head = _ok(client.get("/v1/health"))["head"]
@@ -151,6 +165,7 @@ def _prepare(server: LedgerServer, callers: list[Caller]) -> dict[str, list[Any]
         "job_id": [job["id"] for job in jobs],
         "line_no": [1],
         "token_id": spare,
+        "transfer_id": transfers,
         "as_of_seq": [head],
         "since": [0, head],
     }

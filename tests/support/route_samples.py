@@ -136,6 +136,26 @@ def _kpis(ledger: Ledger) -> Sample:
     return Sample(query={"location": "A", "days": 30})
 
 
+def _transfers_list(ledger: Ledger) -> Sample:
+    return Sample(query={"location": "A", "state": ["requested", "sent"], "limit": 50})
+
+
+def _transfer_read(ledger: Ledger) -> Sample:
+    return Sample(path_params=writes.new_transfer(ledger)())
+
+
+def _deliveries_list(ledger: Ledger) -> Sample:
+    return Sample(query={"location": "A", "state": "expected", "limit": 20})
+
+
+def _delivery_read(ledger: Ledger) -> Sample:
+    return Sample(path_params={"delivery_id": writes.new_delivery(ledger)})
+
+
+def _purchase_order(ledger: Ledger) -> Sample:
+    return Sample(path_params={"code": "A"})
+
+
 ROUTE_SAMPLES: dict[tuple[str, str], Callable[[Ledger], Sample]] = {
     ("GET", "/v1/health"): _nothing,
     ("GET", "/v1/me"): _nothing,
@@ -183,4 +203,19 @@ ROUTE_SAMPLES: dict[tuple[str, str], Callable[[Ledger], Sample]] = {
     ("GET", "/v1/locations/{code}/day"): _day_queue,
     ("POST", "/v1/count-tasks/schedule"): writes.count_schedule,
     ("GET", "/v1/reports/variance"): _variance,
+    ("POST", "/v1/locations/{code}/replenishment/transfer"): writes.replenishment_transfer,
+    ("GET", "/v1/locations/{code}/replenishment/purchase-order.csv"): _purchase_order,
+    ("POST", "/v1/transfers"): writes.transfer_request,
+    ("POST", "/v1/transfers/{transfer_id}/send"): writes.transfer_send,
+    ("POST", "/v1/transfers/{transfer_id}/receive"): writes.transfer_receive,
+    ("POST", "/v1/transfers/{transfer_id}/cancel"): writes.transfer_cancel,
+    ("GET", "/v1/transfers"): _transfers_list,
+    ("GET", "/v1/transfers/{transfer_id}"): _transfer_read,
+    ("PUT", "/v1/suppliers/{code}"): writes.supplier_put,
+    ("GET", "/v1/suppliers"): _nothing,
+    ("GET", "/v1/deliveries"): _deliveries_list,
+    ("GET", "/v1/deliveries/{delivery_id}"): _delivery_read,
+    ("POST", "/v1/deliveries"): writes.delivery_announce,
+    ("POST", "/v1/deliveries/receipts"): writes.delivery_receipt,
+    ("POST", "/v1/deliveries/{delivery_id}/cancel"): writes.delivery_cancel,
 }

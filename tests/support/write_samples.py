@@ -8,12 +8,16 @@ job, a token), makes a new target for each case through ``fresh_path``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from ordersync.contract import (
     CountIn,
     CountSchedule,
+    DeliveryReceipt,
     DeviceHeartbeat,
+    InboundDeliveryCancel,
+    InboundDeliveryCreate,
     ItemsUpsert,
     JobTransition,
     LineRejection,
@@ -21,11 +25,17 @@ from ordersync.contract import (
     MovementBatch,
     OperationsPush,
     OrderCreate,
+    ReplenishmentTransfer,
     ReservationCommit,
     ReservationCreate,
     ReservationRelease,
     SafetyStockSet,
+    SupplierIn,
     TokenCreate,
+    TransferArrival,
+    TransferCancel,
+    TransferRequest,
+    TransferShipment,
 )
 from tests.support.api_routes import Sample
 from tests.support.ledger_api import Ledger, new_op_id
@@ -338,6 +348,175 @@ def heartbeat(ledger: Ledger) -> Sample:
     )
 
 
+def replenishment_transfer(ledger: Ledger) -> Sample:
+    """A SKU of its own selling at A (received three days ago, half sold yesterday), so A has a
+    line to replenish: the valid sample requests it from WH."""
+    sku = ledger.new_sku()
+    now = ledger.clock.now()
+    for when, kind, qty in (
+        (now - timedelta(days=3), "receipt", 10),
+        (now - timedelta(days=1), "sale", 5),
+    ):
+        line = {"kind": kind, "sku": sku, "location": "A", "qty": qty}
+        body = {"op_id": new_op_id(), "occurred_at": when.isoformat(), "lines": [line]}
+        reply = ledger.send("POST", "/v1/movements", body)
+        assert reply.status_code == 201, reply.text
+    return Sample(
+        path_params={"code": "A"},
+        body={"op_id": new_op_id(), "from_location": "WH", "skus": [sku]},
+        model=ReplenishmentTransfer,
+    )
+
+
 def count_schedule(ledger: Ledger) -> Sample:
     stocked(ledger)
     return Sample(body={"location": "A", "limit": 5}, model=CountSchedule)
+
+
+SAMPLE_SUPPLIER = "LISE-CHARMEL"
+
+
+def supplier_put(ledger: Ledger) -> Sample:
+    return Sample(
+        path_params={"code": SAMPLE_SUPPLIER}, body={"name": "Lise Charmel"}, model=SupplierIn
+    )
+
+
+def _announcement() -> dict[str, Any]:
+    op_id = new_op_id()
+    return {
+        "op_id": op_id,
+        "reference": f"PO-{op_id[-12:]}",
+        "kind": "purchase_order",
+        "source_kind": "supplier",
+        "source": SAMPLE_SUPPLIER,
+        "destination": "A",
+        "expected_from": "2026-03-05T08:00:00+01:00",
+        "expected_until": "2026-03-05T12:00:00+01:00",
+        "lines": [{"sku": "S1", "qty": 4}, {"sku": "S2", "qty": 2}],
+    }
+
+
+def new_delivery(ledger: Ledger) -> str:
+    """An expected delivery to A, announced by the admin; returns its id."""
+    reply = ledger.send("PUT", f"/v1/suppliers/{SAMPLE_SUPPLIER}", {"name": "Lise Charmel"})
+    assert reply.status_code == 200, reply.text
+    reply = ledger.send("POST", "/v1/deliveries", _announcement())
+    assert reply.status_code == 201, reply.text
+    return str(reply.json()["id"])
+
+
+def delivery_announce(ledger: Ledger) -> Sample:
+    new_delivery(ledger)
+    return Sample(body=_announcement(), model=InboundDeliveryCreate)
+
+
+def delivery_receipt(ledger: Ledger) -> Sample:
+    """A delivery received blind at A: every case reaches the ledger's checks, none is a second
+    receipt of the same delivery."""
+    return Sample(
+        body={
+            "op_id": new_op_id(),
+            "location": "A",
+            "occurred_at": "2026-03-02T10:15:00+01:00",
+            "source_kind": "supplier",
+            "source": SAMPLE_SUPPLIER,
+            "reference": "BL-2026-0042",
+            "lines": [
+                {"sku": "S1", "qty": 2},
+                {"sku": "S2", "qty": 1, "reason": "damaged"},
+            ],
+        },
+        model=DeliveryReceipt,
+    )
+
+
+def delivery_cancel(ledger: Ledger) -> Sample:
+    def make() -> dict[str, str]:
+        return {"delivery_id": new_delivery(ledger)}
+
+    return Sample(
+        path_params=make(),
+        body={"op_id": new_op_id(), "reason": "supplier out of stock"},
+        model=InboundDeliveryCancel,
+        fresh_path=make,
+    )
+
+
+# --- transfers -------------------------------------------------------------------------------
+
+
+def new_transfer(ledger: Ledger, *, sent: bool = False) -> Callable[[], dict[str, str]]:
+    """A maker of transfers of one S1 from A to B, requested (or sent too); each call makes
+    one and returns its id as a path parameter."""
+
+    def make() -> dict[str, str]:
+        stocked(ledger)
+        transfer_id = new_op_id()
+        body = {
+            "op_id": transfer_id,
+            "from_location": "A",
+            "to_location": "B",
+            "lines": [{"sku": "S1", "qty": 1}],
+        }
+        reply = ledger.send("POST", "/v1/transfers", body)
+        assert reply.status_code == 201, reply.text
+        if sent:
+            shipment = {"op_id": new_op_id(), "lines": [{"sku": "S1", "qty": 1}]}
+            reply = ledger.send("POST", f"/v1/transfers/{transfer_id}/send", shipment)
+            assert reply.status_code == 200, reply.text
+        return {"transfer_id": transfer_id}
+
+    return make
+
+
+def transfer_request(ledger: Ledger) -> Sample:
+    return Sample(
+        body={
+            "op_id": new_op_id(),
+            "from_location": "A",
+            "to_location": "B",
+            "lines": [{"sku": "S1", "qty": 2}, {"sku": "S2", "qty": 1}],
+            "origin": "rebalancing",
+            "note": "size run for the window",
+        },
+        model=TransferRequest,
+    )
+
+
+def transfer_send(ledger: Ledger) -> Sample:
+    make = new_transfer(ledger)
+    return Sample(
+        path_params=make(),
+        body={
+            "op_id": new_op_id(),
+            "lines": [{"sku": "S1", "qty": 1, "reason": "other"}],
+            "occurred_at": "2026-03-02T10:15:00+01:00",
+        },
+        model=TransferShipment,
+        fresh_path=make,
+    )
+
+
+def transfer_receive(ledger: Ledger) -> Sample:
+    make = new_transfer(ledger, sent=True)
+    return Sample(
+        path_params=make(),
+        body={
+            "op_id": new_op_id(),
+            "lines": [{"sku": "S1", "qty": 1, "reason": "damaged"}],
+            "occurred_at": "2026-03-03T09:30:00+01:00",
+        },
+        model=TransferArrival,
+        fresh_path=make,
+    )
+
+
+def transfer_cancel(ledger: Ledger) -> Sample:
+    make = new_transfer(ledger)
+    return Sample(
+        path_params=make(),
+        body={"op_id": new_op_id(), "reason": "found the units in the back room"},
+        model=TransferCancel,
+        fresh_path=make,
+    )

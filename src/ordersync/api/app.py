@@ -16,15 +16,18 @@ from ordersync.api.redaction import install_log_redaction
 from ordersync.api.routes import (
     admin,
     catalog,
+    deliveries,
     feed,
     manager,
     ops,
     orders,
+    replenishment,
     reports,
     reservations,
     staff,
     stock,
     system,
+    transfers,
 )
 from ordersync.clock import Clock
 from ordersync.config import LedgerSettings
@@ -99,6 +102,9 @@ def create_app(settings: LedgerSettings | None = None, clock: Clock | None = Non
     for module in (system, catalog, stock, reservations, orders, feed, ops, admin, manager, staff):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(reports.router, prefix=API_PREFIX)
+    app.include_router(replenishment.router, prefix=API_PREFIX)
+    app.include_router(deliveries.router, prefix=API_PREFIX)
+    app.include_router(transfers.router, prefix=API_PREFIX)
     return app
 
 

@@ -17,10 +17,13 @@ from ordersync.cli.commands import (
     demo,
     imports,
     init,
+    replenishment,
     reports,
     serve,
     staff,
+    suppliers,
     tokens,
+    transfers,
 )
 from ordersync.cli.common import Handler, Subcommands, run_command
 
@@ -29,12 +32,15 @@ COMMAND_FAMILIES: tuple[Callable[[Subcommands], None], ...] = (
     db.add_commands,
     init.add_commands,
     imports.add_commands,
+    suppliers.add_commands,
     check.add_commands,
     tokens.add_commands,
     staff.add_commands,
     demo.add_commands,
     counts.add_commands,
+    transfers.add_commands,
     reports.add_commands,
+    replenishment.add_commands,
     audit.add_commands,
 )
 """In the order ``ordersync --help`` lists them."""

@@ -3,7 +3,8 @@ rejected and the orders it saved, and the one rule that turns a job into a row o
 
 The ledger's day queue and a store terminal's offline view build their rows with the same
 ``queue_job`` and sort them with the same ``in_queue_order``: ages and minutes to due in whole
-minutes rounded down, late ones first, then the soonest due.
+minutes rounded down, late ones first, then the soonest due. Deliveries and transfers are sorted
+by ``deliveries_in_order``, ``requests_in_order`` and ``arrivals_in_order`` on both sides too.
 """
 
 from __future__ import annotations
@@ -85,6 +86,46 @@ class StoreOrderSaved(Reply):
     currency: str
 
 
+class QueueDelivery(Reply):
+    """A delivery expected at the store today (its window touches the day), or overdue and not
+    received: what the receiving staff should be ready for."""
+
+    id: uuid.UUID
+    reference: str
+    kind: str
+    """An ``InboundKind`` value."""
+    source_kind: str
+    """A ``SourceKind`` value."""
+    source: str
+    expected_from: datetime
+    expected_until: datetime
+    lines: int
+    units: int
+    late: bool
+    """The window has passed and it is not received."""
+
+
+class QueueTransfer(Reply):
+    """A transfer the store has to send (requested from it) or to receive (sent to it)."""
+
+    id: uuid.UUID
+    from_location: str
+    to_location: str
+    state: str
+    """A ``TransferState`` value."""
+    origin: str
+    """A ``TransferOrigin`` value."""
+    requested_at: datetime
+    sent_at: datetime | None = None
+    expected_at: datetime | None = None
+    """When the units should arrive (set when sent)."""
+    lines: int
+    units: int
+    """Requested units for a transfer to send, sent units for one to receive."""
+    late: bool
+    """To receive: its expected arrival has passed."""
+
+
 class DayQueue(Reply):
     """What a store's day holds, in the store's own calendar day."""
 
@@ -105,6 +146,12 @@ class DayQueue(Reply):
     devices: list[DeviceHealth]
     open_count_tasks: int
     suspect_positions: int
+    deliveries_expected: list[QueueDelivery] = []
+    """Deliveries due today or overdue, late ones first, then by window."""
+    transfers_to_send: list[QueueTransfer] = []
+    """Transfers requested from this store, oldest request first."""
+    transfers_to_receive: list[QueueTransfer] = []
+    """Transfers sent to this store, late ones first, then by expected arrival."""
 
 
 # --- One job of the queue --------------------------------------------------------------------
@@ -154,3 +201,26 @@ def queue_job(job: JobFacts, now: datetime) -> QueueJob:
 def in_queue_order(jobs: Iterable[QueueJob]) -> list[QueueJob]:
     """Late jobs first, then the soonest due, then the oldest."""
     return sorted(jobs, key=lambda j: (not j.late, j.due_at, j.created_at, str(j.id)))
+
+
+# --- Deliveries and transfers of the queue ---------------------------------------------------
+
+
+def deliveries_in_order(deliveries: Iterable[QueueDelivery]) -> list[QueueDelivery]:
+    """Late deliveries first, then by window."""
+    return sorted(
+        deliveries, key=lambda d: (not d.late, d.expected_from, d.expected_until, str(d.id))
+    )
+
+
+def requests_in_order(transfers: Iterable[QueueTransfer]) -> list[QueueTransfer]:
+    """Transfers to send: the oldest request first."""
+    return sorted(transfers, key=lambda t: (t.requested_at, str(t.id)))
+
+
+def arrivals_in_order(transfers: Iterable[QueueTransfer]) -> list[QueueTransfer]:
+    """Transfers to receive: late ones first, then by expected arrival."""
+    return sorted(
+        transfers,
+        key=lambda t: (not t.late, t.expected_at or t.requested_at, t.requested_at, str(t.id)),
+    )

@@ -237,6 +237,8 @@ class Transfer(Reply):
     """When the units should arrive: set when they are sent."""
     received_at: datetime | None = None
     updated_at: datetime
+    cancel_reason: str | None = None
+    """Why it was called off, when it was."""
     discrepancies: list[Discrepancy] = []
 
 

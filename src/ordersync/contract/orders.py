@@ -15,7 +15,14 @@ from typing import Annotated, Any
 from pydantic import Field, StringConstraints, model_validator
 
 from ordersync.contract.types import LocationCode, Name, OpId, Reply, Sku, Strict
-from ordersync.contract.vocabulary import Channel, DeliveryKind, JobStateName, RejectReason
+from ordersync.contract.vocabulary import (
+    Channel,
+    DeliveryKind,
+    DocumentKind,
+    HoldState,
+    JobStateName,
+    RejectReason,
+)
 
 
 class OrderLineIn(Strict):
@@ -105,6 +112,25 @@ class OrderLine(Reply):
     """An ``OrderLineState`` value."""
 
 
+class FutureHold(Reply):
+    """Units of a delivery or transfer promised to an order line before they arrive (future
+    stock), and what became of the promise."""
+
+    order_line_no: int
+    sku: str
+    qty: int
+    location: str
+    """Where the units arrive."""
+    document_kind: DocumentKind
+    document_id: uuid.UUID
+    expected_at: datetime
+    state: HoldState
+    created_at: datetime
+    ended_at: datetime | None = None
+    outcome: str | None = None
+    """What happened when it ended, as a person reads it (the job created, or why re-routed)."""
+
+
 class RoutingRecord(Reply):
     """A routing decision as a person can read it: the winner and why each candidate lost."""
 
@@ -128,6 +154,9 @@ class Order(Reply):
     routing: list[RoutingRecord]
     created_at: datetime
     promised_by: datetime | None
+    holds: list[FutureHold] = []
+    """Its promises of incoming units, oldest first: an open one says when its line, awaiting
+    stock, is expected; an ended one how it ended."""
 
 
 class JobTransition(Strict):

@@ -2,16 +2,23 @@
 of cover, stock-outs, replenishment and rebalancing suggestions, and the network's fulfilment
 figures.
 
-Every report is a read: it changes nothing, and its days are store-local calendar days.
+Every report is a read: it changes nothing, and its days are store-local calendar days. Two
+kinds of suggestion become documents: a rebalancing line is one transfer request
+(``TransferSuggestion.transfer_request``), and a location's replenishment lines become one
+transfer request from a warehouse (``ReplenishmentTransfer``) or a purchase order draft.
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Annotated
 
-from ordersync.contract.types import Reply
-from ordersync.contract.vocabulary import TransferReason
+from pydantic import Field
+
+from ordersync.contract.motion import DocumentLineIn, TransferRequest
+from ordersync.contract.types import MAX_BATCH_LINES, LocationCode, OpId, Reply, Sku, Strict
+from ordersync.contract.vocabulary import TransferOrigin, TransferReason
 
 
 class CountRecord(Reply):
@@ -134,7 +141,9 @@ class StockoutReport(Reply):
 
 
 class ReplenishmentRow(Reply):
-    """Order up to a level that covers the lead time and review period plus safety stock."""
+    """Order up to a level that covers the lead time and review period plus safety stock, less
+    what is already on its way: ``suggested_qty = order_up_to - (on_hand - reserved + on_order +
+    in_transit + requested)``, never below zero."""
 
     sku: str
     name: str
@@ -147,12 +156,31 @@ class ReplenishmentRow(Reply):
     on_hand: int
     reserved: int
     suggested_qty: int
+    on_order: int = 0
+    """Announced by deliveries (purchase orders, shipping notices) not yet received."""
+    in_transit: int = 0
+    """Sent by transfers from other locations, not yet received."""
+    requested: int = 0
+    """Asked for by transfer requests not yet sent."""
 
 
 class ReplenishmentReport(Reply):
     location: str
     as_of: date
     rows: list[ReplenishmentRow]
+    demand_includes_shipments: bool = False
+    """True at a warehouse: its sales rate counts the units it sent to other locations."""
+
+
+class ReplenishmentTransfer(Strict):
+    """Turn a location's replenishment suggestions into one transfer request (origin
+    ``replenishment``) to it; ``op_id`` becomes the transfer's id."""
+
+    op_id: OpId
+    from_location: LocationCode | None = None
+    """Where the units come from; the nearest warehouse when left out."""
+    skus: Annotated[list[Sku], Field(min_length=1, max_length=MAX_BATCH_LINES)] | None = None
+    """Only the suggested lines of these SKUs; every suggested line when left out."""
 
 
 class TransferSuggestion(Reply):
@@ -168,6 +196,16 @@ class TransferSuggestion(Reply):
     reason: TransferReason
     from_days_of_cover: float | None
     to_days_of_cover: float | None
+
+    def transfer_request(self, op_id: uuid.UUID) -> TransferRequest:
+        """This line as the transfer request that carries it out (origin ``rebalancing``)."""
+        return TransferRequest(
+            op_id=op_id,
+            from_location=self.from_location,
+            to_location=self.to_location,
+            lines=[DocumentLineIn(sku=self.sku, qty=self.qty)],
+            origin=TransferOrigin.REBALANCING,
+        )
 
 
 class RebalancingReport(Reply):

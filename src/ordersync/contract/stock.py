@@ -172,7 +172,11 @@ class AdjustmentLine(_LineBase):
 
 
 class TransferLine(Strict):
-    """Units leaving ``from_location`` and arriving at ``to_location`` as one atomic pair."""
+    """Units leaving ``from_location`` and arriving at ``to_location`` as one atomic pair.
+
+    An admin's correction of the record only (units booked at the wrong location): goods that
+    travel go by a transfer document (``POST /v1/transfers``, then send and receive), which
+    keeps them in transit between the two shelves."""
 
     kind: Literal["transfer"]
     sku: Sku

@@ -223,6 +223,8 @@ class CountTaskReason(StrEnum):
     CYCLE = "cycle"
     """Opened by the cycle-count schedule."""
     UNPLANNED = "unplanned"
+    SENT_WITHOUT_STOCK = "sent_without_stock"
+    """A transfer was sent with units the record did not hold free: the record was wrong."""
 
 
 TransferReason = Literal["sleeping_stock", "broken_size_run"]

@@ -84,6 +84,10 @@ class TransferRow(SQLModel, table=True):
     expected_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     received_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     updated_at: datetime = Field(sa_type=UtcDateTime)
+    sent_by_op: str | None = Field(default=None, max_length=36)
+    """The operation id of the send: a second send is told which one went first."""
+    received_by_op: str | None = Field(default=None, max_length=36)
+    cancel_reason: str | None = Field(default=None, max_length=200)
 
 
 class TransferLineRow(SQLModel, table=True):

@@ -310,8 +310,8 @@ class CountTaskRow(SQLModel, table=True):
 
 
 class PositionDayRow(SQLModel, table=True):
-    """One position's day, in its location's time zone: units sold, returned, received, and the
-    stock it closed on. Kept in the movement's transaction so reports never scan movements."""
+    """One position's day, in its location's time zone: units sold, returned, received, sent, and
+    the stock it closed on. Kept in the movement's transaction so reports never scan movements."""
 
     __tablename__ = "position_days"
     __table_args__ = (Index("ix_position_days_location_day", "location", "day"),)
@@ -324,6 +324,8 @@ class PositionDayRow(SQLModel, table=True):
     returned_units: int = Field(sa_type=BigInteger)
     received_units: int = Field(sa_type=BigInteger)
     """Receipts and transfers in."""
+    sent_units: int = Field(default=0, sa_type=BigInteger, sa_column_kwargs={"server_default": "0"})
+    """Transfers out: units sent to other locations (a warehouse's demand includes them)."""
     closing_on_hand: int = Field(sa_type=BigInteger)
     min_on_hand: int = Field(sa_type=BigInteger)
     last_occurred_at: datetime = Field(sa_type=UtcDateTime)

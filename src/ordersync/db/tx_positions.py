@@ -289,12 +289,13 @@ class PositionsTx(FeedTx):
         """Add a movement to its position's day; the latest movement of the day sets its close."""
         self.sql.execute(
             "INSERT INTO position_days (sku, location, day, sold_units, returned_units, "
-            "received_units, closing_on_hand, min_on_hand, last_occurred_at) VALUES (:sku, "
-            ":location, :day, :sold, :returned, :received, :closing, :closing, :occurred) "
-            "ON CONFLICT (sku, location, day) DO UPDATE SET "
+            "received_units, sent_units, closing_on_hand, min_on_hand, last_occurred_at) VALUES "
+            "(:sku, :location, :day, :sold, :returned, :received, :sent, :closing, :closing, "
+            ":occurred) ON CONFLICT (sku, location, day) DO UPDATE SET "
             "sold_units = position_days.sold_units + :sold, "
             "returned_units = position_days.returned_units + :returned, "
             "received_units = position_days.received_units + :received, "
+            "sent_units = position_days.sent_units + :sent, "
             "closing_on_hand = CASE WHEN :occurred >= position_days.last_occurred_at "
             "THEN :closing ELSE position_days.closing_on_hand END, "
             "min_on_hand = CASE WHEN position_days.min_on_hand < :closing "
@@ -308,6 +309,7 @@ class PositionsTx(FeedTx):
                 "sold": effect.sold,
                 "returned": effect.returned,
                 "received": effect.received,
+                "sent": effect.sent,
                 "closing": closing_on_hand,
                 "occurred": self.sql.time(occurred_at),
             },

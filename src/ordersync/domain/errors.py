@@ -134,3 +134,41 @@ class StaffLockedOut(LedgerError):
 
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after_seconds)}
+
+
+class UnknownSupplier(LedgerError):
+    slug = "unknown-supplier"
+    title = "Unknown supplier"
+    status = 422
+
+
+class DuplicateDocument(LedgerError):
+    """A delivery whose source already announced one under the same reference."""
+
+    slug = "duplicate-document"
+    title = "Document already announced"
+    status = 409
+
+
+class AlreadyReceived(InvalidState):
+    """A second receipt of a delivery or transfer: the first one stands."""
+
+    slug = "already-received"
+    title = "Already received"
+    status = 409
+
+
+class AlreadySent(InvalidState):
+    """A second send of a transfer: the first one stands (it says when and by which operation)."""
+
+    slug = "already-sent"
+    title = "Already sent"
+    status = 409
+
+
+class WrongLocation(LedgerError):
+    """A document acted on at a location it does not go to (or come from)."""
+
+    slug = "wrong-location"
+    title = "Not for this location"
+    status = 422

@@ -1,5 +1,6 @@
-"""What one movement adds to its position's day: units sold, returned and received, in the
-location's own calendar (a sale at 23:30 in Paris belongs to that Paris day, not the UTC one)."""
+"""What one movement adds to its position's day: units sold, returned, received and sent to other
+locations, in the location's own calendar (a sale at 23:30 in Paris belongs to that Paris day, not
+the UTC one)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ class DayEffect:
     sold: int
     returned: int
     received: int
+    sent: int = 0
+    """Units that left by transfer to another location (a warehouse's shipments to stores)."""
 
 
 def day_effect(kind: MovementKind, delta: int) -> DayEffect:
@@ -29,6 +32,8 @@ def day_effect(kind: MovementKind, delta: int) -> DayEffect:
         return DayEffect(sold=0, returned=delta, received=0)
     if kind in RECEIVED:
         return DayEffect(sold=0, returned=0, received=delta)
+    if kind is MovementKind.TRANSFER_OUT:
+        return DayEffect(sold=0, returned=0, received=0, sent=-delta)
     return DayEffect(sold=0, returned=0, received=0)
 
 

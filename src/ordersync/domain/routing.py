@@ -127,9 +127,10 @@ def _km(value: float | None) -> str:
     return "unknown distance" if value is None else f"{value:.1f} km"
 
 
-def _exclusion(
+def exclusion(
     candidate: Candidate, policy: RoutingPolicy, excluded: frozenset[str]
 ) -> dict[str, object] | None:
+    """Why ``candidate`` may not serve at all (whatever its stock), or None when it may."""
     if candidate.code in excluded:
         return {"code": RoutingReason.EXCLUDED, "detail": "already failed this order line"}
     if candidate.kind == LocationKind.WAREHOUSE and not policy.include_warehouses:
@@ -258,7 +259,7 @@ def route(
     exclusions: dict[str, dict[str, object]] = {}
     eligible: list[Candidate] = []
     for candidate in candidates:
-        reason = _exclusion(candidate, policy, excluded)
+        reason = exclusion(candidate, policy, excluded)
         if reason is None:
             eligible.append(candidate)
         else:

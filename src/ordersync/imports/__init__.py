@@ -1,7 +1,8 @@
-"""Imports from the ERP: locations, the catalog, and stock as full snapshots or deltas (CSV).
+"""Imports from the ERP: locations, the catalog, stock as full snapshots or deltas, and inbound
+deliveries (CSV).
 
 ``import_file(engine, kind, path, clock=...)`` is the one entry point; the ``ordersync
-locations|items|stock import`` commands call it.
+locations|items|stock|deliveries import`` commands call it.
 """
 
 from __future__ import annotations

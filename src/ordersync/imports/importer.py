@@ -27,6 +27,7 @@ from ordersync.db.writer import run_in_transaction
 from ordersync.imports.cells import BadValue
 from ordersync.imports.chunks import ChunkOutcome, Kind
 from ordersync.imports.csv_files import open_csv
+from ordersync.imports.deliveries import DeliveriesKind
 from ordersync.imports.items import ItemsKind
 from ordersync.imports.locations import LocationsKind
 from ordersync.imports.runs import ChunkCounts, ImportRun, finish_run, open_run, record_chunk
@@ -39,6 +40,8 @@ def _kind_of(engine: Engine, kind: ImportKind) -> Kind:
         return LocationsKind()
     if kind is ImportKind.ITEMS:
         return ItemsKind()
+    if kind is ImportKind.DELIVERIES:
+        return DeliveriesKind(engine)
     return StockKind(Network.load(engine), full=kind is ImportKind.STOCK)
 
 
@@ -122,6 +125,9 @@ def _import(
     started = time.perf_counter()
     importer = _kind_of(engine, kind)
     csv_file = open_csv(path, importer.columns)
+    if isinstance(importer, DeliveriesKind):
+        # A delivery's rows may lie in several chunks: its fate is decided on the whole file.
+        importer.survey(csv_file)
     run = open_run(engine, clock, kind, csv_file.sha256, path.name)
     if run.finished_at is not None:
         return ImportSummary(

@@ -25,6 +25,8 @@ class ImportKind(StrEnum):
     """A full stock snapshot of each location it names: absent positions go to zero."""
     STOCK_DELTA = "stock_delta"
     """Stock of the positions it lists, and nothing else."""
+    DELIVERIES = "deliveries"
+    """Purchase orders and shipping notices: units on order at their destination."""
 
 
 class ImportRefused(InvalidRequest):

@@ -1,4 +1,5 @@
-"""Network availability of a SKU or of a whole reference, read from positions and SKU totals.
+"""Network availability of a SKU or of a whole reference, read from positions and SKU totals,
+with the units on their way to each location (open deliveries and sent transfers, soonest first).
 
 Both answers come from primary-key ranges (positions by SKU, totals by SKU), never a scan of
 movements, so their cost depends on the number of locations, not on the size of the network.
@@ -20,7 +21,14 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from ordersync.contract import NetworkTotal, Position, ReferenceAvailability, SkuAvailability
+from ordersync.contract import (
+    Arrival,
+    NetworkTotal,
+    Position,
+    ReferenceAvailability,
+    SkuAvailability,
+)
+from ordersync.db.arrivals import open_arrivals
 from ordersync.db.ledger_tx import ITEMS, POSITIONS, TOTALS
 from ordersync.db.raw import RawSql
 from ordersync.domain.errors import UnknownReference, UnknownSku
@@ -66,14 +74,24 @@ def _totals_of(connection: Connection, skus: list[str]) -> dict[str, NetworkTota
 def _assemble(skus: list[str], connection: Connection) -> list[SkuAvailability]:
     positions = _positions_of(connection, skus)
     totals = _totals_of(connection, skus)
+    arrivals = _arrivals_of(RawSql(connection), skus)
     return [
         SkuAvailability(
             sku=sku,
             total=totals.get(sku, NetworkTotal(sku=sku, on_hand=0, reserved=0, available=0)),
             locations=positions.get(sku, []),
+            arrivals=arrivals.get(sku, []),
         )
         for sku in skus
     ]
+
+
+def _arrivals_of(sql: RawSql, skus: list[str]) -> dict[str, list[Arrival]]:
+    """Open deliveries and sent transfers of ``skus`` per SKU, soonest window first."""
+    by_sku: dict[str, list[Arrival]] = defaultdict(list)
+    for arrival in open_arrivals(sql, skus):
+        by_sku[arrival.sku].append(arrival)
+    return by_sku
 
 
 def sku_availability(connection: Connection, sku: str) -> SkuAvailability:
@@ -132,7 +150,7 @@ def sku_availability_json(connection: Connection, principal: Principal, sku: str
         f"SELECT {_POSITION_COLUMNS} FROM positions WHERE sku = :sku ORDER BY sku, location",
         {"sku": sku},
     ).fetchall()
-    return _sku_json(sku, _totals(item), rows).encode()
+    return _sku_json(sku, _totals(item), rows, _arrivals_of(sql, [sku])[sku]).encode()
 
 
 def reference_availability_json(
@@ -156,6 +174,7 @@ def reference_availability_json(
         params,
     ).fetchall():
         by_sku[row[0]].append(row)
+    arrivals = _arrivals_of(sql, skus)
     parts = []
     on_hand = reserved = available = 0
     for item in items:
@@ -163,7 +182,7 @@ def reference_availability_json(
         on_hand += total[0]
         reserved += total[1]
         available += total[2]
-        parts.append(_sku_json(item[0], total, by_sku[item[0]]))
+        parts.append(_sku_json(item[0], total, by_sku[item[0]], arrivals[item[0]]))
     return (
         f'{{"reference":{encode_basestring(reference)},"total":{{"sku":"*",'
         f'"on_hand":{on_hand},"reserved":{reserved},"available":{available}}},'
@@ -171,11 +190,16 @@ def reference_availability_json(
     ).encode()
 
 
-def _sku_json(sku: str, total: Sequence[int], rows: Sequence[Sequence[Any]]) -> str:
+def _sku_json(
+    sku: str, total: Sequence[int], rows: Sequence[Sequence[Any]], arrivals: Sequence[Arrival]
+) -> str:
     name = encode_basestring(sku)
+    # Arrivals are few (the documents on their way): serialised by their model.
+    coming = ",".join(arrival.model_dump_json() for arrival in arrivals)
     return (
         f'{{"sku":{name},"total":{{"sku":{name},"on_hand":{total[0]},"reserved":{total[1]},'
-        f'"available":{total[2]}}},"locations":[{_positions_json(name, rows)}]}}'
+        f'"available":{total[2]}}},"locations":[{_positions_json(name, rows)}],'
+        f'"arrivals":[{coming}]}}'
     )
 
 

@@ -1,12 +1,15 @@
-"""The ledger's self-check: positions and totals rebuilt from movements and reservations."""
+"""The ledger's self-check: positions and totals rebuilt from movements and reservations, and
+each position's incoming units rebuilt from the documents (deliveries on order, transfers in
+transit, promises of future stock)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, text
 
+from ordersync.contract import DeliveryState, HoldState, TransferState
 from ordersync.db.ledger_tx import MOVEMENTS, POSITIONS, RESERVATION_LINES, RESERVATIONS, TOTALS
 from ordersync.domain.stock import Stock
 
@@ -29,6 +32,8 @@ class CheckReport:
     positions: int
     movements: int
     discrepancies: list[Discrepancy]
+    incoming: int = 0
+    """Positions with units on their way (an ``incoming`` row or an open document)."""
 
     @property
     def ok(self) -> bool:
@@ -97,4 +102,59 @@ def check_ledger(connection: Connection) -> CheckReport:
             if have != want:
                 found.append(Discrepancy(label, sku, "", have, want))
     movements = int(connection.execute(select(func.count()).select_from(MOVEMENTS)).scalar_one())
-    return CheckReport(positions=positions, movements=movements, discrepancies=found)
+    incoming = check_incoming(connection, found)
+    return CheckReport(
+        positions=positions, movements=movements, discrepancies=found, incoming=incoming
+    )
+
+
+_INCOMING_BUCKETS = ("on order", "in transit", "promised")
+_REBUILT_INCOMING = (
+    "SELECT d.destination, l.sku, SUM(l.expected_qty), 0, 0 FROM delivery_lines l "
+    "JOIN deliveries d ON d.id = l.delivery_id WHERE d.state = :expected "
+    "GROUP BY d.destination, l.sku "
+    "UNION ALL SELECT t.to_location, l.sku, 0, SUM(COALESCE(l.sent_qty, 0)), 0 "
+    "FROM transfer_lines l JOIN transfers t ON t.id = l.transfer_id WHERE t.state = :sent "
+    "GROUP BY t.to_location, l.sku "
+    "UNION ALL SELECT location, sku, 0, 0, SUM(qty) FROM future_holds WHERE state = :open "
+    "GROUP BY location, sku"
+)
+
+
+def rebuild_incoming(connection: Connection) -> dict[tuple[str, str], list[int]]:
+    """(on order, in transit, promised) per (sku, location), from the open documents alone."""
+    rebuilt: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    rows = connection.execute(
+        text(_REBUILT_INCOMING),
+        {
+            "expected": DeliveryState.EXPECTED.value,
+            "sent": TransferState.SENT.value,
+            "open": HoldState.OPEN.value,
+        },
+    )
+    for location, sku, on_order, in_transit, promised in rows:
+        sums = rebuilt[(sku, location)]
+        sums[0] += int(on_order)
+        sums[1] += int(in_transit)
+        sums[2] += int(promised)
+    return rebuilt
+
+
+def check_incoming(connection: Connection, found: list[Discrepancy]) -> int:
+    """Compare each ``incoming`` row (none: zeros) with what the documents say; adds what
+    differs to ``found`` and returns how many positions were compared."""
+    rebuilt = rebuild_incoming(connection)
+    recorded = {
+        (sku, location): [int(on_order), int(in_transit), int(promised)]
+        for sku, location, on_order, in_transit, promised in connection.execute(
+            text("SELECT sku, location, on_order, in_transit, promised FROM incoming")
+        )
+    }
+    keys = sorted(recorded.keys() | rebuilt.keys())
+    for key in keys:
+        have = recorded.get(key, [0, 0, 0])
+        want = rebuilt.get(key, [0, 0, 0])
+        for label, mine, theirs in zip(_INCOMING_BUCKETS, have, want, strict=True):
+            if mine != theirs:
+                found.append(Discrepancy(label, key[0], key[1], mine, theirs))
+    return len(keys)

@@ -2,8 +2,13 @@
 
 Every part is one indexed query on the store's own rows: jobs by (location, state) and
 (location, updated_at), orders by (placed_by, created_at), device status, count tasks and
-positions by location. States are the jobs' current states: the counts cover the jobs open now
+positions by location, deliveries by (destination, state), transfers by (from_location, state)
+and (to_location, state). States are the jobs' current states: the counts cover the jobs open now
 and those that ended (shipped, collected, cancelled, rejected) during the day.
+
+Stock in motion: the deliveries whose window touches the day, or whose window has passed and
+which are still not received (late); every transfer requested from the store and not yet sent;
+every transfer sent to it and not yet received (late once its expected arrival has passed).
 """
 
 from __future__ import annotations
@@ -18,14 +23,21 @@ from sqlalchemy import Connection
 from ordersync.contract import (
     FINAL_JOB_STATES,
     DayQueue,
+    DeliveryState,
     ItemIn,
     JobFacts,
     JobStateName,
+    QueueDelivery,
     QueueJob,
     QueueRejection,
+    QueueTransfer,
     StoreOrderSaved,
+    TransferState,
+    arrivals_in_order,
+    deliveries_in_order,
     in_queue_order,
     queue_job,
+    requests_in_order,
 )
 from ordersync.db.raw import RawSql
 from ordersync.domain.day_queue import day_window
@@ -42,6 +54,8 @@ TO_WORK_ON = (
 )
 """Open jobs staff still have to move; a ``ready`` job waits for its customer instead."""
 MAX_JOBS = 1000
+MAX_DOCUMENTS = 500
+"""Most deliveries, and most transfers each way, a day's queue lists."""
 EARLIEST_DAY = date(2000, 1, 1)
 LATEST_DAY = date(2099, 12, 31)
 
@@ -88,6 +102,9 @@ def day_queue(
             "SELECT COUNT(*) FROM positions WHERE location = :location AND suspect = :yes",
             {"location": location, "yes": True},
         ),
+        deliveries_expected=_deliveries(sql, window, now),
+        transfers_to_send=_transfers(sql, location, TransferState.REQUESTED, now),
+        transfers_to_receive=_transfers(sql, location, TransferState.SENT, now),
     )
 
 
@@ -217,3 +234,86 @@ def _store_orders(sql: RawSql, window: dict[str, Any]) -> tuple[list[StoreOrderS
 def _catalog_currency(sql: RawSql) -> str:
     row = sql.first("SELECT currency FROM items ORDER BY sku LIMIT 1")
     return str(row[0]) if row is not None else str(ItemIn.model_fields["currency"].default)
+
+
+def _deliveries(sql: RawSql, window: dict[str, Any], now: datetime) -> list[QueueDelivery]:
+    """Deliveries still expected whose window touches the day, or has passed (late)."""
+    rows = sql.all(
+        "SELECT d.id, d.reference, d.kind, d.source_kind, d.source, d.expected_from, "
+        "d.expected_until, COUNT(l.line_no), COALESCE(SUM(l.expected_qty), 0) FROM deliveries d "
+        "LEFT JOIN delivery_lines l ON l.delivery_id = d.id "
+        "WHERE d.destination = :location AND d.state = :expected AND d.expected_from < :end "
+        "AND (d.expected_until >= :start OR d.expected_until < :now) "
+        "GROUP BY d.id, d.reference, d.kind, d.source_kind, d.source, d.expected_from, "
+        "d.expected_until ORDER BY d.expected_until, d.expected_from, d.id LIMIT :limit",
+        {
+            **window,
+            "expected": DeliveryState.EXPECTED.value,
+            "now": sql.time(now),
+            "limit": MAX_DOCUMENTS,
+        },
+    )
+    deliveries = [
+        QueueDelivery(
+            id=uuid.UUID(str(delivery_id)),
+            reference=reference,
+            kind=kind,
+            source_kind=source_kind,
+            source=source,
+            expected_from=sql.read_time(start),
+            expected_until=sql.read_time(until),
+            lines=int(lines),
+            units=int(units),
+            late=sql.read_time(until) < now,
+        )
+        for delivery_id, reference, kind, source_kind, source, start, until, lines, units in rows
+    ]
+    return deliveries_in_order(deliveries)
+
+
+def _transfers(
+    sql: RawSql, location: str, state: TransferState, now: datetime
+) -> list[QueueTransfer]:
+    """Transfers requested from ``location`` (to send: oldest request first), or sent to it (to
+    receive: late first, then by expected arrival)."""
+    sending = state is TransferState.REQUESTED
+    end, qty = ("from_location", "requested_qty") if sending else ("to_location", "sent_qty")
+    rows = sql.all(
+        "SELECT t.id, t.from_location, t.to_location, t.state, t.origin, t.requested_at, "
+        f"t.sent_at, t.expected_at, COUNT(l.line_no), COALESCE(SUM(l.{qty}), 0) FROM transfers t "
+        f"LEFT JOIN transfer_lines l ON l.transfer_id = t.id AND COALESCE(l.{qty}, 0) > 0 "
+        f"WHERE t.{end} = :location AND t.state = :state "
+        "GROUP BY t.id, t.from_location, t.to_location, t.state, t.origin, t.requested_at, "
+        "t.sent_at, t.expected_at ORDER BY t.requested_at, t.id LIMIT :limit",
+        {"location": location, "state": state.value, "limit": MAX_DOCUMENTS},
+    )
+    transfers = []
+    for (
+        transfer_id,
+        source,
+        destination,
+        current,
+        origin,
+        requested,
+        sent,
+        expected,
+        lines,
+        units,
+    ) in rows:
+        expected_at = None if expected is None else sql.read_time(expected)
+        transfers.append(
+            QueueTransfer(
+                id=uuid.UUID(str(transfer_id)),
+                from_location=source,
+                to_location=destination,
+                state=current,
+                origin=origin,
+                requested_at=sql.read_time(requested),
+                sent_at=None if sent is None else sql.read_time(sent),
+                expected_at=expected_at,
+                lines=int(lines),
+                units=int(units),
+                late=not sending and expected_at is not None and expected_at < now,
+            )
+        )
+    return requests_in_order(transfers) if sending else arrivals_in_order(transfers)

@@ -33,14 +33,16 @@ def request_fingerprint(operation: str, target: str, request: BaseModel, locatio
     """A hash of what was asked: the operation, its target, the body and the asking location.
 
     Who asked (a pushed operation's ``person``) is left out: the person travels in the body of a
-    pushed copy and in a header of a single request, and both must find the same outcome."""
+    pushed copy and in a header of a single request, and both must find the same outcome. So are
+    the path keys a pushed copy carries in its body (they are in ``target``)."""
     canonical = json.dumps(
         {
             "operation": operation,
             "target": target,
             "location": location,
             "body": request.model_dump(
-                mode="json", exclude={"op", "reservation_id", "job_id", "line_no", "person"}
+                mode="json",
+                exclude={"op", "reservation_id", "job_id", "line_no", "transfer_id", "person"},
             ),
         },
         sort_keys=True,

@@ -6,7 +6,8 @@ journal from the state the statement already had in hand.
 Shipping commits the job's reservations as shipment movements; handing over at the counter
 commits them as sales; cancelling releases them. A rejected line releases its units, flags the
 position suspect, opens a count task, and is routed again to the next best location (never one
-that already failed it); if nowhere can serve it, the order line is marked unfulfillable.
+that already failed it), or promised against incoming units (future stock) when no shelf can
+serve it; if nothing can, the order line is marked unfulfillable.
 """
 
 from __future__ import annotations
@@ -32,10 +33,12 @@ from ordersync.contract import (
 )
 from ordersync.db.ledger_tx import LedgerTx
 from ordersync.domain.errors import InvalidRequest, InvalidState, NotFound
+from ordersync.domain.future_stock import with_future
 from ordersync.domain.jobs import ensure_transition
 from ordersync.domain.permissions import Action, Principal
 from ordersync.domain.routing import Line
 from ordersync.services.count_tasks import open_count_task
+from ordersync.services.incoming_units import hold_incoming
 from ordersync.services.movements import Poster
 from ordersync.services.order_views import load_job, load_order, record_job_change
 from ordersync.services.orders import (
@@ -43,6 +46,7 @@ from ordersync.services.orders import (
     decide_routing,
     gather_candidates,
     job_id_for,
+    plan_future,
     record_decision,
 )
 from ordersync.services.reservations import commit_reservation, release_reservation
@@ -215,7 +219,8 @@ def close_order_if_done(tx: LedgerTx, order_id: str) -> None:
         {"id": order_id},
     )
     states = [line for _, line in rows if line is not None]
-    if any(s in (OrderLineState.ROUTED, OrderLineState.IN_TRANSIT) for s in states):
+    waiting = (OrderLineState.ROUTED, OrderLineState.IN_TRANSIT, OrderLineState.AWAITING_STOCK)
+    if any(s in waiting for s in states):
         return
     final = OrderState.FOLLOW_UP if OrderLineState.UNFULFILLABLE in states else OrderState.CLOSED
     tx.sql.execute(
@@ -328,20 +333,26 @@ def _reroute(
         target = (float(delivery["latitude"]), float(delivery["longitude"]))
     candidates = gather_candidates(tx, [line.sku], target)
     decision = decide_routing([line], candidates, policy, collect_at, excluded=failed)
-    record_decision(tx, order_id, "short_pick", decision)
     if not decision.complete:
+        # No shelf left: units on their way may still serve it (future stock).
+        plans, unserved = plan_future(tx, [line], candidates, policy, collect_at, excluded=failed)
+        record_decision(
+            tx,
+            order_id,
+            "short_pick",
+            with_future(decision, plans, unserved) if plans else decision,
+        )
+        hold_incoming(tx, order_id, plans)
+        after = OrderLineState.AWAITING_STOCK if plans else OrderLineState.UNFULFILLABLE
         tx.sql.execute(
-            "UPDATE order_lines SET state = 'unfulfillable' WHERE order_id = :o AND line_no = :n",
-            {"o": order_id, "n": line.line_no},
+            "UPDATE order_lines SET state = :state WHERE order_id = :o AND line_no = :n",
+            {"state": after.value, "o": order_id, "n": line.line_no},
         )
         tx.journal.state(
-            AuditedEntity.ORDER_LINE,
-            order_id,
-            line_state,
-            OrderLineState.UNFULFILLABLE.value,
-            line_no=line.line_no,
+            AuditedEntity.ORDER_LINE, order_id, line_state, after.value, line_no=line.line_no
         )
         return None
+    record_decision(tx, order_id, "short_pick", decision)
     attempt = f"line{line.line_no}-after{len(failed)}"
     create_jobs(tx, order_id, decision, policy, collect_at, customer, attempt=attempt)
     return decision.assignments[0].location

@@ -1,4 +1,9 @@
-"""Receipts, counter sales, returns, adjustments and transfers, applied all or nothing."""
+"""Receipts, counter sales, returns, adjustments and instant transfers, applied all or nothing.
+
+An instant transfer (a ``transfer`` line) is an admin's correction of the record: both ends move
+at once and the source must hold the units free. Goods that travel go by a transfer document
+(``services.transfers``: requested, sent, received), never by this line.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +24,7 @@ from ordersync.contract import (
 )
 from ordersync.db.ledger_tx import LedgerTx
 from ordersync.db.tx_positions import PositionState
-from ordersync.domain.errors import InsufficientStock, InvalidRequest
+from ordersync.domain.errors import Forbidden, InsufficientStock, InvalidRequest
 from ordersync.domain.permissions import Action, Principal
 from ordersync.domain.position_days import day_effect, local_day
 from ordersync.domain.stock import is_suspect_after, signed_quantity
@@ -93,13 +98,24 @@ class Poster:
         return after
 
 
+def _require_instant_transfer(principal: Principal, location: str) -> None:
+    try:
+        principal.require(Action.TRANSFER, location)
+    except Forbidden as refused:
+        raise Forbidden(
+            f"{refused.detail}: an instant transfer is an admin's correction of the record; "
+            "goods that travel go by a transfer (POST /v1/transfers, then send and receive)",
+            **refused.fields,
+        ) from None
+
+
 def _authorize_and_validate(
     batch: MovementBatch, principal: Principal, known: KnownEntities
 ) -> None:
     for line in batch.lines:
         action = _ACTION_OF_LINE[line.kind]
         if isinstance(line, TransferLine):
-            principal.require(action, line.from_location)
+            _require_instant_transfer(principal, line.from_location)
             known.location(line.from_location)
             known.location(line.to_location)
         else:

@@ -41,6 +41,7 @@ from ordersync.contract import (
     MovementKind,
     Operation,
     OrderCreate,
+    ReplenishmentTransfer,
     ReservationCommit,
     ReservationCreate,
     ReservationRelease,
@@ -65,6 +66,7 @@ from ordersync.services.jobs import reject_line, transition_job
 from ordersync.services.movements import apply_movements
 from ordersync.services.orders import place_order
 from ordersync.services.positions import set_safety_stock
+from ordersync.services.replenishment_documents import replenishment_transfer
 from ordersync.services.reservations import (
     commit_reservation,
     create_reservation,
@@ -352,6 +354,17 @@ OPERATIONS: dict[str, OperationSpec[Any]] = {
             ),
             audit_location=_body_field("to_location"),
             records_fact=_always,
+        ),
+        OperationSpec(
+            op="replenishment_transfer",
+            command=ReplenishmentTransfer,
+            name="transfer.request",
+            path=("location",),
+            apply=lambda call: replenishment_transfer(
+                call.tx, call.principal, call.key("location"), call.command, call.routing()
+            ),
+            success_status=201,
+            audit_location=_body_field("to_location"),
         ),
         OperationSpec(
             op="cancel_transfer",

@@ -1,4 +1,5 @@
-"""Reading orders, jobs and routing decisions back as the contract shows them.
+"""Reading orders, jobs and routing decisions back as the contract shows them; an order shows
+its promises of incoming units (future stock): when a line awaiting stock is expected.
 
 A device reads the jobs of its own location, and an order when its location placed it, serves
 it, or is where the customer collects it; an admin reads them all.
@@ -11,6 +12,9 @@ from typing import Any
 
 from ordersync.contract import (
     Channel,
+    DocumentKind,
+    FutureHold,
+    HoldState,
     Job,
     JobLine,
     JobStateName,
@@ -156,7 +160,45 @@ def load_order(tx: LedgerTx, order_id: str, policy: PolicyDocument) -> Order:
         routing=routing_records(tx, order_id),
         created_at=tx.sql.read_time(row[7]),
         promised_by=None if row[8] is None else tx.sql.read_time(row[8]),
+        holds=order_holds(tx, order_id),
     )
+
+
+def order_holds(tx: LedgerTx, order_id: str) -> list[FutureHold]:
+    """The order's promises of incoming units (future stock), oldest first."""
+    return [
+        FutureHold(
+            order_line_no=int(line_no),
+            sku=sku,
+            qty=int(qty),
+            location=location,
+            document_kind=DocumentKind(kind),
+            document_id=document_id,
+            expected_at=tx.sql.read_time(expected_at),
+            state=HoldState(state),
+            created_at=tx.sql.read_time(created_at),
+            ended_at=None if ended_at is None else tx.sql.read_time(ended_at),
+            outcome=outcome,
+        )
+        for (
+            line_no,
+            sku,
+            qty,
+            location,
+            kind,
+            document_id,
+            expected_at,
+            state,
+            created_at,
+            ended_at,
+            outcome,
+        ) in tx.sql.all(
+            "SELECT order_line_no, sku, qty, location, document_kind, document_id, expected_at, "
+            "state, created_at, ended_at, outcome FROM future_holds WHERE order_id = :id "
+            "ORDER BY id",
+            {"id": order_id},
+        )
+    ]
 
 
 def routing_records(tx: LedgerTx, order_id: str) -> list[RoutingRecord]:

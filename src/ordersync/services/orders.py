@@ -1,7 +1,11 @@
 """Orders: routed to the locations that serve them, their units reserved in the same transaction.
 
-An order that cannot be served in full now is refused with the nearest alternatives (other sizes
-and colours of the reference, stores where the customer could collect), never silently accepted.
+The shelf comes first; a line no shelf can serve may be promised against incoming units (a
+delivery or a sent transfer, within the ``[future_stock]`` policy): the units are held for it
+(``future_holds``), the line awaits stock, and ``services.future_stock`` turns the hold into a
+job when the document is received. An order that even incoming units cannot serve in full is
+refused with the nearest alternatives (other sizes and colours of the reference, stores where the
+customer could collect, units on their way), never silently accepted.
 """
 
 from __future__ import annotations
@@ -27,11 +31,13 @@ from ordersync.contract import (
 )
 from ordersync.db.ledger_tx import LedgerTx
 from ordersync.domain.errors import InvalidRequest, LedgerError
+from ordersync.domain.future_stock import FuturePlan, plan_incoming, with_future
 from ordersync.domain.permissions import Action, Principal
 from ordersync.domain.routing import Candidate, Line, RoutingDecision, haversine_km, route
+from ordersync.services.incoming_units import free_incoming, hold_incoming
 from ordersync.services.order_views import load_order, record_job_change
 from ordersync.services.reservations import create_reservation
-from ordersync.services.routing_policy import PolicyDocument
+from ordersync.services.routing_policy import PolicyDocument, Promise
 from ordersync.services.stock_checks import KnownEntities
 
 ROUTER = Principal(token_id=0, location="", role=Role.ADMIN, device="router")
@@ -162,17 +168,18 @@ def place_order(
     lines = [Line(n, line.sku, line.qty) for n, line in enumerate(command.lines, start=1)]
     candidates = gather_candidates(tx, [line.sku for line in lines], target)
     decision = decide_routing(lines, candidates, policy, delivery.collect_at)
-    if not decision.complete:
+    plans, unserved = plan_future(tx, decision.unserved, candidates, policy, delivery.collect_at)
+    explained = with_future(decision, plans, unserved) if plans else decision
+    if unserved:
         raise OrderUnfulfillable(
             "no location can serve every line of this order now",
-            unserved=[
-                {"line_no": ln.line_no, "sku": ln.sku, "qty": ln.qty} for ln in decision.unserved
-            ],
-            alternatives=alternatives(tx, decision.unserved, candidates, target),
-            routing=decision.explanation(),
+            unserved=[{"line_no": ln.line_no, "sku": ln.sku, "qty": ln.qty} for ln in unserved],
+            alternatives=alternatives(tx, unserved, candidates, target),
+            routing=explained.explanation(),
         )
     order_id = str(command.op_id)
-    promised = _promise(tx.now, decision, candidates, policy, delivery.collect_at)
+    promised = shelf_promise(tx.now, decision, candidates, policy, delivery.collect_at)
+    promised = max([promised, *(plan.promised_at for plan in plans)])
     tx.sql.execute(
         "INSERT INTO orders (id, channel, placed_by, external_ref, customer, delivery, state, "
         "created_at, updated_at, promised_by) VALUES (:id, :channel, :placed_by, :external_ref, "
@@ -188,25 +195,35 @@ def place_order(
             "promised": tx.sql.time(promised),
         },
     )
+    waiting = {plan.line.line_no for plan in plans}
+    states = {
+        ln.line_no: OrderLineState.AWAITING_STOCK
+        if ln.line_no in waiting
+        else OrderLineState.ROUTED
+        for ln in lines
+    }
     tx.sql.executemany(
         "INSERT INTO order_lines (order_id, line_no, sku, qty, state) "
-        "VALUES (:order_id, :line_no, :sku, :qty, 'routed')",
+        "VALUES (:order_id, :line_no, :sku, :qty, :state)",
         [
-            {"order_id": order_id, "line_no": ln.line_no, "sku": ln.sku, "qty": ln.qty}
+            {
+                "order_id": order_id,
+                "line_no": ln.line_no,
+                "sku": ln.sku,
+                "qty": ln.qty,
+                "state": states[ln.line_no].value,
+            }
             for ln in lines
         ],
     )
     tx.journal.state(AuditedEntity.ORDER, order_id, None, OrderState.OPEN.value)
     for ln in lines:
         tx.journal.state(
-            AuditedEntity.ORDER_LINE,
-            order_id,
-            None,
-            OrderLineState.ROUTED.value,
-            line_no=ln.line_no,
+            AuditedEntity.ORDER_LINE, order_id, None, states[ln.line_no].value, line_no=ln.line_no
         )
     create_jobs(tx, order_id, decision, policy, delivery.collect_at, command.customer.name)
-    record_decision(tx, order_id, "order", decision)
+    hold_incoming(tx, order_id, plans)
+    record_decision(tx, order_id, "order", explained)
     return load_order(tx, order_id, policy).model_dump(mode="json")
 
 
@@ -244,23 +261,29 @@ def _as_collection_point(candidate: Candidate) -> Candidate:
     )
 
 
-def _promise(
+def shelf_promise(
     now: datetime,
     decision: RoutingDecision,
     candidates: list[Candidate],
     policy: PolicyDocument,
     collect_at: str | None,
 ) -> datetime:
+    """When the decision's jobs reach the customer: today at the collection store's own
+    counter, else after the farthest shipment (a day more when split)."""
     sources = [a.location for a in decision.assignments]
-    if collect_at is not None and sources == [collect_at]:
+    if not sources or (collect_at is not None and sources == [collect_at]):
         return now
     distances = {c.code: c.distance_km for c in candidates}
     farthest = max((distances.get(s) or 0.0) for s in sources)
-    promise = policy.promise
-    days = promise.near_days if farthest <= promise.near_km else promise.far_days
+    days = shipping_days(farthest, policy.promise)
     if len(sources) > 1:
         days += 1
     return now + timedelta(days=days)
+
+
+def shipping_days(distance_km: float | None, promise: Promise) -> int:
+    """Days a parcel takes over ``distance_km`` (unknown: as if near)."""
+    return promise.near_days if (distance_km or 0.0) <= promise.near_km else promise.far_days
 
 
 def job_id_for(order_id: str, location: str, attempt: str) -> str:
@@ -350,6 +373,36 @@ def record_decision(tx: LedgerTx, order_id: str, trigger: str, decision: Routing
     )
 
 
+# --- Future stock: units on their way promised to lines no shelf serves ----------------------
+
+
+def plan_future(
+    tx: LedgerTx,
+    lines: list[Line],
+    candidates: list[Candidate],
+    policy: PolicyDocument,
+    collect_at: str | None,
+    excluded: frozenset[str] = frozenset(),
+    skip_documents: frozenset[str] = frozenset(),
+) -> tuple[list[FuturePlan], list[Line]]:
+    """Promise ``lines`` against incoming units when the policy allows it; answers the plans and
+    the lines nobody can serve even then. ``skip_documents``: ids of documents not to count."""
+    if not lines or not policy.future_stock.enabled:
+        return [], list(lines)
+    pool = free_incoming(tx, sorted({line.sku for line in lines}), skip_documents)
+    return plan_incoming(
+        lines,
+        pool,
+        candidates,
+        policy.routing,
+        policy.future_stock,
+        tx.now,
+        lambda distance: shipping_days(distance, policy.promise),
+        collect_at,
+        excluded,
+    )
+
+
 def alternatives(
     tx: LedgerTx,
     unserved: list[Line],
@@ -357,7 +410,8 @@ def alternatives(
     target: tuple[float, float] | None,
     limit: int = 5,
 ) -> dict[str, Any]:
-    """Other sizes and colours of the same references in stock, and stores holding the lines."""
+    """Other sizes and colours of the same references in stock, stores holding the lines, and
+    units on their way that could serve a line (whatever the future stock policy says)."""
     sizes: list[dict[str, Any]] = []
     for line in unserved:
         rows = tx.sql.all(
@@ -384,8 +438,24 @@ def alternatives(
         if c.kind == "store" and all(c.available.get(ln.sku, 0) >= ln.qty for ln in unserved)
     ]
     holding.sort(key=lambda c: (c.distance_km is None, c.distance_km or 0.0, c.code))
+    wanted = {line.sku: line.qty for line in unserved}
+    coming = sorted(
+        (u for u in free_incoming(tx, sorted(wanted)) if u.free >= wanted[u.sku]),
+        key=lambda u: (u.expected_until, u.location, u.sku),
+    )
     return {
         "other_sizes": sizes,
+        "incoming": [
+            {
+                "sku": u.sku,
+                "location": u.location,
+                "free": u.free,
+                "document_kind": u.document_kind.value,
+                "source": u.source,
+                "expected_at": u.expected_until.isoformat(),
+            }
+            for u in coming[:limit]
+        ],
         "collect_at": [
             {
                 "location": c.code,

@@ -6,11 +6,12 @@ import logging
 import math
 import threading
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ordersync.domain.future_stock import FutureStockPolicy, IncomingSource
 from ordersync.domain.routing import RoutingPolicy
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,7 @@ class Promise:
 class PolicyDocument:
     routing: RoutingPolicy
     promise: Promise
+    future_stock: FutureStockPolicy = field(default_factory=FutureStockPolicy)
 
 
 class PolicyError(ValueError):
@@ -41,6 +43,7 @@ _LIMITS: dict[str, tuple[float, float]] = {
     "distance_tolerance_km": (0, 20_000),
     "max_distance_km": (0, 20_000),
     "near_km": (0, 20_000),
+    "future_stock.horizon_days": (0, 366),
 }
 
 
@@ -70,12 +73,49 @@ def parse_policy(text: str, source: str = "routing policy") -> PolicyDocument:
     routing_keys = {f.name for f in fields(RoutingPolicy)}
     routing: dict[str, Any] = {}
     promise: dict[str, Any] = {}
+    future_stock = FutureStockPolicy()
     for key, value in raw.items():
+        if key == _FUTURE_STOCK:
+            if not isinstance(value, dict):
+                raise PolicyError(f"{source}: {key} is a table: write it as [{key}]")
+            future_stock = _future_stock(value, source)
+            continue
         if key not in kinds:
             raise PolicyError(f"{source}: unknown setting {key!r}")
         target = routing if key in routing_keys else promise
         target[key] = _checked(key, kinds[key], value, source)
-    return PolicyDocument(RoutingPolicy(**routing), Promise(**promise))
+    return PolicyDocument(RoutingPolicy(**routing), Promise(**promise), future_stock)
+
+
+_FUTURE_STOCK = "future_stock"
+
+
+def _future_stock(table: dict[str, Any], source: str) -> FutureStockPolicy:
+    """The ``[future_stock]`` table: when order lines may be promised against incoming units."""
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        name = f"{_FUTURE_STOCK}.{key}"
+        if key == "enabled":
+            values[key] = _checked(name, "bool", value, source)
+        elif key == "horizon_days":
+            values[key] = _checked(name, "int", value, source)
+        elif key == "sources":
+            values[key] = _sources(name, value, source)
+        else:
+            raise PolicyError(f"{source}: unknown setting {name!r}")
+    return FutureStockPolicy(**values)
+
+
+def _sources(name: str, value: object, source: str) -> frozenset[IncomingSource]:
+    known = ", ".join(f'"{s.value}"' for s in IncomingSource)
+    if not isinstance(value, list) or not value:
+        raise PolicyError(f"{source}: {name} must be a list of one or more of {known}")
+    chosen = set()
+    for entry in value:
+        if not isinstance(entry, str) or entry not in {s.value for s in IncomingSource}:
+            raise PolicyError(f"{source}: {name} names {entry!r}; it may name {known}")
+        chosen.add(IncomingSource(entry))
+    return frozenset(chosen)
 
 
 def default_policy_text() -> str:

@@ -18,8 +18,15 @@ from pydantic import Field, TypeAdapter
 from sqlalchemy import Connection, Engine, text
 from typing_extensions import TypedDict  # pydantic reads only this one's fields on 3.11
 
-from ordersync.contract import Job
+from ordersync.contract import InboundDelivery, Job, Transfer
+from storeapp.cache.incoming import UPSERT_INCOMING_SQL, FeedIncomingChange, incoming_row
 from storeapp.cache.jobs import upsert_jobs
+from storeapp.cache.motion import (
+    MOTION_VIEW_TABLES,
+    FeedDeliveryChange,
+    FeedTransferChange,
+    apply_motion,
+)
 from storeapp.cache.staff import UPSERT_STAFF_SQL
 from storeapp.cache.state import (
     CURSOR,
@@ -39,6 +46,8 @@ _VIEW_TABLES = (
     "remote_positions",
     "jobs",
     "staff",
+    *MOTION_VIEW_TABLES,
+    "incoming",
 )
 
 
@@ -139,7 +148,10 @@ FeedChange = Annotated[
     | FeedPositionChange
     | FeedNetworkChange
     | FeedJobChange
-    | FeedStaffChange,
+    | FeedStaffChange
+    | FeedDeliveryChange
+    | FeedTransferChange
+    | FeedIncomingChange,
     Field(discriminator="kind"),
 ]
 
@@ -206,7 +218,10 @@ def apply_page(engine: Engine, page: FeedPage, now: datetime) -> int:
     positions: list[tuple[Any, ...]] = []
     totals: list[tuple[Any, ...]] = []
     jobs: list[tuple[int, Job]] = []
+    deliveries: list[tuple[int, InboundDelivery]] = []
+    transfers: list[tuple[int, Transfer]] = []
     staff: list[tuple[Any, ...]] = []
+    incoming: list[tuple[Any, ...]] = []
     for change in page.changes:
         if change["kind"] == "network":
             t = change["total"]
@@ -259,6 +274,10 @@ def apply_page(engine: Engine, page: FeedPage, now: datetime) -> int:
             )
         elif change["kind"] == "job":
             jobs.append((change["seq"], change["job"]))
+        elif change["kind"] == "delivery":
+            deliveries.append((change["seq"], change["delivery"]))
+        elif change["kind"] == "transfer":
+            transfers.append((change["seq"], change["transfer"]))
         elif change["kind"] == "staff":
             person = change["staff"]
             staff.append(
@@ -271,6 +290,10 @@ def apply_page(engine: Engine, page: FeedPage, now: datetime) -> int:
                     person["pin_verifier"],
                 )
             )
+        elif change["kind"] == "incoming":
+            row = incoming_row(change, page.location)
+            if row is not None:
+                incoming.append(row)
     with engine.begin() as connection:
         cursor = _cursor(connection)
         try:
@@ -288,9 +311,12 @@ def apply_page(engine: Engine, page: FeedPage, now: datetime) -> int:
                 cursor.executemany(_TOTALS_SQL, totals)
             if staff:
                 cursor.executemany(UPSERT_STAFF_SQL, staff)
+            if incoming:
+                cursor.executemany(UPSERT_INCOMING_SQL, incoming)
         finally:
             cursor.close()
         upsert_jobs(connection, jobs, now)
+        apply_motion(connection, deliveries, transfers)
         write_state(connection, CURSOR, str(page.next_since))
         write_state(connection, LEDGER_ID, page.ledger_id)
         write_state(connection, LOCATION, page.location)

@@ -24,9 +24,11 @@ from storeapp.cli.commands import (
     jobs,
     lookup,
     orders,
+    receiving,
     sales,
     setup,
     sync,
+    transfers,
     tui,
 )
 from storeapp.cli.session import EXIT_OK, EXIT_USAGE, Handler, open_session, run_handler
@@ -43,6 +45,8 @@ COMMAND_FAMILIES: tuple[Callable[[Subcommands], None], ...] = (
     tui.add_commands,
     day.add_commands,
     counts.add_commands,
+    receiving.add_commands,
+    transfers.add_commands,
     insights.add_commands,
 )
 """In the order ``storeapp --help`` lists them."""

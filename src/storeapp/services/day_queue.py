@@ -8,28 +8,42 @@ store's jobs with their ages and late flags (by this device's clock), rejected l
 brought, suspect positions, and this device's own outbox; what only the ledger knows (other
 devices, orders saved, count tasks) is None, never a guess. The ledger's 403 (an associate's
 token) answers ``DayRefused``, offline too once the ledger has said it.
+
+Stock in motion: deliveries expected today (or late), transfers to send and to receive. Offline
+they come from the documents the feed brought, with this terminal's own unconfirmed work laid
+over them (a delivery received here is no longer expected), sorted by the same contract rules
+as the ledger's.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from ordersync.contract import (
     DayQueue,
+    DeliveryState,
     DeviceHealth,
     JobFacts,
     JobLineState,
     JobStateName,
+    QueueDelivery,
     QueueJob,
+    QueueTransfer,
     StoreOrderSaved,
+    TransferState,
+    arrivals_in_order,
+    deliveries_in_order,
     in_queue_order,
     queue_job,
+    requests_in_order,
 )
+from storeapp.cache.motion import CachedDocument, read_deliveries, read_transfers
 from storeapp.cache.state import LAST_FEED_AT, parse_time, read_state
 from storeapp.clock import Now
 from storeapp.services.job_views import JobView
@@ -96,6 +110,12 @@ class DayView:
     """Offline: how old the cache's view of the network is (None: never synced)."""
     offline_reason: str | None = None
     offline_refusal: Refusal | None = None
+    deliveries: list[QueueDelivery] = field(default_factory=list)
+    """Deliveries expected today or late (not received), late first."""
+    to_send: list[QueueTransfer] = field(default_factory=list)
+    """Transfers requested from this store, oldest request first."""
+    to_receive: list[QueueTransfer] = field(default_factory=list)
+    """Transfers sent to this store, late first, then by expected arrival."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +142,26 @@ def _job_of_cache(job: JobView, now: datetime) -> QueueJob:
             reported_late=job.ledger_late,
         ),
         now,
+    )
+
+
+def _transfer_of_cache(transfer: CachedDocument, now: datetime, *, sending: bool) -> QueueTransfer:
+    """A cached transfer as the queue shows it: requested units to send, sent units to receive
+    (a transfer's cached ``expected_from`` is when it was sent, ``expected_until`` its ETA)."""
+    quantities = [line.expected if sending else (line.sent or 0) for line in transfer.lines]
+    expected_at = transfer.expected_until
+    return QueueTransfer(
+        id=uuid.UUID(transfer.id),
+        from_location=transfer.source,
+        to_location=transfer.destination,
+        state=transfer.state,
+        origin=transfer.origin or "",
+        requested_at=transfer.requested_at or transfer.expected_from or now,
+        sent_at=transfer.expected_from,
+        expected_at=expected_at,
+        lines=sum(1 for qty in quantities if qty > 0),
+        units=sum(quantities),
+        late=not sending and expected_at is not None and expected_at < now,
     )
 
 
@@ -231,6 +271,9 @@ class DayQueueService:
             open_count_tasks=queue.open_count_tasks,
             suspect_positions=queue.suspect_positions,
             view_age=None,
+            deliveries=list(queue.deliveries_expected),
+            to_send=list(queue.transfers_to_send),
+            to_receive=list(queue.transfers_to_receive),
         )
 
     def local_view(self, reason: str | None, refusal: Refusal | None) -> DayView:
@@ -270,6 +313,7 @@ class DayQueueService:
                 ).scalar_one()
             )
             last_feed = parse_time(read_state(connection, LAST_FEED_AT))
+            motion = self._motion_of_cache(connection, now, zone)
         return DayView(
             location=self._location,
             location_name=self._location_name(),
@@ -292,6 +336,62 @@ class DayQueueService:
             view_age=None if last_feed is None else max(now - last_feed, timedelta(0)),
             offline_reason=reason,
             offline_refusal=refusal,
+            deliveries=motion[0],
+            to_send=motion[1],
+            to_receive=motion[2],
+        )
+
+    def _motion_of_cache(
+        self, connection: Connection, now: datetime, zone: ZoneInfo
+    ) -> tuple[list[QueueDelivery], list[QueueTransfer], list[QueueTransfer]]:
+        """Deliveries and transfers of the day as the cache knows them, the ledger's rules."""
+        day = now.astimezone(zone).date()
+        start = datetime.combine(day, time(0), tzinfo=zone)
+        end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+        kinds = {
+            str(row.id): (str(row.kind), str(row.source_kind))
+            for row in connection.execute(
+                text("SELECT id, kind, source_kind FROM deliveries WHERE destination = :loc"),
+                {"loc": self._location},
+            )
+        }
+        deliveries = []
+        for document in read_deliveries(connection, self._location):
+            begins, until = document.expected_from, document.expected_until
+            if document.state != DeliveryState.EXPECTED or begins is None or until is None:
+                continue
+            if begins >= end or (until < start and until >= now):
+                continue
+            kind, source_kind = kinds.get(document.id, ("", ""))
+            deliveries.append(
+                QueueDelivery(
+                    id=uuid.UUID(document.id),
+                    reference=document.reference or "",
+                    kind=kind,
+                    source_kind=source_kind,
+                    source=document.source,
+                    expected_from=begins,
+                    expected_until=until,
+                    lines=sum(1 for line in document.lines if line.expected > 0),
+                    units=sum(line.expected for line in document.lines),
+                    late=until < now,
+                )
+            )
+        transfers = read_transfers(connection, self._location)
+        to_send = [
+            _transfer_of_cache(t, now, sending=True)
+            for t in transfers
+            if t.source == self._location and t.state == TransferState.REQUESTED
+        ]
+        to_receive = [
+            _transfer_of_cache(t, now, sending=False)
+            for t in transfers
+            if t.destination == self._location and t.state == TransferState.SENT
+        ]
+        return (
+            deliveries_in_order(deliveries),
+            requests_in_order(to_send),
+            arrivals_in_order(to_receive),
         )
 
     def _this_device(self) -> ThisDevice:

@@ -1,5 +1,9 @@
 """Finding an item and everything staff need to see about it: size grid, suggestions, and where
 else in the network it is available (live from the ledger, or from the cache with its age).
+
+Units on their way: this store's come from the cache (the feed's ``incoming`` rows), so they
+show offline too; other locations' come only with a live answer (``SkuAvailability.arrivals``),
+and offline they are simply not shown.
 """
 
 from __future__ import annotations
@@ -11,7 +15,8 @@ from enum import StrEnum
 
 from sqlalchemy import Connection, Engine, text
 
-from ordersync.contract import LocationKind, SkuAvailability, gtin_problem
+from ordersync.contract import Arrival, LocationKind, SkuAvailability, gtin_problem
+from storeapp.cache.incoming import NOTHING_COMING, Coming, coming_here
 from storeapp.clock import Now
 from storeapp.services.catalog import CatalogItem, by_gtin, by_sku, of_reference, search, size_order
 from storeapp.sync.client import LedgerClient, LedgerRefused, LedgerUnavailable
@@ -47,6 +52,8 @@ class OwnStock:
     suspect: bool
     pending_delta: int
     """Units sold here and not yet acknowledged by the ledger (already counted in the numbers)."""
+    coming: Coming = NOTHING_COMING
+    """Units on their way here (on order, in transit) and the next arrival's window."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +62,8 @@ class SizeCell:
     size: str
     store_available: int
     network_available: int
+    store_incoming: int = 0
+    """Units of this size on their way to this store."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +97,8 @@ class LocationStock:
     available: int
     as_of: datetime
     is_here: bool
+    coming: Coming = NOTHING_COMING
+    """Here: from the cache; elsewhere: from a live answer only (nothing when offline)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +228,7 @@ class LookupService:
                 params,
             )
         }
+        coming = coming_here(connection, skus)
         result: dict[str, OwnStock] = {}
         for sku in skus:
             row = ledger.get(sku)
@@ -230,6 +242,7 @@ class LookupService:
                 available=on_hand - reserved - safety,
                 suspect=bool(row.suspect) if row is not None else False,
                 pending_delta=delta,
+                coming=coming.get(sku, NOTHING_COMING),
             )
         return result
 
@@ -258,21 +271,30 @@ class LookupService:
         with self._engine.begin() as connection:
             if fetched is not None:
                 _remember_remote(connection, fetched, now)
-            return self._availability_from_cache(connection, sku, live=fetched is not None)
+            return self._availability_from_cache(
+                connection,
+                sku,
+                live=fetched is not None,
+                arrivals=[] if fetched is None else fetched.arrivals,
+            )
 
     def _availability_from_cache(
-        self, connection: Connection, sku: str, live: bool
+        self, connection: Connection, sku: str, live: bool, arrivals: list[Arrival]
     ) -> Availability:
-        # Only the places this answer names (here, and where the last live answer had stock),
-        # not the whole network's: a store sees 500 locations.
+        # Only the places this answer names (here, where the last live answer had stock, and
+        # where units are on their way), not the whole network's: a store sees 500 locations.
+        coming = coming_elsewhere(arrivals)
+        arriving = {f"a{i}": code for i, code in enumerate(sorted(coming))}
+        also = "".join(f", :{key}" for key in arriving)
         places = {
             row.code: row
             for row in connection.execute(
                 text(
-                    "SELECT code, name, kind, latitude, longitude FROM locations WHERE code = :loc "
+                    "SELECT code, name, kind, latitude, longitude FROM locations "
+                    f"WHERE code IN (:loc{also}) "
                     "OR code IN (SELECT location FROM remote_positions WHERE sku = :sku)"
                 ),
-                {"loc": self._location, "sku": sku},
+                {"loc": self._location, "sku": sku, **arriving},
             )
         }
         here = places.get(self._location)
@@ -305,6 +327,25 @@ class LookupService:
                     available=int(row.available),
                     as_of=datetime.fromisoformat(row.updated_at),
                     is_here=False,
+                    coming=coming.get(row.location, NOTHING_COMING),
+                )
+            )
+        held = {row.location for row in rows} | {self._location}
+        for code in sorted(set(coming) - held):
+            # Nothing on the shelf there yet, but units on their way: worth a row.
+            place = places.get(code)
+            locations.append(
+                LocationStock(
+                    code=code,
+                    name=place.name if place is not None else code,
+                    kind=place.kind if place is not None else LocationKind.STORE,
+                    distance_km=_distance(here, place),
+                    on_hand=0,
+                    reserved=0,
+                    available=0,
+                    as_of=self._now(),
+                    is_here=False,
+                    coming=coming[code],
                 )
             )
         locations.append(
@@ -318,6 +359,7 @@ class LookupService:
                 available=own.available,
                 as_of=datetime.fromisoformat(own_row.updated_at) if own_row else self._now(),
                 is_here=True,
+                coming=own.coming,
             )
         )
         locations.sort(key=lambda s: (s.distance_km if s.distance_km is not None else 1e9, s.code))
@@ -329,6 +371,24 @@ class LookupService:
             locations=locations,
             network_available=network,
         )
+
+
+def coming_elsewhere(arrivals: list[Arrival]) -> dict[str, Coming]:
+    """A live answer's arrivals summed per location, with each location's next window."""
+    by_location: dict[str, list[Arrival]] = {}
+    for arrival in arrivals:
+        by_location.setdefault(arrival.location, []).append(arrival)
+    coming: dict[str, Coming] = {}
+    for location, found in by_location.items():
+        first = min(found, key=lambda a: (a.expected_until, a.expected_from))
+        coming[location] = Coming(
+            on_order=sum(a.qty for a in found if not a.in_transit),
+            in_transit=sum(a.qty for a in found if a.in_transit),
+            next_from=first.expected_from,
+            next_until=first.expected_until,
+            next_in_transit=first.in_transit,
+        )
+    return coming
 
 
 def _distance(here: object | None, place: object | None) -> float | None:
@@ -379,7 +439,8 @@ def size_grid(
     colour: str, variants: list[CatalogItem], own: dict[str, OwnStock], network: dict[str, int]
 ) -> SizeGrid:
     def cell(v: CatalogItem) -> SizeCell:
-        return SizeCell(v.sku, v.size, max(0, own[v.sku].available), network[v.sku])
+        mine = own[v.sku]
+        return SizeCell(v.sku, v.size, max(0, mine.available), network[v.sku], mine.coming.units)
 
     if variants and all(v.size_row and v.size_column for v in variants):
         rows = sorted({v.size_row or "" for v in variants}, key=size_order)

@@ -1,6 +1,6 @@
 """The manager's reports, read live from the ledger: stock-out risk and days of cover, the sales
-trend of a reference, stock-outs and the sales they lost, replenishment suggestions, count
-variance and the network's KPIs.
+trend of a reference, stock-outs and the sales they lost, replenishment suggestions, rebalancing
+suggestions of a reference (from or to this store), count variance and the network's KPIs.
 
 Every read answers an ``Answer``: the report, or why there is none in words the screens and the
 command translate (``Refusal``): managers only (the ledger's 403), offline, not offered by this
@@ -23,6 +23,7 @@ from ordersync.contract import (
     PROBLEM_TYPE_PREFIX,
     CoverReport,
     NetworkKpis,
+    RebalancingReport,
     ReplenishmentReport,
     SalesTrend,
     StockoutReport,
@@ -166,6 +167,11 @@ class ReportsService:
 
     def replenishment(self) -> Answer[ReplenishmentReport]:
         return self._read("/reports/replenishment", ReplenishmentReport, location=self._location)
+
+    def rebalancing(self, reference: str) -> Answer[RebalancingReport]:
+        """Transfers the ledger suggests for the sizes of ``reference``: a store manager sees
+        those from or to its own store."""
+        return self._read("/reports/rebalancing", RebalancingReport, reference=reference.strip())
 
     def variance(
         self, *, days: int = 30, period: Literal["day", "week"] = "day"

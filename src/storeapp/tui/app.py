@@ -53,6 +53,7 @@ from storeapp.tui.screens.help import HelpScreen
 from storeapp.tui.screens.item import ItemScreen
 from storeapp.tui.screens.lookup import LookupScreen
 from storeapp.tui.screens.pick import PickScreen
+from storeapp.tui.screens.receive import MotionRecorded, SheetScreen
 from storeapp.tui.screens.sign_in import SignInScreen, with_manager
 from storeapp.tui.text import translate_bindings
 from storeapp.wording.catalog import invalid_barcode, unknown_barcode
@@ -340,7 +341,10 @@ class StoreApp(App[None]):
     @on(JobActionDone)
     @on(OrderFinished)
     @on(CountSubmitted)
-    def _work_queued(self, message: JobActionDone | OrderFinished | CountSubmitted) -> None:
+    @on(MotionRecorded)
+    def _work_queued(
+        self, message: JobActionDone | OrderFinished | CountSubmitted | MotionRecorded
+    ) -> None:
         # An outbox entry waits (a job's move, an order kept offline) or a job may have come
         # here (an order collected in this store): the bar counts it, the sync goes now.
         self.refresh_status()
@@ -442,7 +446,7 @@ class StoreApp(App[None]):
         screen = self.screen
         if isinstance(screen, LookupScreen):
             screen.run_query(code)
-        elif isinstance(screen, PickScreen | CountScreen | CountSessionScreen):
+        elif isinstance(screen, PickScreen | CountScreen | CountSessionScreen | SheetScreen):
             screen.scan(code)  # a unit of the job or of the count on screen, not an item to open
         else:
             self._find_scanned(code)

@@ -31,7 +31,9 @@ from storeapp.tui.screens.count import CountScreen
 from storeapp.tui.screens.day_queue import DayQueueScreen
 from storeapp.tui.screens.insights import InsightsScreen
 from storeapp.tui.screens.jobs import JobsScreen
+from storeapp.tui.screens.receive import ReceiveScreen
 from storeapp.tui.screens.sync import SyncScreen
+from storeapp.tui.screens.transfers import TransfersScreen
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,22 @@ DESTINATIONS: tuple[Destination, ...] = (
         description=N_("Stock-out risk, sales trends, what to reorder (managers)"),
         screen=InsightsScreen,
         managers=True,
+    ),
+    Destination(
+        name="receive",
+        key="f9",
+        label=N_("Receive"),
+        title=N_("Receive"),
+        description=N_("Deliveries and transfers expected here; receiving them, or blind"),
+        screen=ReceiveScreen,
+    ),
+    Destination(
+        name="transfers",
+        key="f10",
+        label=N_("Transfers"),
+        title=N_("Transfers"),
+        description=N_("Transfers to send from here, and those this store asked for"),
+        screen=TransfersScreen,
     ),
     Destination(
         name="sync_now",

@@ -1,15 +1,23 @@
 """The manager's views: why a report or the day's queue has no answer, where the day's queue comes
-from (live, or this terminal's own view offline), the captions of its sections, and the headlines
-of the sales reports (stock-out risk, replenishment, trend).
+from (live, or this terminal's own view offline), the captions of its sections (deliveries and
+transfers too), the headlines of the sales reports (stock-out risk, replenishment, rebalancing,
+trend), and what turning a report's line into a transfer request says.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ordersync.contract import CoverReport, ReplenishmentRow, SalesTrend
-from storeapp.i18n import _
+from ordersync.contract import (
+    CoverReport,
+    RebalancingReport,
+    ReplenishmentRow,
+    SalesTrend,
+    TransferSuggestion,
+)
+from storeapp.i18n import N_, _
 from storeapp.services.day_queue import DayView, Source
+from storeapp.services.report_requests import RequestMade, RequestRefusal, RequestRefused
 from storeapp.services.reports import Refusal
 from storeapp.wording.figures import day_text, money, never_synced, number, span
 
@@ -80,6 +88,60 @@ def devices_caption(view: DayView) -> str:
     return _("Devices ({count})", count=number(len(view.devices)))
 
 
+def deliveries_caption(view: DayView) -> str:
+    count = len(view.deliveries)
+    if not count:
+        return _("No delivery expected today.")
+    late = sum(1 for delivery in view.deliveries if delivery.late)
+    if late:
+        return _(
+            "Deliveries expected today ({count}), {late} late: late first",
+            count=number(count),
+            late=number(late),
+        )
+    return _("Deliveries expected today ({count})", count=number(count))
+
+
+def to_send_caption(view: DayView) -> str:
+    if not view.to_send:
+        return _("No transfer to send.")
+    return _("Transfers to send ({count}), oldest request first", count=number(len(view.to_send)))
+
+
+def to_receive_caption(view: DayView) -> str:
+    count = len(view.to_receive)
+    if not count:
+        return _("No transfer on its way here.")
+    late = sum(1 for transfer in view.to_receive if transfer.late)
+    if late:
+        return _(
+            "Transfers to receive ({count}), {late} late: late first",
+            count=number(count),
+            late=number(late),
+        )
+    return _("Transfers to receive ({count}), soonest first", count=number(count))
+
+
+def motion_facts(view: DayView) -> str:
+    """The day's stock in motion on one line: ``deliveries: 2 (1 late) · to send: 1 · ...``."""
+    late = sum(1 for delivery in view.deliveries if delivery.late)
+    late += sum(1 for transfer in view.to_receive if transfer.late)
+    text = _(
+        "deliveries: {deliveries} · to send: {send} · to receive: {receive}",
+        deliveries=number(len(view.deliveries)),
+        send=number(len(view.to_send)),
+        receive=number(len(view.to_receive)),
+    )
+    if late:
+        text += " · " + _("{count} late arrival(s)", count=number(late))
+    return text
+
+
+def late_mark() -> str:
+    """The mark of a late delivery or transfer in a table."""
+    return _("LATE")
+
+
 def risk_caption(report: CoverReport) -> str:
     if not report.rows:
         return _("Nothing runs out before its next delivery.")
@@ -101,6 +163,79 @@ def replenishment_caption(suggested: Sequence[ReplenishmentRow]) -> str:
         count=number(len(suggested)),
         units=number(sum(row.suggested_qty for row in suggested)),
     )
+
+
+_TRANSFER_REASONS = {
+    "sleeping_stock": N_("sleeps there"),
+    "broken_size_run": N_("completes a size run"),
+}
+
+
+def transfer_reason(reason: str) -> str:
+    """Why rebalancing suggests a transfer, in a few words."""
+    return _(_TRANSFER_REASONS[reason]) if reason in _TRANSFER_REASONS else reason
+
+
+def rebalancing_caption(reference: str, report: RebalancingReport) -> str:
+    if not report.rows:
+        return _("No transfer suggested for {reference}.", reference=reference)
+    return _(
+        "{count} transfer(s) suggested for {reference}, {units} unit(s) in all.",
+        count=number(len(report.rows)),
+        reference=reference,
+        units=number(sum(row.qty for row in report.rows)),
+    )
+
+
+def rebalancing_question(suggestion: TransferSuggestion) -> str:
+    return _(
+        "Request {qty} of {sku} from {source} to {destination}?",
+        qty=number(suggestion.qty),
+        sku=suggestion.sku,
+        source=suggestion.from_location,
+        destination=suggestion.to_location,
+    )
+
+
+def replenishment_question(rows: Sequence[ReplenishmentRow], source: str, here: str) -> str:
+    """``rows``: the suggested lines still to request."""
+    return _(
+        "Request {count} line(s), {units} unit(s), from {source} to {destination}?",
+        count=number(len(rows)),
+        units=number(sum(row.suggested_qty for row in rows)),
+        source=source,
+        destination=here,
+    )
+
+
+def request_detail() -> str:
+    """What confirming a request does, under the question."""
+    return _("The source sends it by scan; it reaches the ledger with the next sync, offline too.")
+
+
+def request_made(made: RequestMade) -> str:
+    return _(
+        "Transfer requested: {units} unit(s) from {source} to {destination}. "
+        "Sent with the next sync.",
+        units=number(made.units),
+        source=made.from_location,
+        destination=made.to_location,
+    )
+
+
+def request_refusal(error: RequestRefused) -> str:
+    if error.refusal is RequestRefusal.MANAGERS_ONLY:
+        return _("Only a manager may request a transfer: a manager signs in, or uses their PIN.")
+    if error.refusal is RequestRefusal.NO_WAREHOUSE:
+        return _("No warehouse is known to this terminal yet: sync, then try again.")
+    if error.refusal is RequestRefusal.ALREADY_REQUESTED:
+        return _("Already requested: the transfer is on its way or waits to be sent.")
+    return _("Nothing to request on this line.")
+
+
+def requested_mark() -> str:
+    """A report line already turned into a transfer request."""
+    return _("requested")
 
 
 def trend_title(trend: SalesTrend) -> str:

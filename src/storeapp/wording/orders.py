@@ -1,6 +1,7 @@
 """Orders in store: why a routing decision chose its locations and why the others lost (the
 ledger's reason codes with their numbers), what nobody can serve, the alternatives of a refused
-order, the promised date, and what to fix in an order the service refused to write.
+order, the lines that wait for incoming stock (future stock) and the day it is expected, the
+promised date, and what to fix in an order the service refused to write.
 
 The explanation and the alternatives come as ``Line``s: the text, and its ``Tone`` (a heading,
 a location chosen, a line nobody serves) for the front end to style; the order of the lines is
@@ -11,10 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from ordersync.contract import RoutingReason
+from ordersync.contract import HoldState, OrderLineState, RoutingReason
 from storeapp.i18n import N_, _, active
 from storeapp.services.orders import (
     MAX_ORDER_QTY,
@@ -90,7 +92,16 @@ def routing_reason(reason: Mapping[str, Any]) -> str:
         )
     if code == RoutingReason.PARTIAL:
         return _("can serve only part of the order")
+    if code == RoutingReason.FUTURE_STOCK:
+        return awaiting_text(_moment(reason.get("expected_at")))
     return code
+
+
+def _moment(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 def _percent(share: Any) -> str:
@@ -106,6 +117,11 @@ def explanation_lines(explanation: Explanation) -> list[Line]:
                 location=verdict.location,
                 name=verdict.name,
                 distance=distance_text(verdict.distance_km),
+            )
+            + "".join(
+                f"; {routing_reason(r)}"
+                for r in verdict.reasons
+                if r.get("code") == RoutingReason.FUTURE_STOCK
             ),
             Tone.CHOSEN,
         )
@@ -172,6 +188,44 @@ def alternative_lines(alternatives: Alternatives | None) -> list[Line]:
             for point in alternatives.collect_at
         )
     return lines
+
+
+EXPECTED_FORMAT = "d MMM"
+"""The day incoming units are expected (``12 Dec``)."""
+
+
+def awaiting_text(expected_at: datetime | None) -> str:
+    """``awaiting stock, expected 12 Dec``: a line promised against units on their way."""
+    if expected_at is None:
+        return _("awaiting stock")
+    return _(
+        "awaiting stock, expected {date}",
+        date=active().moment(expected_at, EXPECTED_FORMAT),
+    )
+
+
+def awaiting_lines(outcome: OrderOutcome) -> list[Line]:
+    """A heading, then each line of the order that waits for incoming stock with the day it is
+    expected; nothing when no line waits."""
+    order = outcome.order
+    if order is None:
+        return []
+    expected = {h.order_line_no: h.expected_at for h in order.holds if h.state is HoldState.OPEN}
+    waiting = [
+        Line(
+            _(
+                "  {qty} × {sku}: {awaiting}",  # noqa: RUF001
+                qty=number(line.qty),
+                sku=line.sku,
+                awaiting=awaiting_text(expected.get(line.line_no)),
+            )
+        )
+        for line in order.lines
+        if line.state == OrderLineState.AWAITING_STOCK
+    ]
+    if not waiting:
+        return []
+    return [Line(_("Waiting for incoming stock:"), Tone.HEADING), *waiting]
 
 
 def promise(outcome: OrderOutcome) -> str | None:

@@ -48,6 +48,8 @@ async def test_the_command_palette_runs_the_app_commands(
             "Day's queue",
             "Counts",
             "Insights",
+            "Receive",
+            "Transfers",
             "Sync now",
             "Sync status",
             "Help",

@@ -45,9 +45,15 @@ REFUSALS: dict[int | str, dict[str, object]] = {
 async def post_movements(
     body: MovementBatch, principal: PrincipalDep, runtime: RuntimeDep, request: Request
 ) -> JSONResponse:
-    """Receipts, counter sales, returns, adjustments and transfers, all or nothing.
+    """Receipts, counter sales, returns, adjustments and instant transfers, all or nothing.
 
     A counter sale is never refused: a sale below zero is recorded and the position flagged suspect.
+
+    A `transfer` line moves units from one shelf to the other at once: it is an admin's
+    correction of the record (403 with `required_role` admin for anyone else), refused when the
+    source does not hold the units free. Goods that travel between locations go by a transfer
+    document instead: `POST /v1/transfers`, then `/send` at the source and `/receive` at the
+    destination, with the units in transit in between.
     """
     return await answer_operation(runtime, request, "movements", principal, body)
 

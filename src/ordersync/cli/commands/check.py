@@ -1,5 +1,5 @@
 """``ordersync check``: rebuild every position from the movements and the pending reservations,
-and compare with the stored positions (read-only)."""
+and its incoming units from the open documents, and compare with what is stored (read-only)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ DISCREPANCIES_SHOWN = 200
 
 def add_commands(commands: Subcommands) -> None:
     check = commands.add_parser(
-        "check", help="rebuild positions from movements and reservations and compare"
+        "check",
+        help="rebuild positions from movements and reservations, incoming units from the "
+        "documents, and compare",
     )
     check.set_defaults(handler=cmd_check)
 
@@ -35,7 +37,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     if report.ok:
         console.print(
             f"ledger is consistent: {report.positions} positions agree with "
-            f"{report.movements} movements and the pending reservations"
+            f"{report.movements} movements and the pending reservations, and the incoming "
+            f"units of {report.incoming} positions with the open deliveries, transfers and "
+            "promises"
         )
         return EXIT_OK
     errors.print(f"[bold red]{len(report.discrepancies)} discrepancies[/]")

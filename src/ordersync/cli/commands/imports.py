@@ -1,5 +1,5 @@
-"""``ordersync locations import``, ``items import`` and ``stock import [--delta]``: CSV files
-from the ERP into the ledger.
+"""``ordersync locations import``, ``items import``, ``stock import [--delta]`` and
+``deliveries import``: CSV files from the ERP into the ledger.
 
 Exit codes: 0 when every line was good (or the same file was already imported: nothing is done
 twice), 1 when some lines were bad (the good ones are applied; each bad one is shown with its
@@ -51,6 +51,7 @@ def add_commands(commands: Subcommands) -> None:
         ("locations", ImportKind.LOCATIONS, "stores and warehouses"),
         ("items", ImportKind.ITEMS, "the catalog: SKUs, sizes, colours, prices, GTINs"),
         ("stock", ImportKind.STOCK, "on hand per location and SKU"),
+        ("deliveries", ImportKind.DELIVERIES, "purchase orders and shipping notices"),
     ):
         parser = commands.add_parser(family, help=f"{what} (import from a CSV file)")
         verbs = parser.add_subparsers(dest=f"{family}_command", required=True, metavar="COMMAND")

@@ -194,13 +194,15 @@ def _replenishment_table(report: ReplenishmentReport) -> Tabular:
     return Tabular(
         f"Replenishment at {report.location} on {report.as_of}",
         ["sku", "name", "per day", "lead", "review", "safety", "order up to", "on hand",
-         "reserved", "order"],
+         "reserved", "on order", "in transit", "requested", "order"],
         [
             [r.sku, r.name, r.daily_rate, r.lead_time_days, r.review_days, r.safety_units,
-             r.order_up_to, r.on_hand, r.reserved, r.suggested_qty]
+             r.order_up_to, r.on_hand, r.reserved, r.on_order, r.in_transit, r.requested,
+             r.suggested_qty]
             for r in report.rows
         ],
-        f"{sum(r.suggested_qty for r in report.rows)} units to order",
+        f"{sum(r.suggested_qty for r in report.rows)} units to order"
+        + (" (demand includes shipments to stores)" if report.demand_includes_shipments else ""),
     )  # fmt: skip
 
 

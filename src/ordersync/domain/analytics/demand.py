@@ -5,6 +5,9 @@ nothing about how much it would have sold, and counting those days as zero sales
 next order smaller exactly where it should not be. Returns are not netted off: a unit returned
 was still asked for, and it comes back into the stock on hand.
 
+A warehouse's demand is also what it sends to stores (``with_shipments``): its shelves feed
+theirs, so its own replenishment must follow what the stores pull, not only its web sales.
+
 A rate is kept as the two whole numbers it is made of (units over days), so the day a shelf
 empties and the units a period needs are worked out exactly, without rounding.
 """
@@ -14,7 +17,7 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-from ordersync.domain.analytics.history import Summary
+from ordersync.domain.analytics.history import DayRow, Summary
 
 
 class Rate(NamedTuple):
@@ -51,6 +54,11 @@ def daily_rate(summary: Summary) -> Rate:
     if summary.in_stock_days == 0:
         return NO_SALES
     return Rate(summary.sold_in_stock, summary.in_stock_days)
+
+
+def with_shipments(row: DayRow) -> DayRow:
+    """The day as a warehouse's demand sees it: units sent to other locations count as sold."""
+    return row._replace(sold=row.sold + row.sent) if row.sent else row
 
 
 def daily_spread(summary: Summary) -> float:

@@ -26,6 +26,8 @@ class DayRow(NamedTuple):
     returned: int = 0
     received: int = 0
     closing: int = 0
+    sent: int = 0
+    """Units sent to other locations by transfer."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,13 @@ lead time ``L`` and review period ``R``:
 
 - safety stock ``= ceil(z * s * sqrt(L + R))``, ``z`` from the service level (1.645 at 95 %);
 - order-up-to level ``S = ceil(r * (L + R) + z * s * sqrt(L + R))``;
-- suggested order ``= max(0, S - (on hand - reserved))``: reserved units are already promised.
+- stock position ``= on hand - reserved + on order + in transit + requested``: reserved units are
+  already promised, and units already on their way will be on the shelf before this order is;
+- suggested order ``= max(0, S - stock position)``.
+
+What is on its way: *on order* (announced deliveries not yet received), *in transit* (transfers
+sent, not yet received) and *requested* (transfers asked for, not yet sent), all to this location.
+Ordering them again is how a store ends up with twice the stock it needs.
 """
 
 from __future__ import annotations
@@ -20,16 +26,38 @@ from ordersync.domain.analytics.policy import ReportPolicy
 
 
 @dataclass(frozen=True, slots=True)
+class Coming:
+    """Units of one position already on their way to it."""
+
+    on_order: int = 0
+    in_transit: int = 0
+    requested: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.on_order + self.in_transit + self.requested
+
+
+NOTHING_COMING = Coming()
+
+
+@dataclass(frozen=True, slots=True)
 class Replenishment:
     daily_rate: Rate
     daily_spread: float
     safety_units: int
     order_up_to: int
+    stock_position: int
+    """On hand less reserved, plus everything on its way."""
     suggested_qty: int
 
 
 def plan_replenishment(
-    summary: Summary, on_hand: int, reserved: int, policy: ReportPolicy
+    summary: Summary,
+    on_hand: int,
+    reserved: int,
+    policy: ReportPolicy,
+    coming: Coming = NOTHING_COMING,
 ) -> Replenishment:
     rate = daily_rate(summary)
     spread = daily_spread(summary)
@@ -41,5 +69,6 @@ def plan_replenishment(
         # Fractions keep the cycle stock exact; only the safety term carries float rounding.
         cycle = Fraction(rate.units * protection, rate.days) if rate.sells else Fraction(0)
         order_up_to = math.ceil(cycle + Fraction(safety))
-    suggested = max(0, order_up_to - (on_hand - reserved))
-    return Replenishment(rate, spread, math.ceil(safety), order_up_to, suggested)
+    position = on_hand - reserved + coming.total
+    suggested = max(0, order_up_to - position)
+    return Replenishment(rate, spread, math.ceil(safety), order_up_to, position, suggested)

@@ -238,6 +238,7 @@ _DAY_COLUMNS = (
     POSITION_DAYS.c.returned_units,
     POSITION_DAYS.c.received_units,
     POSITION_DAYS.c.closing_on_hand,
+    POSITION_DAYS.c.sent_units,
 )
 
 DayRows = dict[tuple[str, str], list[DayRow]]
@@ -246,12 +247,12 @@ DayRows = dict[tuple[str, str], list[DayRow]]
 def _group(rows: Iterable[Any]) -> DayRows:
     grouped: DayRows = defaultdict(list)
     days: dict[str, date] = {}
-    for sku, location, text, sold, returned, received, closing in rows:
+    for sku, location, text, sold, returned, received, closing, sent in rows:
         day = days.get(text)
         if day is None:
             day = days[text] = date.fromisoformat(text)
         grouped[(sku, location)].append(
-            DayRow(day, int(sold), int(returned), int(received), int(closing))
+            DayRow(day, int(sold), int(returned), int(received), int(closing), int(sent))
         )
     for found in grouped.values():
         if len(found) > 1:

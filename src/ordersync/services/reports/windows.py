@@ -6,6 +6,9 @@ location-and-day index), then for each SKU among them its position, its item and
 in the primary key of ``position_days``. The positions that did not move held their current stock
 all along; they are read only when a report needs them, by SKU and as many as it will show. The
 work is proportional to the rows of the window, not to the location's whole catalogue.
+
+Asked ``warehouse_shipments``, a warehouse's rows count its transfers out as demand (see
+``domain.analytics.demand.with_shipments``); a store's rows are read as they are.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from typing import NamedTuple
 
 from sqlalchemy import Connection
 
+from ordersync.contract import LocationKind
+from ordersync.domain.analytics.demand import with_shipments
 from ordersync.domain.analytics.history import (
     Summary,
     local_today,
@@ -61,12 +66,19 @@ class LocationWindow:
 
 
 def location_window(
-    connection: Connection, location: str, now: datetime, days: int
+    connection: Connection,
+    location: str,
+    now: datetime,
+    days: int,
+    *,
+    warehouse_shipments: bool = False,
 ) -> LocationWindow:
     place = place_of(connection, location)
     today = local_today(now, place.timezone)
     start, end = window_before(today, days)
     rows = days_at(connection, location, start, today)
+    if warehouse_shipments and place.kind == LocationKind.WAREHOUSE:
+        rows = {key: [with_shipments(row) for row in found] for key, found in rows.items()}
     windows = []
     moved = {sku for sku, _ in rows}
     for position, opening in moved_at(connection, location, moved, start):

@@ -1,7 +1,8 @@
 """``storeapp day``: the store's day in its time zone, for managers: jobs by state with their age
 against the service level (late first), lines rejected today and why, collections waiting, orders
-placed in store today and the sales they saved, the devices. Offline it prints this terminal's
-own view with a warning; the ledger's 403 exits 5 ("managers only").
+placed in store today and the sales they saved, the devices, the deliveries expected today and
+the transfers to send and to receive (late ones marked). Offline it prints this terminal's own
+view with a warning; the ledger's 403 exits 5 ("managers only").
 
 ``--json`` prints the data for scripts; each job also carries ``age`` and ``to_due`` in whole
 minutes (``to_due`` negative once late), the keys scripts read before jobs were the contract's
@@ -23,15 +24,21 @@ from storeapp.cli.output import headed_table, plain, print_json
 from storeapp.cli.session import EXIT_OK, Cli, refusal_error
 from storeapp.i18n import _
 from storeapp.services.day_queue import DayRefused, DayView, Source, job_age, short_id, time_to_due
+from storeapp.services.motion_sheets import short_id as transfer_short_id
 from storeapp.wording.figures import NO_VALUE, due_text, known_count, span
+from storeapp.wording.incoming import window_text
 from storeapp.wording.jobs import reject_reason, state_count, state_name
 from storeapp.wording.manager import (
     collections_caption,
     day_source,
+    deliveries_caption,
     devices_caption,
+    late_mark,
     open_jobs_caption,
     rejections_caption,
     store_orders_caption,
+    to_receive_caption,
+    to_send_caption,
 )
 
 
@@ -154,6 +161,7 @@ def print_day(cli: Cli, view: DayView) -> None:
             ),
             style="bold",
         )
+    print_motion(cli, view)
     if view.devices is not None:
         table = headed_table(
             (_("Device"), _("Role"), _("Last seen"), _("To sync"), _("To check")),
@@ -187,17 +195,78 @@ def print_day(cli: Cli, view: DayView) -> None:
     )
 
 
+def print_motion(cli: Cli, view: DayView) -> None:
+    """Deliveries expected today, transfers to send and to receive; late ones in red."""
+    t = cli.translator
+    if view.deliveries:
+        table = headed_table(
+            (_("Reference"), _("From"), _("Expected"), _("Lines"), _("Units"), ""),
+            title=deliveries_caption(view),
+        )
+        for delivery in view.deliveries:
+            table.add_row(
+                delivery.reference,
+                delivery.source,
+                window_text(delivery.expected_from, delivery.expected_until),
+                str(delivery.lines),
+                str(delivery.units),
+                late_mark() if delivery.late else "",
+                style="bold red" if delivery.late else "",
+            )
+        cli.out.print(table)
+    else:
+        cli.say(deliveries_caption(view))
+    if view.to_send:
+        table = headed_table(
+            (_("Transfer"), _("To"), _("Requested"), _("Lines"), _("Units")),
+            title=to_send_caption(view),
+        )
+        for transfer in view.to_send:
+            table.add_row(
+                transfer_short_id(str(transfer.id)),
+                transfer.to_location,
+                t.moment(transfer.requested_at, "d MMM HH:mm"),
+                str(transfer.lines),
+                str(transfer.units),
+            )
+        cli.out.print(table)
+    else:
+        cli.say(to_send_caption(view))
+    if view.to_receive:
+        table = headed_table(
+            (_("Transfer"), _("From"), _("Due"), _("Units"), ""), title=to_receive_caption(view)
+        )
+        for transfer in view.to_receive:
+            table.add_row(
+                transfer_short_id(str(transfer.id)),
+                transfer.from_location,
+                NO_VALUE
+                if transfer.expected_at is None
+                else t.moment(transfer.expected_at, "d MMM HH:mm"),
+                str(transfer.units),
+                late_mark() if transfer.late else "",
+                style="bold red" if transfer.late else "",
+            )
+        cli.out.print(table)
+    else:
+        cli.say(to_receive_caption(view))
+
+
 def add_commands(commands: Subcommands) -> None:
     day = add_command(
         commands,
         "day",
         cmd_day,
-        help=_("the day's queue: late jobs, rejections, collections, sales saved, devices"),
+        help=_(
+            "the day's queue: late jobs, rejections, collections, sales saved, deliveries, "
+            "transfers, devices"
+        ),
         description=_(
             "The store's day in its time zone (managers): jobs by state with their age against "
             "the service level, late first; lines rejected today and why; collections "
-            "waiting; orders placed in store today and the sales they saved; the devices. "
-            "Offline: this terminal's own view."
+            "waiting; orders placed in store today and the sales they saved; deliveries "
+            "expected today and transfers to send and to receive, late ones marked; the "
+            "devices. Offline: this terminal's own view."
         ),
     )
     add_json_option(day)

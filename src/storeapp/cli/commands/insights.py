@@ -1,7 +1,12 @@
 """``storeapp insights``: the ledger's sales reports for this store, for managers: what runs out
-before its next delivery, units sold a day per size, what to reorder, stock-outs and the sales
-they lost, what counts found against the record. The ledger's 403 exits 5 ("managers only");
-``--json`` prints the report for scripts (times in UTC, money in minor units).
+before its next delivery, units sold a day per size, what to reorder, the transfers rebalancing
+suggests for a reference, stock-outs and the sales they lost, what counts found against the
+record. The ledger's 403 exits 5 ("managers only"); ``--json`` prints the report for scripts
+(times in UTC, money in minor units).
+
+``request-rebalancing REFERENCE LINE`` and ``request-replenishment`` turn a report's lines into
+a transfer request queued in the outbox (as the terminal's ``t`` key does): a manager's device
+or a manager signed in with ``--as``; anyone else exits 5, an already requested line exits 1.
 """
 
 from __future__ import annotations
@@ -15,12 +20,34 @@ from rich.text import Text
 
 from storeapp.cli.arguments import Subcommands, add_command, add_json_option
 from storeapp.cli.output import headed_table, print_json
-from storeapp.cli.session import EXIT_OK, Cli, answered
+from storeapp.cli.session import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_REFUSED,
+    EXIT_USAGE,
+    Cli,
+    CliError,
+    answered,
+)
 from storeapp.context import StoreContext
 from storeapp.i18n import _
+from storeapp.services.report_requests import (
+    ReportRequests,
+    RequestMade,
+    RequestRefusal,
+    RequestRefused,
+)
 from storeapp.services.reports import Answer
 from storeapp.wording.figures import NO_VALUE, change_text, cover_days, day_text
-from storeapp.wording.manager import replenishment_caption, risk_caption, trend_title
+from storeapp.wording.manager import (
+    rebalancing_caption,
+    replenishment_caption,
+    request_made,
+    request_refusal,
+    risk_caption,
+    transfer_reason,
+    trend_title,
+)
 
 T = TypeVar("T")
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -151,6 +178,70 @@ def cmd_insights_replenishment(cli: Cli, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_insights_rebalancing(cli: Cli, args: argparse.Namespace) -> int:
+    report = _report(cli, args, lambda context: context.reports.rebalancing(args.reference))
+    if report is None:
+        return EXIT_OK
+    if not report.rows:
+        cli.say(rebalancing_caption(args.reference, report))
+        return EXIT_OK
+    table = headed_table(
+        (_("Line"), _("SKU"), _("Size"), _("From"), _("To"), _("Qty"), _("Why")),
+        title=rebalancing_caption(args.reference, report),
+    )
+    for number, row in enumerate(report.rows, start=1):
+        table.add_row(
+            str(number),
+            row.sku,
+            row.size,
+            row.from_location,
+            row.to_location,
+            Text(str(row.qty), style="bold"),
+            transfer_reason(row.reason),
+        )
+    cli.out.print(table)
+    return EXIT_OK
+
+
+def _requests(context: StoreContext) -> ReportRequests:
+    return ReportRequests(context.engine, context.location, context.now, context.shift)
+
+
+def _made(cli: Cli, make: Callable[[], RequestMade]) -> int:
+    try:
+        made = make()
+    except RequestRefused as refused:
+        code = EXIT_REFUSED if refused.refusal is RequestRefusal.MANAGERS_ONLY else EXIT_FAILED
+        raise CliError(request_refusal(refused), code) from None
+    cli.say(request_made(made), style="bold")
+    return EXIT_OK
+
+
+def cmd_request_rebalancing(cli: Cli, args: argparse.Namespace) -> int:
+    with cli.store() as context:
+        report = answered(context.reports.rebalancing(args.reference))
+        if not 1 <= args.line <= len(report.rows):
+            raise CliError(
+                _(
+                    "no line {line} in the rebalancing of {reference} ({count} line(s))",
+                    line=args.line,
+                    reference=args.reference,
+                    count=len(report.rows),
+                ),
+                EXIT_USAGE,
+            )
+        suggestion = report.rows[args.line - 1]
+        return _made(cli, lambda: _requests(context).request_suggestion(suggestion))
+
+
+def cmd_request_replenishment(cli: Cli, args: argparse.Namespace) -> int:
+    with cli.store() as context:
+        report = answered(context.reports.replenishment())
+        return _made(
+            cli, lambda: _requests(context).request_replenishment(report.rows, args.source)
+        )
+
+
 def cmd_insights_stockouts(cli: Cli, args: argparse.Namespace) -> int:
     t = cli.translator
     report = _report(cli, args, lambda context: context.reports.stockouts(days=args.days))
@@ -230,6 +321,37 @@ def add_commands(commands: Subcommands) -> None:
         cmd_insights_replenishment,
         help=_("how much of each item to reorder"),
     )
+    rebalancing = add_command(
+        reports,
+        "rebalancing",
+        cmd_insights_rebalancing,
+        help=_("transfers suggested for a reference, from or to this store"),
+    )
+    rebalancing.add_argument("reference", metavar="REFERENCE", help=_("the reference"))
+    request_rebalancing = add_command(
+        reports,
+        "request-rebalancing",
+        cmd_request_rebalancing,
+        help=_("request the transfer of a rebalancing line (managers)"),
+        makes_operations=True,
+    )
+    request_rebalancing.add_argument("reference", metavar="REFERENCE", help=_("the reference"))
+    request_rebalancing.add_argument(
+        "line", type=int, metavar="LINE", help=_("the line's number, as `rebalancing` prints it")
+    )
+    request_replenishment = add_command(
+        reports,
+        "request-replenishment",
+        cmd_request_replenishment,
+        help=_("request the suggested lines from the warehouse (managers)"),
+        makes_operations=True,
+    )
+    request_replenishment.add_argument(
+        "--from",
+        dest="source",
+        metavar="CODE",
+        help=_("the warehouse to ask (default: the nearest)"),
+    )
     stockouts = add_command(
         reports, "stockouts", cmd_insights_stockouts, help=_("stock-outs and the sales they lost")
     )
@@ -241,5 +363,5 @@ def add_commands(commands: Subcommands) -> None:
     variance.add_argument(
         "--period", choices=("day", "week"), default="day", help=_("one row per day or week")
     )
-    for report in (risk, trend, replenish, stockouts, variance):
+    for report in (risk, trend, replenish, rebalancing, stockouts, variance):
         add_json_option(report)

@@ -1,5 +1,6 @@
 """``storeapp lookup``: find an item by barcode, SKU, reference or name, and print it: its size
-grid here and in the network, what is in stock here instead, and where it is available."""
+grid here and in the network, what is on its way here, what is in stock here instead, and where
+it is available (with each location's incoming units when the ledger answered live)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from storeapp.i18n import _
 from storeapp.services.catalog import CatalogItem
 from storeapp.services.lookup import Availability, Found, ItemView, LookupResult
 from storeapp.wording.figures import NO_VALUE, distance_text
+from storeapp.wording.incoming import coming_here_text, coming_text, grid_legend, shelf_and_coming
 
 
 def cmd_lookup(cli: Cli, args: argparse.Namespace) -> int:
@@ -77,7 +79,7 @@ def print_reference(cli: Cli, context: StoreContext, variants: Sequence[CatalogI
         sku = next(v.sku for v in variants if v.colour == colour)
         view = context.lookup.item_view(sku, live=False)
         if view is not None:
-            cli.out.print(_grid_table(cli, view, highlight=False))
+            _print_grid(cli, view, highlight=False)
     cli.say(_("Look one up by its SKU or barcode: storeapp lookup SKU"), style="dim")
 
 
@@ -104,6 +106,8 @@ def _item_header(cli: Cli, view: ItemView) -> None:
         reserved=own.reserved,
     )
     cli.say(line, style="bold green" if own.available > 0 else "bold red")
+    if own.coming.units > 0:
+        cli.say(coming_here_text(own.coming), style="yellow")
     if own.pending_delta:
         cli.say(
             _(
@@ -137,10 +141,18 @@ def _grid_table(cli: Cli, view: ItemView, *, highlight: bool = True) -> Table:
                 continue
             style = "reverse" if highlight and cell.sku == view.item.sku else ""
             if cell.store_available <= 0:
-                style += " dim"
-            cells.append(Text(f"{cell.store_available} · {cell.network_available}", style=style))
+                style += " italic yellow" if cell.store_incoming > 0 else " dim"
+            here = shelf_and_coming(cell.store_available, cell.store_incoming)
+            cells.append(Text(f"{here} · {cell.network_available}", style=style))
         table.add_row(Text(row if two_axes else _("Size")), *cells)
     return table
+
+
+def _print_grid(cli: Cli, view: ItemView, *, highlight: bool = True) -> None:
+    """The grid, and what ``0 +6`` means when a size has units coming."""
+    cli.out.print(_grid_table(cli, view, highlight=highlight))
+    if any(cell.store_incoming for cell in view.grid.cells.values()):
+        cli.say(grid_legend(), style="dim")
 
 
 def freshness(cli: Cli, availability: Availability) -> str:
@@ -167,6 +179,7 @@ def _availability_table(cli: Cli, availability: Availability) -> Table:
     table.add_column(_("Available"), justify="right")
     table.add_column(_("On hand"), justify="right")
     table.add_column(_("Reserved"), justify="right")
+    table.add_column(_("Coming"))
     for place in availability.locations:
         distance = (
             NO_VALUE if place.distance_km is None else distance_text(place.distance_km, digits=0)
@@ -180,6 +193,7 @@ def _availability_table(cli: Cli, availability: Availability) -> Table:
             str(place.available),
             str(place.on_hand),
             str(place.reserved),
+            coming_text(place.coming),
             style=style,
         )
     table.caption = _("Network available: {count}", count=availability.network_available)
@@ -189,7 +203,7 @@ def _availability_table(cli: Cli, availability: Availability) -> Table:
 
 def print_item(cli: Cli, view: ItemView, *, asked_live: bool) -> None:
     _item_header(cli, view)
-    cli.out.print(_grid_table(cli, view))
+    _print_grid(cli, view)
     if view.own.available <= 0 and view.suggestions:
         table = Table(title=_("In stock here instead"), title_justify="left")
         table.add_column(_("SKU"))

@@ -37,6 +37,7 @@ from storeapp.wording.orders import (
     Line,
     Tone,
     alternative_lines,
+    awaiting_lines,
     explanation_lines,
     order_input_problem,
     promise,
@@ -143,6 +144,7 @@ def print_order_outcome(cli: Cli, outcome: OrderOutcome, customer_name: str) -> 
                 distance=distance_text(source.distance_km),
             )
         cli.say(sentence)
+    print_lines(cli, awaiting_lines(outcome))
     if outcome.explanation is not None:
         cli.say(_("Why:"), style="bold")
         print_explanation(cli, outcome.explanation)

@@ -1,6 +1,7 @@
 """The manager's day: jobs by state, open jobs late first with their age against the service level
 (a bar fills as the job uses its time), lines rejected today and why, collections waiting at the
-counter, orders placed in store today with the sales they saved, and the store's devices.
+counter, orders placed in store today with the sales they saved, the store's devices, and its
+stock in motion: deliveries expected today (late ones marked), transfers to send and to receive.
 
 Live from the ledger; when it cannot be reached, the partial view this terminal's cache can give,
 marked OFFLINE with its age (what only the ledger knows shows as a dash). An associate's terminal
@@ -24,6 +25,7 @@ from textual.widgets.data_table import RowDoesNotExist
 
 from storeapp.i18n import N_, _, active
 from storeapp.services.day_queue import DayRefused, DayView, Source, job_age, short_id, time_to_due
+from storeapp.services.motion_sheets import short_id as transfer_short_id
 from storeapp.services.reports import Refusal
 from storeapp.tui.format import clock_time
 from storeapp.tui.manager_format import count_bar, level_bar, order_state
@@ -32,15 +34,21 @@ from storeapp.tui.screens.base import StoreScreen
 from storeapp.tui.screens.pick import PickScreen
 from storeapp.tui.widgets.status_bar import StatusBar
 from storeapp.wording.figures import NO_VALUE, due_text, known_count, money, number, span
+from storeapp.wording.incoming import window_text
 from storeapp.wording.jobs import kind_name, reject_reason, state_name
 from storeapp.wording.manager import (
     collections_caption,
     day_source,
+    deliveries_caption,
     devices_caption,
+    late_mark,
+    motion_facts,
     open_jobs_caption,
     rejections_caption,
     report_refusal,
     store_orders_caption,
+    to_receive_caption,
+    to_send_caption,
 )
 
 REFRESH_SECONDS = 60.0
@@ -49,7 +57,6 @@ CUSTOMER_WIDTH = 14
 SILENT_MINUTES = 15
 """A device not heard of for this long is flagged: it may be off, or cut from the network."""
 STATE_ORDER = ("assigned", "picking", "picked", "packed", "ready", "shipped", "collected")
-SECTIONS = ("jobs", "rejections", "collections", "orders", "devices")
 
 
 @dataclass
@@ -81,6 +88,7 @@ class DayQueueScreen(StoreScreen):
             yield Static(_("Loading…"), id="day-source", markup=False)
             yield Static("", id="day-facts", markup=False)
             yield Static("", id="day-states", markup=False)
+            yield Static("", id="day-motion", markup=False)
             yield Static("", id="day-jobs-caption", classes="caption day-section", markup=False)
             yield DayTable(id="day-jobs")
             yield Static("", id="day-rejections-caption", classes="caption day-section")
@@ -89,15 +97,28 @@ class DayQueueScreen(StoreScreen):
             yield DayTable(id="day-collections")
             yield Static("", id="day-orders-caption", classes="caption day-section")
             yield DayTable(id="day-orders")
+            yield Static("", id="day-deliveries-caption", classes="caption day-section")
+            yield DayTable(id="day-deliveries")
+            yield Static("", id="day-send-caption", classes="caption day-section")
+            yield DayTable(id="day-send")
+            yield Static("", id="day-receive-caption", classes="caption day-section")
+            yield DayTable(id="day-receive")
             yield Static("", id="day-devices-caption", classes="caption day-section")
             yield DayTable(id="day-devices")
         yield Footer()
 
     def help_lines(self) -> list[tuple[str, str]]:
         return [
-            (_("Tab"), _("next section: jobs, rejections, collections, orders, devices")),
+            (
+                _("Tab"),
+                _(
+                    "next section: jobs, rejections, collections, orders, deliveries, "
+                    "transfers to send and to receive, devices"
+                ),
+            ),
             ("↑ ↓", _("choose a row")),
             (_("Enter"), _("on a job: open its pick list")),
+            (_("Enter"), _("on a delivery or a transfer: the Receive or Transfers screen")),
         ]
 
     def on_mount(self) -> None:
@@ -143,6 +164,29 @@ class DayQueueScreen(StoreScreen):
                 (N_("Units"), "right"),
                 (N_("Value"), "right"),
                 (N_("State"), "left"),
+            ],
+            "day-deliveries": [
+                (N_("Reference"), "left"),
+                (N_("From"), "left"),
+                (N_("Expected"), "left"),
+                (N_("Lines"), "right"),
+                (N_("Units"), "right"),
+                (N_("Late"), "left"),
+            ],
+            "day-send": [
+                (N_("Transfer"), "left"),
+                (N_("To"), "left"),
+                (N_("Requested"), "right"),
+                (N_("Lines"), "right"),
+                (N_("Units"), "right"),
+            ],
+            "day-receive": [
+                (N_("Transfer"), "left"),
+                (N_("From"), "left"),
+                (N_("Sent"), "right"),
+                (N_("Due"), "right"),
+                (N_("Units"), "right"),
+                (N_("Late"), "left"),
             ],
             "day-devices": [
                 (N_("Device"), "left"),
@@ -198,7 +242,7 @@ class DayQueueScreen(StoreScreen):
             report_refusal(refused.refusal, refused.detail)
         )
         self.query_one("#day-source", Static).set_classes("-refused")
-        for widget_id in ("#day-facts", "#day-states"):
+        for widget_id in ("#day-facts", "#day-states", "#day-motion"):
             self.query_one(widget_id, Static).update("")
 
     # -- showing -----------------------------------------------------------------------------
@@ -225,10 +269,12 @@ class DayQueueScreen(StoreScreen):
             source.set_classes("-offline")
         self.query_one("#day-facts", Static).update(self._facts(view))
         self.query_one("#day-states", Static).update(self._states(view))
+        self.query_one("#day-motion", Static).update(motion_facts(view))
         self._show_jobs(view)
         self._show_rejections(view, now)
         self._show_collections(view)
         self._show_orders(view, now)
+        self._show_motion(view, now)
         self._show_devices(view, now)
         for table in self.query(DayTable):
             # An empty section says so in its caption; its column headers would only be noise.
@@ -371,6 +417,58 @@ class DayQueueScreen(StoreScreen):
                 key=str(placed.order_id),
             )
 
+    def _show_motion(self, view: DayView, now: datetime) -> None:
+        late = Text(late_mark(), style="bold red")
+        table = self.query_one("#day-deliveries", DataTable)
+        table.clear()
+        self._caption("deliveries", deliveries_caption(view))
+        for delivery in view.deliveries:
+            style = "bold red" if delivery.late else ""
+            table.add_row(
+                Text(delivery.reference, style=style, overflow="ellipsis", no_wrap=True),
+                Text(delivery.source),
+                Text(window_text(delivery.expected_from, delivery.expected_until), style=style),
+                Text(number(delivery.lines), justify="right"),
+                Text(number(delivery.units), justify="right"),
+                late if delivery.late else Text(""),
+                key=str(delivery.id),
+            )
+        table = self.query_one("#day-send", DataTable)
+        table.clear()
+        self._caption("send", to_send_caption(view))
+        for transfer in view.to_send:
+            table.add_row(
+                Text(transfer_short_id(str(transfer.id))),
+                Text(transfer.to_location),
+                Text(clock_time(transfer.requested_at, now), justify="right"),
+                Text(number(transfer.lines), justify="right"),
+                Text(number(transfer.units), justify="right"),
+                key=str(transfer.id),
+            )
+        table = self.query_one("#day-receive", DataTable)
+        table.clear()
+        self._caption("receive", to_receive_caption(view))
+        for transfer in view.to_receive:
+            style = "bold red" if transfer.late else ""
+            table.add_row(
+                Text(transfer_short_id(str(transfer.id)), style=style),
+                Text(transfer.from_location),
+                Text(
+                    NO_VALUE if transfer.sent_at is None else clock_time(transfer.sent_at, now),
+                    justify="right",
+                ),
+                Text(
+                    NO_VALUE
+                    if transfer.expected_at is None
+                    else clock_time(transfer.expected_at, now),
+                    justify="right",
+                    style=style,
+                ),
+                Text(number(transfer.units), justify="right"),
+                late if transfer.late else Text(""),
+                key=str(transfer.id),
+            )
+
     def _show_devices(self, view: DayView, now: datetime) -> None:
         table = self.query_one("#day-devices", DataTable)
         table.clear()
@@ -457,6 +555,13 @@ class DayQueueScreen(StoreScreen):
                 severity="warning",
                 markup=False,
             )
+
+    @on(DataTable.RowSelected, "#day-deliveries, #day-receive, #day-send")
+    def _motion_selected(self, event: DataTable.RowSelected) -> None:
+        # Receiving and sending happen on their own screens: Enter goes there.
+        event.stop()
+        sending = event.data_table.id == "day-send"
+        self.app.call_later(self.app.run_action, f"go('{'transfers' if sending else 'receive'}')")
 
     def action_back(self) -> None:
         self.dismiss(None)

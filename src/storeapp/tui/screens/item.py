@@ -1,4 +1,5 @@
-"""One item: its own stock here, the size grid of its colour, suggestions, and the network."""
+"""One item: its own stock here and what is coming, the size grid of its colour, suggestions, and
+the network."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from storeapp.tui.widgets.item_header import ItemHeader
 from storeapp.tui.widgets.size_grid import SizeGridTable
 from storeapp.tui.widgets.status_bar import StatusBar
 from storeapp.tui.widgets.suggestions import Suggestions
+from storeapp.wording.incoming import grid_caption_legend, grid_legend
 
 
 class ItemScreen(StoreScreen):
@@ -57,6 +59,8 @@ class ItemScreen(StoreScreen):
             ("← ↑ ↓ →", _("move in the size grid")),
             (_("Enter"), _("open the size under the cursor")),
             (_("Tab"), _("go to the network table and back")),
+            ("0 +6", grid_legend()),
+            (_("Coming"), _("units on their way: on order or in transit, next arrival day")),
         ]
 
     def on_mount(self) -> None:
@@ -109,12 +113,13 @@ class ItemScreen(StoreScreen):
         same_item = self.view is not None and self.view.item.sku == view.item.sku
         self.view = view
         self.query_one(ItemHeader).show(view)
-        self.query_one("#grid-caption", Static).update(
-            _(
-                "Sizes in {colour} · each size: available here · in the network",
-                colour=view.grid.colour,
-            )
+        caption = _(
+            "Sizes in {colour} · each size: available here · in the network",
+            colour=view.grid.colour,
         )
+        if any(cell.store_incoming for cell in view.grid.cells.values()):
+            caption += " · " + grid_caption_legend()
+        self.query_one("#grid-caption", Static).update(caption)
         self.query_one(SizeGridTable).show(view.grid, view.item.sku, keep_cursor=same_item)
         self.query_one(Suggestions).show(view)
         self.query_one(AvailabilityTable).show(view.availability, self.context.now())

@@ -1,4 +1,5 @@
-"""Where an item is available in the network: one row per location, nearest first."""
+"""Where an item is available in the network: one row per location, nearest first, with the
+units on their way to each (this store's from the cache; the others' from a live answer only)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from storeapp.i18n import _
 from storeapp.services.lookup import Availability
 from storeapp.tui.format import clock_time, distance
 from storeapp.wording.figures import age, number
+from storeapp.wording.incoming import coming_short
 
 NAME_WIDTH = 18
 """Location names are cut to this width, so the table fits 80 columns."""
@@ -43,6 +45,7 @@ class AvailabilityTable(Vertical):
             (_("On hand"), "on_hand"),
             (_("Res."), "reserved"),
             (_("Avail."), "available"),
+            (_("Coming"), "coming"),
             (_("As of"), "as_of"),
         ):
             table.add_column(Text(label, justify="right"), key=key)
@@ -74,6 +77,7 @@ class AvailabilityTable(Vertical):
                 Text(number(place.on_hand), justify="right"),
                 Text(number(place.reserved), justify="right"),
                 Text(number(place.available), style=level, justify="right"),
+                Text(coming_short(place.coming), justify="right"),
                 Text(clock_time(place.as_of, now), justify="right"),
             ]
             if place.is_here:

@@ -1,4 +1,5 @@
-"""The top of the item screen: what the item is, its price, and this store's own stock."""
+"""The top of the item screen: what the item is, its price, this store's own stock, and the units
+on their way here (a third line, only when some are)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from textual.widgets import Static
 from storeapp.i18n import _
 from storeapp.services.lookup import ItemView
 from storeapp.wording.figures import money, number
+from storeapp.wording.incoming import coming_here_text
 
 
 class ItemHeader(Static):
@@ -20,6 +22,7 @@ class ItemHeader(Static):
         "item-header--available",
         "item-header--pending",
         "item-header--suspect",
+        "item-header--coming",
     }
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -56,4 +59,7 @@ class ItemHeader(Static):
         if own.suspect:
             stock.append(" · ")
             stock.append(_("⚠ stock record suspect, count due"), style("item-header--suspect"))
-        self.update(Text("\n").join([title, stock]))
+        lines = [title, stock]
+        if own.coming.units > 0:
+            lines.append(Text(coming_here_text(own.coming), style=style("item-header--coming")))
+        self.update(Text("\n").join(lines))

@@ -12,7 +12,14 @@ from textual.widgets import Static
 from storeapp.i18n import _
 from storeapp.services.orders import OrderOutcome, OrderStatus
 from storeapp.wording.figures import distance_text, number
-from storeapp.wording.orders import alternative_lines, explanation_lines, promise, unserved_lines
+from storeapp.wording.orders import (
+    Tone,
+    alternative_lines,
+    awaiting_lines,
+    explanation_lines,
+    promise,
+    unserved_lines,
+)
 
 
 class OrderOutcomeView(Static):
@@ -61,6 +68,10 @@ class OrderOutcomeView(Static):
                         )
                     )
                 )
+            lines.extend(
+                Text(line.text, style=heading if line.tone is Tone.HEADING else "")
+                for line in awaiting_lines(outcome)
+            )
             if outcome.explanation is not None:
                 lines.append(Text(_("Why:"), style=heading))
                 lines.extend(

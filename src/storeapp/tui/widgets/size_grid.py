@@ -2,6 +2,8 @@
 
 Each cell shows what this store has available and what the whole network has (``2 · 14``);
 a size out of stock here stands out, the size on screen is marked, and Enter opens a size.
+Units on their way here follow the shelf's figure (``0 +6 · 14``); a size at zero on the shelf
+with units coming is marked apart from one with nothing coming.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from textual.widgets import DataTable
 from storeapp.services.lookup import SizeCell, SizeGrid
 from storeapp.tui.messages import SizeChosen
 from storeapp.wording.figures import NO_VALUE, number
+from storeapp.wording.incoming import shelf_and_coming
 
 
 class SizeGridTable(DataTable[Text]):
@@ -24,6 +27,7 @@ class SizeGridTable(DataTable[Text]):
         "size-grid--current",
         "size-grid--out-here",
         "size-grid--out-everywhere",
+        "size-grid--coming",
         "size-grid--missing",
     }
 
@@ -87,10 +91,15 @@ class SizeGridTable(DataTable[Text]):
         if cell is None:
             missing = self.get_component_rich_style("size-grid--missing", partial=True)
             return Text(NO_VALUE, style=missing)
-        text = Text(f"{number(cell.store_available)} · {number(cell.network_available)}")
+        here = shelf_and_coming(cell.store_available, cell.store_incoming)
+        text = Text(f"{here} · {number(cell.network_available)}")
         if cell.store_available <= 0:
-            nowhere = cell.network_available <= 0
-            out = "size-grid--out-everywhere" if nowhere else "size-grid--out-here"
+            if cell.store_incoming > 0:
+                out = "size-grid--coming"
+            elif cell.network_available <= 0:
+                out = "size-grid--out-everywhere"
+            else:
+                out = "size-grid--out-here"
             text.stylize(self.get_component_rich_style(out, partial=True))
         if cell.sku == current_sku:
             text.stylize(self.get_component_rich_style("size-grid--current", partial=True))

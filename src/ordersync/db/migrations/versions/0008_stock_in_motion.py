@@ -1,13 +1,19 @@
 """Stock in motion: suppliers, inbound deliveries, transfers, discrepancies, incoming units per
 position and promises of incoming units to order lines. Existing data is untouched: every new
-table starts empty, and positions gain no column.
+table starts empty, and positions gain no column. ``position_days`` gains ``sent_units`` (units
+sent to other locations by transfer, a warehouse's demand), filled in from the transfers out
+already recorded.
 
 Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-07 18:10:00.000000
 """
 
+from collections import defaultdict
 from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from alembic import op
@@ -70,6 +76,9 @@ def upgrade() -> None:
         sa.Column("expected_at", sa.DateTime(), nullable=True),
         sa.Column("received_at", sa.DateTime(), nullable=True),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("sent_by_op", sa.String(length=36), nullable=True),
+        sa.Column("received_by_op", sa.String(length=36), nullable=True),
+        sa.Column("cancel_reason", sa.String(length=200), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_transfers_from_state", "transfers", ["from_location", "state"])
@@ -150,9 +159,53 @@ def upgrade() -> None:
         "ix_future_holds_document", "future_holds", ["document_kind", "document_id", "state"]
     )
     op.create_index("ix_future_holds_order", "future_holds", ["order_id"])
+    op.add_column(
+        "position_days",
+        sa.Column("sent_units", sa.BigInteger(), nullable=False, server_default="0"),
+    )
+    _backfill_sent_units()
+
+
+def _aware(value: Any) -> datetime:
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    assert isinstance(moment, datetime)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _backfill_sent_units() -> None:
+    """Sum the transfers out already recorded into their position's day, in the location's own
+    calendar (as the ledger files every movement); the rule is written out here, not imported,
+    so this revision does the same whatever the code does later."""
+    bind = op.get_bind()
+    zones = {
+        str(code): ZoneInfo(str(zone))
+        for code, zone in bind.execute(sa.text("SELECT code, timezone FROM locations"))
+    }
+    sent: dict[tuple[str, str, str], int] = defaultdict(int)
+    moves = bind.execute(
+        sa.text("SELECT sku, location, qty, occurred_at FROM movements WHERE kind = :kind"),
+        {"kind": "transfer_out"},
+    )
+    for sku, location, qty, occurred in moves:
+        zone = zones.get(str(location), ZoneInfo("UTC"))
+        day = _aware(occurred).astimezone(zone).date().isoformat()
+        sent[(str(sku), str(location), day)] -= int(qty)
+    if sent:
+        bind.execute(
+            sa.text(
+                "UPDATE position_days SET sent_units = :sent "
+                "WHERE sku = :sku AND location = :location AND day = :day"
+            ),
+            [
+                {"sent": units, "sku": sku, "location": location, "day": day}
+                for (sku, location, day), units in sent.items()
+            ],
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("position_days", schema=None) as batch_op:
+        batch_op.drop_column("sent_units")
     op.drop_table("future_holds")
     op.drop_table("incoming")
     op.drop_table("discrepancies")
