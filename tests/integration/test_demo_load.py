@@ -27,6 +27,7 @@ from ordersync.db.tables import LedgerMeta
 from ordersync.db.writer import execute_batch, run_in_transaction
 from ordersync.demo.history import build_demo_network
 from ordersync.demo.load import ANCHOR_KEY, DEMO_PRINCIPAL, DemoSummary, load_demo_network
+from ordersync.demo.motion import plan_demo_motion
 from ordersync.demo.network import WAREHOUSE
 from ordersync.services.check import check_ledger
 from ordersync.services.idempotency import Outcome
@@ -76,13 +77,15 @@ def test_first_load_applies_every_batch(loaded: Loaded) -> None:
     assert summary.sale_lines == network.lines_of("sale") >= 20_000
     assert summary.receipt_lines == network.lines_of("receipt")
     assert summary.transfer_lines == network.lines_of("transfer")
+    motion = plan_demo_motion(network)
+    assert summary.motion_applied == len(motion.steps)
     # the command line prints the summary field by field
     assert vars(summary)["batches_applied"] == summary.batches_applied
     with loaded.engine.connect() as conn:
         anchor = conn.execute(select(META.c.value).where(META.c.key == ANCHOR_KEY)).scalar_one()
         stored = conn.execute(select(func.count()).select_from(IDEMPOTENCY)).scalar_one()
     assert anchor == "2026-03-02"
-    assert stored == len(network.batches)
+    assert stored == len(network.batches) + len(motion.steps)
 
 
 def test_catalog_and_locations_are_in_the_ledger(loaded: Loaded) -> None:
@@ -114,7 +117,10 @@ def test_positions_are_exactly_what_the_generator_tracked(loaded: Loaded) -> Non
         report = check_ledger(conn)
     assert rows
     on_hand = {(row.location, row.sku): row.on_hand for row in rows}
-    assert on_hand == {(loc, sku): qty for loc, sku, qty in network.final_stock}
+    expected = {(loc, sku): qty for loc, sku, qty in network.final_stock}
+    for key, sent in plan_demo_motion(network).sent_units().items():
+        expected[key] -= sent  # a transfer on its way to Paris Rivoli left its source's shelf
+    assert on_hand == expected
     assert all(row.on_hand >= 0 for row in rows)
     assert not any(row.suspect for row in rows)
     store_zero = [row for row in rows if row.location != WAREHOUSE and row.on_hand == 0]
@@ -148,12 +154,13 @@ def test_loading_again_later_adds_nothing_even_past_idempotency_retention(
     assert again.batches_applied == 0
     assert again.batches_skipped == 0
     assert again.batches_replayed == loaded.summary.batches_applied
+    assert (again.motion_applied, again.motion_found) == (0, loaded.summary.motion_applied)
     assert movement_count(loaded.engine) == before
 
     # Months later the ledger has forgotten the outcomes; the movements are still there.
     loaded.clock.advance(timedelta(days=60))
     forgotten = run_in_transaction(loaded.engine, loaded.clock, retention_work(35))
-    assert forgotten == loaded.summary.batches_applied
+    assert forgotten == loaded.summary.batches_applied + loaded.summary.motion_applied
 
     much_later = load_demo_network(loaded.engine, loaded.clock)
 
@@ -161,6 +168,7 @@ def test_loading_again_later_adds_nothing_even_past_idempotency_retention(
     assert much_later.batches_applied == 0
     assert much_later.batches_replayed == 0
     assert much_later.batches_skipped == loaded.summary.batches_applied
+    assert (much_later.motion_applied, much_later.motion_found) == (0, again.motion_found)
     assert movement_count(loaded.engine) == before
     with loaded.engine.connect() as conn:
         assert check_ledger(conn).ok

@@ -6,7 +6,8 @@ Loading again changes nothing: the first load stores its date as the anchor, lat
 the very same batches under the same operation ids, and the ledger replays each one (or, past its
 idempotency retention, finds it among the movements and skips it). Each day is loaded in the
 order it happened: the morning's deliveries, then the day's orders, each step at its own hour,
-then the evening's sales.
+then the evening's sales. The stock in motion (``motion``) comes last, on the evening before
+the anchor.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ordersync.db.ledger_tx import MOVEMENTS, LedgerTx, table_of
 from ordersync.db.tables import LedgerMeta, OrderRow
 from ordersync.db.writer import Work, execute_batch, run_in_transaction
 from ordersync.demo.history import DemoBatch, build_demo_network
+from ordersync.demo.motion import load_demo_motion, plan_demo_motion
 from ordersync.demo.network import PARIS, WAREHOUSE, demo_principal
 from ordersync.demo.orders import DemoOrder, load_orders
 from ordersync.services.catalog import upsert_items, upsert_locations
@@ -54,6 +56,10 @@ class DemoSummary:
     receipt_lines: int
     transfer_lines: int
     orders_placed: int = 0
+    motion_applied: int = 0
+    """Operations of the stock in motion (deliveries announced, transfers requested and sent)."""
+    motion_found: int = 0
+    """Already in the ledger: left alone."""
 
 
 _META = table_of(LedgerMeta)
@@ -180,6 +186,7 @@ def load_demo_network(engine: Engine, clock: Clock, seed: int = 7) -> DemoSummar
         evening = [b for b in batches if _local_hour(b) >= _OPENING_HOUR]
         _load_batches(engine, clock, evening, counts)
     applied, replayed, skipped = counts
+    motion = load_demo_motion(engine, plan_demo_motion(network))
 
     return DemoSummary(
         anchor=anchor,
@@ -193,4 +200,6 @@ def load_demo_network(engine: Engine, clock: Clock, seed: int = 7) -> DemoSummar
         receipt_lines=network.lines_of("receipt"),
         transfer_lines=network.lines_of("transfer"),
         orders_placed=placed,
+        motion_applied=motion.applied,
+        motion_found=motion.found,
     )

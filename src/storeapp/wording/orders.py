@@ -93,8 +93,22 @@ def routing_reason(reason: Mapping[str, Any]) -> str:
     if code == RoutingReason.PARTIAL:
         return _("can serve only part of the order")
     if code == RoutingReason.FUTURE_STOCK:
-        return awaiting_text(_moment(reason.get("expected_at")))
+        return _awaiting_document(reason)
     return code
+
+
+def _awaiting_document(reason: Mapping[str, Any]) -> str:
+    """``from the delivery from LISE-CHARMEL, expected 12 Dec``: which document the units
+    promised to a line are on, when the ledger names it."""
+    expected_at = _moment(reason.get("expected_at"))
+    source = reason.get("source")
+    kind = reason.get("document_kind")
+    if expected_at is None or not source or kind not in ("delivery", "transfer"):
+        return awaiting_text(expected_at)
+    date = active().moment(expected_at, EXPECTED_FORMAT)
+    if kind == "transfer":
+        return _("from the transfer from {source}, expected {date}", source=source, date=date)
+    return _("from the delivery from {source}, expected {date}", source=source, date=date)
 
 
 def _moment(value: Any) -> datetime | None:

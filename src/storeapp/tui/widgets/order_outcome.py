@@ -48,7 +48,8 @@ class OrderOutcomeView(Static):
                 )
             )
             lines.append(Text(_("Order number {order}", order=str(outcome.op_id))))
-            lines.append(Text(_("Where it comes from:"), style=heading))
+            if outcome.sources:
+                lines.append(Text(_("Where it comes from:"), style=heading))
             for source in outcome.sources:
                 items = ", ".join(f"{qty} × {sku}" for sku, qty in source.lines)  # noqa: RUF001
                 how = (
