@@ -93,7 +93,7 @@ ZERO_QTY_OPS = {"commit", "receive_delivery", "send_transfer", "receive_transfer
 
 
 def _in_commit(root: Any, path: tuple[Any, ...], route: tuple[str, str]) -> bool:
-    if route[1].endswith(("/commit", "/deliveries/receipts")):
+    if route[1].endswith(("/commit", "/deliveries/receipts", "/receive")):
         return True
     if len(path) >= 2 and path[0] == "ops":
         operation = root["ops"][path[1]]

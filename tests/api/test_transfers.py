@@ -404,6 +404,26 @@ def test_a_send_or_receipt_of_nothing_is_refused(transfers: Transfers) -> None:
     assert transfers.read(transfer_id)["state"] == "sent"
 
 
+def test_a_transfer_none_of_whose_units_arrived_is_received_all_under_received(
+    transfers: Transfers,
+) -> None:
+    ledger = transfers.ledger
+    sku = ledger.new_sku()
+    ledger.receive(sku, "A", 5)
+    transfer_id = transfers.requested(lines_of(**{sku: 2}))
+    transfers.sent(transfer_id, lines_of(**{sku: 2}))
+    reply = transfers.receive(transfer_id, lines_of(**{sku: 0}))
+    assert reply.status_code == 200, reply.text
+    received = reply.json()
+    assert received["state"] == "received"
+    assert [(d["kind"], d["expected"], d["actual"]) for d in received["discrepancies"]] == [
+        ("under_received", 2, 0)
+    ]
+    arrived = ledger.position("B", sku)
+    assert arrived is None or arrived["on_hand"] == 0
+    assert transfers.in_transit("B", sku) == (0, 0, 0)
+
+
 def test_an_unknown_transfer_is_a_404_problem(transfers: Transfers) -> None:
     unknown = new_op_id()
     assert_problem(transfers.ledger.send("GET", f"/v1/transfers/{unknown}"), 404, "not-found")

@@ -18,7 +18,8 @@ and quantities, and the discrepancies each receipt or send must record. Its rule
   ``over_shipped`` against the request; then received once: what was counted goes on the
   destination's shelf, the sent units leave transit, differences are recorded; a send or
   receipt out of turn (twice, before the send, after a cancel) is refused (409), and so is one
-  that counted no unit at all (422: a transfer none of whose units arrived stays in transit);
+  that counted no unit at all (422: cancel the transfer instead); a receipt that counted nothing
+  closes the transfer with every unit under-received (lost on the way);
 * a transfer is cancelled only while requested.
 """
 
@@ -109,7 +110,7 @@ class MotionModel:
     twice: Counter[str] = field(default_factory=Counter)
     """Receipts and sends refused because the document was already done (by kind)."""
     empty: Counter[str] = field(default_factory=Counter)
-    """Sends and transfer receipts refused because they counted no unit at all."""
+    """Sends refused because they counted no unit at all (cancel the transfer instead)."""
 
     def apply(self, op: dict[str, Any], status: int, body: dict[str, Any]) -> None:
         kind = str(op["op"])
@@ -306,11 +307,7 @@ class MotionModel:
         assert transfer.sent is not None
         op_id, destination = str(op["op_id"]), transfer.destination
         counted = scanned(op["lines"])
-        if not any(counted.values()):
-            # Nothing arrived: the ledger keeps the units in transit rather than close it.
-            self._expect(op, status, body, UNPROCESSABLE)
-            self.empty[str(op["op"])] += 1
-            return
+        # Nothing counted closes it too: every unit sent is under-received, lost on the way.
         self._expect(op, status, body, self._success(op))
         on_document = {
             sku: transfer.sent.get(sku, 0) for sku in transfer.requested.keys() | transfer.sent

@@ -376,13 +376,14 @@ def receive_transfer(
     if head.state is not _S.SENT:
         raise _moved_on(head, "received")
     known = KnownEntities(tx)
-    counted = _scanned(command.lines, known)
-    if not any(found.qty for found in counted.values()):
+    if not command.lines:
         raise InvalidRequest(
-            "nothing counted: scan the units that arrived (a transfer none of whose units "
-            "arrived stays in transit)",
+            "name what was counted: each SKU with its units, 0 for one none of whose units arrived",
             transfer_id=transfer_id,
         )
+    # A count of 0 is an answer too: the units were lost on the way, the line is recorded
+    # under-received and the transfer leaves transit rather than wait there for ever.
+    counted = _scanned(command.lines, known)
     op_id = str(command.op_id)
     occurred_at = command.occurred_at or tx.now
     lines = transfer_lines(tx.sql, transfer_id)
