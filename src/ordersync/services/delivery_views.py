@@ -21,15 +21,18 @@ from ordersync.contract import (
     InboundDelivery,
     InboundDeliveryLine,
     InboundKind,
-    Role,
     SourceKind,
 )
 from ordersync.db.raw import RawSql
-from ordersync.domain.errors import Forbidden, NotFound, UnknownLocation
+from ordersync.domain.errors import Forbidden, NotFound
 from ordersync.domain.permissions import Action, Principal
 from ordersync.services.discrepancies import document_discrepancies
-
-MAX_LISTED = 500
+from ordersync.services.document_reads import (
+    MAX_LISTED,
+    listing_scope,
+    reads_everywhere,
+    state_filter,
+)
 
 DELIVERY_COLUMNS = (
     "id, reference, kind, source_kind, source, destination, expected_from, expected_until, "
@@ -131,10 +134,6 @@ def delivery_view(sql: RawSql, head: DeliveryHead) -> InboundDelivery:
 # --- reads -----------------------------------------------------------------------------------
 
 
-def _reads_everywhere(principal: Principal) -> bool:
-    return principal.role in (Role.ADMIN, Role.ERP)
-
-
 def read_delivery(
     connection: Connection, principal: Principal, delivery_id: str
 ) -> InboundDelivery:
@@ -144,7 +143,7 @@ def read_delivery(
     head = delivery_head(sql, delivery_id)
     if head is None:
         raise NotFound(f"no delivery {delivery_id}", delivery_id=delivery_id)
-    if not _reads_everywhere(principal) and principal.location not in (
+    if not reads_everywhere(principal) and principal.location not in (
         head.destination,
         head.source,
     ):
@@ -165,27 +164,13 @@ def list_deliveries(
 ) -> list[InboundDelivery]:
     """Deliveries to ``location`` (a store device: its own; the ERP and admins: any, or all
     when none is named), in the order they are expected."""
-    if _reads_everywhere(principal):
-        principal.require(Action.READ_STOCK)
-        scope = location
-    else:
-        scope = location or principal.location
-        principal.require(Action.READ_STOCK, scope)
     sql = RawSql(connection)
-    if (
-        scope is not None
-        and sql.first("SELECT 1 FROM locations WHERE code = :code", {"code": scope}) is None
-    ):
-        raise UnknownLocation(f"no location {scope!r} in the network", location=scope)
-    where: list[str] = []
+    scope = listing_scope(sql, principal, location)
     params: dict[str, Any] = {"limit": min(limit, MAX_LISTED)}
+    where = state_filter(states, params)
     if scope is not None:
         where.append("destination = :location")
         params["location"] = scope
-    if states:
-        marks = ", ".join(f":state{i}" for i in range(len(states)))
-        where.append(f"state IN ({marks})")
-        params.update({f"state{i}": state.value for i, state in enumerate(states)})
     clause = f" WHERE {' AND '.join(where)}" if where else ""
     rows = sql.all(
         f"SELECT {DELIVERY_COLUMNS} FROM deliveries{clause} "

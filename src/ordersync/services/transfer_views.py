@@ -17,18 +17,21 @@ from sqlalchemy import Connection
 
 from ordersync.contract import (
     DocumentKind,
-    Role,
     Transfer,
     TransferLineView,
     TransferOrigin,
     TransferState,
 )
 from ordersync.db.raw import RawSql
-from ordersync.domain.errors import Forbidden, NotFound, UnknownLocation
+from ordersync.domain.errors import Forbidden, NotFound
 from ordersync.domain.permissions import Action, Principal
 from ordersync.services.discrepancies import document_discrepancies
-
-MAX_LISTED = 500
+from ordersync.services.document_reads import (
+    MAX_LISTED,
+    listing_scope,
+    reads_everywhere,
+    state_filter,
+)
 
 _COLUMNS = (
     "id, from_location, to_location, state, origin, note, requested_at, requested_by, sent_at, "
@@ -158,10 +161,6 @@ def transfer_view(sql: RawSql, head: TransferHead) -> Transfer:
     )
 
 
-def _reads_everywhere(principal: Principal) -> bool:
-    return principal.role in (Role.ADMIN, Role.ERP)
-
-
 def read_transfer(connection: Connection, principal: Principal, transfer_id: str) -> Transfer:
     """One transfer, for an admin, the ERP, or a device of either of its ends."""
     principal.require(Action.READ_STOCK)
@@ -170,7 +169,7 @@ def read_transfer(connection: Connection, principal: Principal, transfer_id: str
     if head is None:
         raise NotFound(f"no transfer {transfer_id}", transfer_id=transfer_id)
     ends = (head.from_location, head.to_location)
-    if not _reads_everywhere(principal) and principal.location not in ends:
+    if not reads_everywhere(principal) and principal.location not in ends:
         raise Forbidden(
             f"this device belongs to {principal.location} and cannot read a transfer from "
             f"{head.from_location} to {head.to_location}",
@@ -188,27 +187,13 @@ def list_transfers(
 ) -> list[Transfer]:
     """Transfers from or to ``location`` (a store device: its own; an admin and the ERP: any
     location, or all when none is named), the latest requested first."""
-    if _reads_everywhere(principal):
-        principal.require(Action.READ_STOCK)
-        scope = location
-    else:
-        scope = location or principal.location
-        principal.require(Action.READ_STOCK, scope)
     sql = RawSql(connection)
-    if (
-        scope is not None
-        and sql.first("SELECT 1 FROM locations WHERE code = :code", {"code": scope}) is None
-    ):
-        raise UnknownLocation(f"no location {scope!r} in the network", location=scope)
-    where: list[str] = []
+    scope = listing_scope(sql, principal, location)
     params: dict[str, Any] = {"limit": min(limit, MAX_LISTED)}
+    where = state_filter(states, params)
     if scope is not None:
         where.append("(from_location = :location OR to_location = :location)")
         params["location"] = scope
-    if states:
-        marks = ", ".join(f":state{i}" for i in range(len(states)))
-        where.append(f"state IN ({marks})")
-        params.update({f"state{i}": state.value for i, state in enumerate(states)})
     clause = f" WHERE {' AND '.join(where)}" if where else ""
     rows = sql.all(
         f"SELECT {_COLUMNS} FROM transfers{clause} "

@@ -24,7 +24,8 @@ from ordersync.contract import (
     Supplier,
     SupplierIn,
 )
-from ordersync.services.delivery_views import MAX_LISTED, list_deliveries, read_delivery
+from ordersync.services.delivery_views import list_deliveries, read_delivery
+from ordersync.services.document_reads import MAX_LISTED
 from ordersync.services.suppliers import list_suppliers, put_supplier
 
 router = APIRouter(tags=["deliveries"])

@@ -22,7 +22,8 @@ from ordersync.contract import (
     TransferShipment,
     TransferState,
 )
-from ordersync.services.transfer_views import MAX_LISTED, list_transfers, read_transfer
+from ordersync.services.document_reads import MAX_LISTED
+from ordersync.services.transfer_views import list_transfers, read_transfer
 
 router = APIRouter(tags=["transfers"])
 

@@ -34,9 +34,10 @@ from ordersync.contract import (
 )
 from ordersync.db.writer import run_in_transaction
 from ordersync.domain.errors import LedgerError
+from ordersync.services.document_reads import MAX_LISTED
 from ordersync.services.operations import operation_work
 from ordersync.services.tokens import CLI_ACTOR
-from ordersync.services.transfer_views import MAX_LISTED, list_transfers
+from ordersync.services.transfer_views import list_transfers
 
 FORMATS = ("table", "json")
 _sku = matching(SKU_PATTERN, "SKU")
