@@ -27,22 +27,27 @@ from storeapp.tui.screens.receive import ReceiptScreen, ReceiveScreen
 from storeapp.tui.screens.transfers import SendScreen, TransfersScreen
 from storeapp.tui.widgets.item_header import ItemHeader
 from tests.support.e2e_terminals import (
-    SLOW,
     HeadOffice,
     days_ago,
     parse_time,
     press,
-    rows,
-    scan,
     shown,
     synced,
     terminal,
-    text_of,
 )
 from tests.support.ledger_harness import Network
 from tests.support.ledger_server import LedgerServer, ServerFactory
 from tests.support.store import gtin_of
-from tests.support.tui import SteppingClock, deterministic_app, look_up, settle
+from tests.support.tui import (
+    SLOW,
+    SteppingClock,
+    deterministic_app,
+    look_up,
+    rows,
+    scan,
+    settle,
+    text_of,
+)
 
 pytestmark = pytest.mark.e2e
 

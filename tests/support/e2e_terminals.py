@@ -18,10 +18,8 @@ from zoneinfo import ZoneInfo
 
 import httpx
 from babel.dates import format_datetime
-from rich.text import Text
 from sqlalchemy import create_engine, text
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Static
 
 from ordersync.clock import ManualClock
 from ordersync.contract import Role
@@ -30,15 +28,10 @@ from ordersync.services.catalog import upsert_locations
 from storeapp.cache.engine import open_cache_engine
 from storeapp.config import StoreSettings
 from storeapp.context import StoreContext, open_store, remember_location
-from storeapp.tui.app import StoreApp
 from tests.support.ledger_harness import START, SYSTEM, Network, location
 from tests.support.ledger_server import CommandResult, LedgerServer, run_ordersync
-from tests.support.tui import SteppingClock, settle
+from tests.support.tui import settle
 
-FAST = 0.01
-"""Seconds between two keys of a scan: a scanner types faster than anyone."""
-SLOW = 0.2
-"""Seconds between two keys typed by a person."""
 STORES_ZONE = ZoneInfo("Europe/Paris")
 """Every store of the seeded network is in Paris's zone, and the terminals show that time."""
 _LEDGER_MONTHS = (
@@ -217,27 +210,9 @@ def synced(store: StoreContext) -> None:
     assert report.refused == 0, report
 
 
-async def scan(pilot: Pilot[None], clock: SteppingClock, code: str) -> None:
-    """A barcode read: its digits typed fast, then Enter."""
-    clock.step = FAST
-    await pilot.press(*code, "enter")
-    clock.step = SLOW
-    await settle(pilot)
-
-
 async def press(pilot: Pilot[None], *keys: str) -> None:
     await pilot.press(*keys)
     await settle(pilot)
-
-
-def rows(app: StoreApp, table_id: str) -> list[list[str]]:
-    table = app.screen.query_one(table_id, DataTable)
-    return [[str(cell) for cell in table.get_row_at(index)] for index in range(table.row_count)]
-
-
-def text_of(app: StoreApp, widget_id: str) -> str:
-    rendered = app.screen.query_one(widget_id, Static).render()
-    return rendered.plain if isinstance(rendered, Text) else str(rendered)
 
 
 def days_ago(moment: datetime, days: int) -> datetime:

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
+from rich.text import Text
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import DataTable, Input, Static
 from textual.worker import WorkerState
 
 from ordersync.contract import ItemIn, ItemsUpsert, Role, with_check_digit
@@ -35,6 +36,11 @@ class SteppingClock:
 
 
 AppFactory = Callable[..., StoreApp]
+
+FAST = 0.01
+"""Seconds between the keys of a barcode read (a scanner types fast)."""
+SLOW = 0.2
+"""Seconds between keys a person types."""
 
 
 def deterministic_app(
@@ -113,3 +119,23 @@ def stock_lingerie_and_sync(ledger: TestClient, network: Network, store: StoreCo
     receive(ledger, network, "BRA-90C", "B", 6)
     receive(ledger, network, "BRA-95D", "WH", 12)
     assert store.sync.sync_once().online
+
+
+async def scan(pilot: Pilot[None], clock: SteppingClock, code: str) -> None:
+    """A barcode read: its digits typed fast, then Enter."""
+    clock.step = FAST
+    await pilot.press(*code, "enter")
+    clock.step = SLOW
+    await settle(pilot)
+
+
+def rows(app: StoreApp, table_id: str) -> list[list[str]]:
+    """The cells of a table of the screen showing, as text."""
+    table = app.screen.query_one(table_id, DataTable)
+    return [[str(cell) for cell in table.get_row_at(index)] for index in range(table.row_count)]
+
+
+def text_of(app: StoreApp, widget_id: str) -> str:
+    """What a static widget of the screen showing says."""
+    rendered = app.screen.query_one(widget_id, Static).render()
+    return rendered.plain if isinstance(rendered, Text) else str(rendered)

@@ -10,24 +10,19 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from rich.text import Text
-from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input
 
 from ordersync.clock import ManualClock
 from storeapp.cache import outbox
 from storeapp.context import StoreContext
-from storeapp.tui.app import StoreApp
 from storeapp.tui.screens.confirm import ConfirmScreen
 from storeapp.tui.screens.count import EntryScreen
 from storeapp.tui.screens.receive import ReasonScreen, ReceiptScreen, ReceiveScreen
 from tests.support.ledger_harness import Network
 from tests.support.store import gtin_of, on_hand, open_terminal
 from tests.support.store_motion import announce, ledger_delivery
-from tests.support.tui import AppFactory, SteppingClock, settle
+from tests.support.tui import SLOW, AppFactory, SteppingClock, rows, scan, settle, text_of
 
-FAST = 0.01
-SLOW = 0.2
 UNKNOWN_GTIN = "4006381333931"
 
 
@@ -41,23 +36,6 @@ def till(
     assert context.sync.sync_once().online
     yield context
     context.close()
-
-
-async def scan(pilot: Pilot[None], clock: SteppingClock, code: str) -> None:
-    clock.step = FAST
-    await pilot.press(*code, "enter")
-    clock.step = SLOW
-    await settle(pilot)
-
-
-def rows(app: StoreApp, table_id: str) -> list[list[str]]:
-    table = app.screen.query_one(table_id, DataTable)
-    return [[str(cell) for cell in table.get_row_at(index)] for index in range(table.row_count)]
-
-
-def text_of(app: StoreApp, widget_id: str) -> str:
-    rendered = app.screen.query_one(widget_id, Static).render()
-    return rendered.plain if isinstance(rendered, Text) else str(rendered)
 
 
 async def test_scan_adjust_give_a_reason_close_and_the_ledger_holds_the_receipt(

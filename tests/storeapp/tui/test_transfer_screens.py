@@ -10,25 +10,19 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from rich.text import Text
-from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input
 
 from ordersync.clock import ManualClock
 from ordersync.contract import Role
 from storeapp.cache import outbox
 from storeapp.context import StoreContext
-from storeapp.tui.app import StoreApp
 from storeapp.tui.screens.confirm import ConfirmScreen
 from storeapp.tui.screens.count import EntryScreen
 from storeapp.tui.screens.transfers import SendScreen, TransfersScreen
 from tests.support.ledger_harness import Network
 from tests.support.store import gtin_of, on_hand, open_terminal, receive, sync_terminal
 from tests.support.store_motion import ledger_transfer, transfer_desk
-from tests.support.tui import AppFactory, SteppingClock, settle
-
-FAST = 0.01
-SLOW = 0.2
+from tests.support.tui import SLOW, AppFactory, SteppingClock, rows, scan, settle, text_of
 
 
 @pytest.fixture
@@ -58,23 +52,6 @@ def till_a(
     sync_terminal(context)
     yield context
     context.close()
-
-
-async def scan(pilot: Pilot[None], clock: SteppingClock, code: str) -> None:
-    clock.step = FAST
-    await pilot.press(*code, "enter")
-    clock.step = SLOW
-    await settle(pilot)
-
-
-def rows(app: StoreApp, table_id: str) -> list[list[str]]:
-    table = app.screen.query_one(table_id, DataTable)
-    return [[str(cell) for cell in table.get_row_at(index)] for index in range(table.row_count)]
-
-
-def text_of(app: StoreApp, widget_id: str) -> str:
-    rendered = app.screen.query_one(widget_id, Static).render()
-    return rendered.plain if isinstance(rendered, Text) else str(rendered)
 
 
 async def test_scan_what_is_picked_and_send_with_a_warning_for_the_missing_shelf_units(
