@@ -311,6 +311,8 @@ _MANAGER_ONLY = {
     Action.READ_REPORTS,
     Action.SCHEDULE_COUNTS,
     Action.MANAGE_STAFF,
+    Action.VOID_PAST_SALE,
+    Action.WRITE_OFF,
 }
 _ADMIN_ONLY = {
     Action.TAKE_WEB_ORDERS,

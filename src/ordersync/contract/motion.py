@@ -31,6 +31,7 @@ from ordersync.contract.vocabulary import (
     DeliveryState,
     DiscrepancyKind,
     DiscrepancyReason,
+    Disposition,
     DocumentKind,
     InboundKind,
     SourceKind,
@@ -186,6 +187,9 @@ class TransferRequest(Strict):
     lines: Annotated[list[DocumentLineIn], Field(min_length=1, max_length=MAX_BATCH_LINES)]
     origin: TransferOrigin = TransferOrigin.MANUAL
     note: Annotated[str, StringConstraints(max_length=200)] | None = None
+    disposition: Disposition = Disposition.SELLABLE
+    """Which units travel: on sale, or units set aside (damaged ones returned to the warehouse);
+    they leave that disposition at the source and arrive in it at the destination."""
 
     @model_validator(mode="after")
     def _two_places(self) -> TransferRequest:

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from ordersync.contract.counter import CustomerReturn, DispositionMove, SaleVoid, WriteOff
 from ordersync.contract.motion import (
     DeliveryReceipt,
     TransferArrival,
@@ -97,6 +98,22 @@ class CancelTransferOp(TransferCancel, _Pushed):
     transfer_id: uuid.UUID
 
 
+class CustomerReturnOp(CustomerReturn, _Pushed):
+    op: Literal["customer_return"]
+
+
+class VoidSaleOp(SaleVoid, _Pushed):
+    op: Literal["void_sale"]
+
+
+class MoveDispositionOp(DispositionMove, _Pushed):
+    op: Literal["move_disposition"]
+
+
+class WriteOffOp(WriteOff, _Pushed):
+    op: Literal["write_off"]
+
+
 Operation = Annotated[
     MovementsOp
     | ReserveOp
@@ -110,7 +127,11 @@ Operation = Annotated[
     | RequestTransferOp
     | SendTransferOp
     | ReceiveTransferOp
-    | CancelTransferOp,
+    | CancelTransferOp
+    | CustomerReturnOp
+    | VoidSaleOp
+    | MoveDispositionOp
+    | WriteOffOp,
     Field(discriminator="op"),
 ]
 

@@ -110,6 +110,8 @@ class OrderLine(Reply):
     qty: int
     state: str
     """An ``OrderLineState`` value."""
+    returned: int = 0
+    """Units of the line the customer brought back (at any store)."""
 
 
 class FutureHold(Reply):

@@ -99,7 +99,10 @@ class CountAck(Reply):
 
 
 class Position(Reply):
-    """Stock of one SKU at one location. ``available = on_hand - reserved - safety_stock``."""
+    """Stock of one SKU at one location.
+
+    ``available = on_hand - unavailable - reserved - safety_stock``: units set aside (damaged,
+    on display, in quarantine) are on hand but never reserved, routed or promised."""
 
     sku: str
     location: str
@@ -110,6 +113,9 @@ class Position(Reply):
     suspect: bool
     seq: int
     updated_at: datetime
+    unavailable: int = 0
+    dispositions: dict[str, int] = {}
+    """Unavailable units per ``Disposition`` (only those holding units)."""
 
 
 class NetworkTotal(Reply):

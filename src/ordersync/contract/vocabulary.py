@@ -41,6 +41,34 @@ class MovementKind(StrEnum):
     SHIPMENT = "shipment"
     RECONCILIATION = "reconciliation"
     """The difference between the ledger and an ERP stock file: neither a sale nor a receipt."""
+    DISPOSITION = "disposition"
+    """Units moved between dispositions of one position (set aside as damaged, put back on
+    sale): posted in pairs that leave on-hand unchanged."""
+    WRITE_OFF = "write_off"
+    """Unsellable units leaving the record for good (thrown away, destroyed), with a reason."""
+    VOID = "void"
+    """A counter sale taken back as if it never happened, dated when the sale happened."""
+
+
+class Disposition(StrEnum):
+    """Which part of a position's on-hand units are in: on sale, or set aside and unavailable.
+
+    Unavailable units are never reserved, routed or promised; they leave by a write-off or a
+    transfer back to the warehouse, or are put back on sale."""
+
+    SELLABLE = "sellable"
+    DAMAGED = "damaged"
+    DISPLAY = "display"
+    """On display (a mannequin, a window): on the shop floor but not to be sold."""
+    QUARANTINE = "quarantine"
+    """Held until a check (a suspected defect, a product recall)."""
+
+
+UNAVAILABLE_DISPOSITIONS = frozenset(
+    {Disposition.DAMAGED, Disposition.DISPLAY, Disposition.QUARANTINE}
+)
+RETURN_DISPOSITIONS = frozenset({Disposition.SELLABLE, Disposition.DAMAGED})
+"""Where a customer's returned unit may go: back on sale, or set aside as damaged."""
 
 
 class ReservationState(StrEnum):
@@ -106,6 +134,16 @@ class RoutingReason(StrEnum):
     TIE = "tie"
     FUTURE_STOCK = "future_stock"
     """Won with units not yet on the shelf: a delivery or transfer expected within the horizon."""
+    SUSPECT_RECORD = "suspect_record"
+    """Its record of the SKU is suspect (a short pick, a sale below zero) until counted."""
+
+
+class SuspectRouting(StrEnum):
+    """What routing does with a position whose record is suspect, until it is counted."""
+
+    EXCLUDE = "exclude"
+    LAST = "last"
+    """Still a candidate, ranked after every location whose record is trusted."""
 
 
 # --- Jobs ------------------------------------------------------------------------------------
@@ -149,6 +187,9 @@ class AuditedEntity(StrEnum):
     RESERVATION = "reservation"
     DELIVERY = "delivery"
     TRANSFER = "transfer"
+    RETURN = "return"
+    SALE = "sale"
+    """A counter sale, named by its operation id (the receipt reference): voided."""
 
 
 class RejectReason(StrEnum):
@@ -329,3 +370,31 @@ class HoldState(StrEnum):
     """The document arrived: the units are on the shelf, held for the order's job."""
     REROUTED = "rerouted"
     """The document came short (or was cancelled): the line was routed again."""
+
+
+# --- The counter's other half: returns, voids, write-offs ------------------------------------
+
+
+DEFAULT_RETURN_REASONS: tuple[str, ...] = (
+    "wrong_size",
+    "changed_mind",
+    "faulty",
+    "not_as_described",
+    "arrived_late",
+    "other",
+)
+"""The reasons a customer's return may give when the policy file lists none of its own."""
+
+
+class ReturnFlag(StrEnum):
+    """What a recorded return did not match: the unit came back all the same (it is in the
+    store), so the return is kept and flagged for head office to look at."""
+
+    UNKNOWN_ORDER = "unknown_order"
+    """The order named is not one of this network's."""
+    NOT_ON_ORDER = "not_on_order"
+    """The order has no line of this SKU (or not the line named)."""
+    MORE_THAN_SOLD = "more_than_sold"
+    """More units than the order line (or the sale) took, counting earlier returns."""
+    UNKNOWN_SALE = "unknown_sale"
+    """The receipt reference names no counter sale of this network."""

@@ -88,6 +88,8 @@ class TransferRow(SQLModel, table=True):
     """The operation id of the send: a second send is told which one went first."""
     received_by_op: str | None = Field(default=None, max_length=36)
     cancel_reason: str | None = Field(default=None, max_length=200)
+    disposition: str | None = Field(default=None, max_length=16)
+    """Units set aside that travel (damaged ones back to the warehouse); None: units on sale."""
 
 
 class TransferLineRow(SQLModel, table=True):

@@ -82,6 +82,10 @@ class PositionRow(SQLModel, table=True):
     suspect: bool
     seq: int = Field(sa_type=BigInteger)
     updated_at: datetime = Field(sa_type=UtcDateTime)
+    unavailable: int = Field(
+        default=0, sa_type=BigInteger, sa_column_kwargs={"server_default": "0"}
+    )
+    """Units set aside (damaged, display, quarantine): on hand, never available."""
 
 
 class SkuTotalRow(SQLModel, table=True):
@@ -115,6 +119,8 @@ class MovementRow(SQLModel, table=True):
     device: str = Field(max_length=64)
     person: str | None = Field(default=None, max_length=32)
     """The staff code of who did it, when a person was signed in on the device."""
+    disposition: str | None = Field(default=None, max_length=16)
+    """The unavailable disposition whose units it moved; None: units on sale."""
     occurred_at: datetime = Field(sa_type=UtcDateTime)
     recorded_at: datetime = Field(sa_type=UtcDateTime)
 
@@ -239,6 +245,8 @@ class OrderLineRow(SQLModel, table=True):
     sku: str = Field(max_length=64)
     qty: int
     state: str = Field(max_length=16)
+    returned_qty: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    """Units of the line the customer brought back, at any store."""
 
 
 class JobRow(SQLModel, table=True):

@@ -8,16 +8,18 @@ a mistake is corrected by a new entry.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from ordersync.contract import MovementKind, Position
+from ordersync.contract import Disposition, MovementKind, Position
 from ordersync.db.tx_feed import FeedTx
 from ordersync.domain.position_days import DayEffect
 from ordersync.domain.stock import Stock
 
-_POSITION_COLUMNS = "sku, location, on_hand, reserved, safety_stock, suspect, seq, updated_at"
+_POSITION_COLUMNS = (
+    "sku, location, on_hand, reserved, safety_stock, suspect, seq, updated_at, unavailable"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +30,8 @@ class PositionState:
     suspect: bool
     seq: int
     updated_at: datetime
+    dispositions: tuple[tuple[str, int], ...] = ()
+    """Unavailable units per disposition holding any, as (disposition, units)."""
 
     def to_contract(self) -> Position:
         return Position(
@@ -40,6 +44,8 @@ class PositionState:
             suspect=self.suspect,
             seq=self.seq,
             updated_at=self.updated_at,
+            unavailable=self.stock.unavailable,
+            dispositions=dict(self.dispositions),
         )
 
 
@@ -53,15 +59,24 @@ class PositionsTx(FeedTx):
     # --- positions ---------------------------------------------------------------------------
 
     def _position(self, row: tuple[Any, ...]) -> PositionState:
-        sku, location, on_hand, reserved, safety_stock, suspect, seq, updated_at = row
+        sku, location, on_hand, reserved, safety_stock, suspect, seq, updated_at, unavailable = row
         return PositionState(
             sku=sku,
             location=location,
-            stock=Stock(int(on_hand), int(reserved), int(safety_stock)),
+            stock=Stock(int(on_hand), int(reserved), int(safety_stock), int(unavailable)),
             suspect=bool(suspect),
             seq=int(seq),
             updated_at=self.sql.read_time(updated_at),
+            dispositions=self._dispositions(sku, location) if unavailable else (),
         )
+
+    def _dispositions(self, sku: str, location: str) -> tuple[tuple[str, int], ...]:
+        rows = self.sql.all(
+            "SELECT disposition, units FROM position_dispositions "
+            "WHERE sku = :sku AND location = :location AND units <> 0 ORDER BY disposition",
+            {"sku": sku, "location": location},
+        )
+        return tuple((str(disposition), int(units)) for disposition, units in rows)
 
     def position(self, sku: str, location: str) -> PositionState | None:
         row = self.sql.first(
@@ -71,18 +86,47 @@ class PositionsTx(FeedTx):
         return None if row is None else self._position(row)
 
     def change_on_hand(
-        self, sku: str, location: str, delta: int, *, default_safety_stock: int, seq: int
+        self,
+        sku: str,
+        location: str,
+        delta: int,
+        *,
+        default_safety_stock: int,
+        seq: int,
+        disposition: Disposition | None = None,
     ) -> tuple[Stock, PositionState]:
-        """Add ``delta`` to on-hand (creating the position); returns (stock before, state after)."""
+        """Add ``delta`` to on-hand (creating the position); returns (stock before, state after).
+
+        ``disposition`` names the unavailable units the change is made of (None or
+        ``sellable``: units on sale); their count moves with on-hand."""
+        set_aside = disposition is not None and disposition is not Disposition.SELLABLE
+        unavailable_delta = delta if set_aside else 0
+        if set_aside and delta:
+            assert disposition is not None
+            self.sql.execute(
+                "INSERT INTO position_dispositions (sku, location, disposition, units) "
+                "VALUES (:sku, :location, :disposition, :delta) "
+                "ON CONFLICT (sku, location, disposition) "
+                "DO UPDATE SET units = position_dispositions.units + :delta",
+                {
+                    "sku": sku,
+                    "location": location,
+                    "disposition": disposition.value,
+                    "delta": delta,
+                },
+            )
         row = self.sql.one(
             "INSERT INTO positions (sku, location, on_hand, reserved, safety_stock, suspect, seq, "
-            "updated_at) VALUES (:sku, :location, :delta, 0, :safety, :suspect, :seq, :now) "
+            "updated_at, unavailable) VALUES (:sku, :location, :delta, 0, :safety, :suspect, "
+            ":seq, :now, :unavailable) "
             "ON CONFLICT (sku, location) DO UPDATE SET on_hand = positions.on_hand + :delta, "
+            "unavailable = positions.unavailable + :unavailable, "
             f"seq = :seq, updated_at = :now RETURNING {_POSITION_COLUMNS}",
             {
                 "sku": sku,
                 "location": location,
                 "delta": delta,
+                "unavailable": unavailable_delta,
                 "safety": default_safety_stock,
                 "suspect": False,
                 "seq": seq,
@@ -90,7 +134,11 @@ class PositionsTx(FeedTx):
             },
         )
         after = self._position(row)
-        before = Stock(after.stock.on_hand - delta, after.stock.reserved, after.stock.safety_stock)
+        before = replace(
+            after.stock,
+            on_hand=after.stock.on_hand - delta,
+            unavailable=after.stock.unavailable - unavailable_delta,
+        )
         self._after_position_change(before, after)
         return before, after
 
@@ -99,14 +147,14 @@ class PositionsTx(FeedTx):
         row = self.sql.first(
             "UPDATE positions SET reserved = reserved + :qty, seq = :seq, updated_at = :now "
             "WHERE sku = :sku AND location = :location "
-            "AND on_hand - reserved - safety_stock >= :qty "
+            "AND on_hand - unavailable - reserved - safety_stock >= :qty "
             f"RETURNING {_POSITION_COLUMNS}",
             {"qty": qty, "seq": seq, "now": self._now_db, "sku": sku, "location": location},
         )
         if row is None:
             return None
         after = self._position(row)
-        before = Stock(after.stock.on_hand, after.stock.reserved - qty, after.stock.safety_stock)
+        before = replace(after.stock, reserved=after.stock.reserved - qty)
         self._after_position_change(before, after)
         return after
 
@@ -127,10 +175,10 @@ class PositionsTx(FeedTx):
             },
         )
         after = self._position(row)
-        before = Stock(
-            after.stock.on_hand - on_hand_delta,
-            after.stock.reserved - reserved_delta,
-            after.stock.safety_stock,
+        before = replace(
+            after.stock,
+            on_hand=after.stock.on_hand - on_hand_delta,
+            reserved=after.stock.reserved - reserved_delta,
         )
         self._after_position_change(before, after)
         return after
@@ -219,6 +267,8 @@ class PositionsTx(FeedTx):
                     "suspect": after.suspect,
                     "seq": after.seq,
                     "updated_at": _iso(after.updated_at),
+                    "unavailable": stock.unavailable,
+                    "dispositions": dict(after.dispositions),
                 }
             },
         )
@@ -253,12 +303,16 @@ class PositionsTx(FeedTx):
         reason: str | None = None,
         reservation_id: str | None = None,
         person: str | None = None,
+        disposition: Disposition | None = None,
     ) -> None:
+        """Insert one movement; ``disposition`` names the unavailable units it moved (None or
+        ``sellable``: units on sale, stored as NULL)."""
+        set_aside = None if disposition in (None, Disposition.SELLABLE) else disposition
         self.sql.execute(
             "INSERT INTO movements (seq, op_id, kind, sku, location, qty, reason, reservation_id, "
-            "actor, device, person, occurred_at, recorded_at) VALUES (:seq, :op_id, :kind, :sku, "
-            ":location, :qty, :reason, :reservation_id, :actor, :device, :person, :occurred_at, "
-            ":now)",
+            "actor, device, person, occurred_at, recorded_at, disposition) VALUES (:seq, :op_id, "
+            ":kind, :sku, :location, :qty, :reason, :reservation_id, :actor, :device, :person, "
+            ":occurred_at, :now, :disposition)",
             {
                 "seq": seq,
                 "op_id": op_id,
@@ -273,6 +327,7 @@ class PositionsTx(FeedTx):
                 "person": person,
                 "occurred_at": self.sql.time(occurred_at),
                 "now": self._now_db,
+                "disposition": None if set_aside is None else set_aside.value,
             },
         )
         self.journal.movement(kind, sku, location, qty)

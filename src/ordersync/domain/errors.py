@@ -172,3 +172,28 @@ class WrongLocation(LedgerError):
     slug = "wrong-location"
     title = "Not for this location"
     status = 422
+
+
+class QuantityAboveLimit(LedgerError):
+    """A counter line (sale, return) with more units than the policy's hard limit per line: most
+    likely a fat finger, which would leave a false stock record and a false day of sales."""
+
+    slug = "quantity-above-limit"
+    title = "Quantity above the limit per line"
+    status = 422
+
+
+class AlreadyVoided(InvalidState):
+    """A second void of a sale: the first one stands (it says when and by which operation)."""
+
+    slug = "already-voided"
+    title = "Sale already voided"
+    status = 409
+
+
+class NotEnoughSetAside(LedgerError):
+    """Units moved out of a disposition (or written off) that it does not hold."""
+
+    slug = "not-enough-units"
+    title = "Not enough units in that disposition"
+    status = 422

@@ -38,6 +38,14 @@ class Action(StrEnum):
     """Ask for units to move between locations (or call the request off)."""
     SEND_TRANSFER = "send_transfer"
     """Pick a requested transfer by scan and send it: store-floor work at the source."""
+    VOID_SALE = "void_sale"
+    """Take back a counter sale made on this device the same store day."""
+    VOID_PAST_SALE = "void_past_sale"
+    """Take back any counter sale of the location, from any device, on any day."""
+    SET_ASIDE = "set_aside"
+    """Move units between dispositions: damaged, on display, in quarantine, back on sale."""
+    WRITE_OFF = "write_off"
+    """Take unavailable units out of the record for good, with a reason."""
 
 
 _STORE_FLOOR = frozenset(
@@ -51,6 +59,8 @@ _STORE_FLOOR = frozenset(
         Action.PLACE_ORDER,
         Action.FULFIL,
         Action.SEND_TRANSFER,
+        Action.VOID_SALE,
+        Action.SET_ASIDE,
     }
 )
 _MANAGER_DESK = _STORE_FLOOR | {
@@ -60,6 +70,8 @@ _MANAGER_DESK = _STORE_FLOOR | {
     Action.READ_REPORTS,
     Action.SCHEDULE_COUNTS,
     Action.MANAGE_STAFF,
+    Action.VOID_PAST_SALE,
+    Action.WRITE_OFF,
 }
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {

@@ -26,7 +26,8 @@ class DayEffect:
 
 def day_effect(kind: MovementKind, delta: int) -> DayEffect:
     """The demand and supply one movement of signed on-hand change ``delta`` stands for."""
-    if kind in SOLD:
+    if kind in SOLD or kind is MovementKind.VOID:
+        # A void gives back the units of a sale: it takes them off that day's demand.
         return DayEffect(sold=-delta, returned=0, received=0)
     if kind is MovementKind.RETURN:
         return DayEffect(sold=0, returned=delta, received=0)

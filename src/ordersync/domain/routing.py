@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, field
 from itertools import combinations
 
-from ordersync.contract import LocationKind, RoutingReason
+from ordersync.contract import LocationKind, RoutingReason, SuspectRouting
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +29,8 @@ class RoutingPolicy:
     """A job not started within this time is late."""
     hold_hours: int = 72
     """How long routing holds units for a job."""
+    suspect_positions: SuspectRouting = SuspectRouting.EXCLUDE
+    """What routing does with a position whose record is suspect until it is counted."""
 
 
 @dataclass(frozen=True, slots=True)

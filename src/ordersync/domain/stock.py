@@ -6,21 +6,34 @@ from dataclasses import dataclass
 
 from ordersync.contract import MovementKind
 
-INCREASING = frozenset({MovementKind.RECEIPT, MovementKind.RETURN, MovementKind.TRANSFER_IN})
-DECREASING = frozenset({MovementKind.SALE, MovementKind.TRANSFER_OUT, MovementKind.SHIPMENT})
+INCREASING = frozenset(
+    {MovementKind.RECEIPT, MovementKind.RETURN, MovementKind.TRANSFER_IN, MovementKind.VOID}
+)
+DECREASING = frozenset(
+    {MovementKind.SALE, MovementKind.TRANSFER_OUT, MovementKind.SHIPMENT, MovementKind.WRITE_OFF}
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Stock:
-    """What a position holds. ``available`` may be negative when the record is wrong."""
+    """What a position holds. ``available`` may be negative when the record is wrong.
+
+    ``unavailable`` units (damaged, on display, in quarantine) are part of ``on_hand`` but are
+    never reserved, routed or promised."""
 
     on_hand: int
     reserved: int
     safety_stock: int
+    unavailable: int = 0
+
+    @property
+    def sellable(self) -> int:
+        """Units on hand that are on sale (reserved ones included)."""
+        return self.on_hand - self.unavailable
 
     @property
     def available(self) -> int:
-        return self.on_hand - self.reserved - self.safety_stock
+        return self.on_hand - self.unavailable - self.reserved - self.safety_stock
 
     @property
     def offerable(self) -> int:
@@ -31,8 +44,9 @@ class Stock:
         return self.available >= qty
 
     def can_release_units(self, qty: int) -> bool:
-        """Whether ``qty`` units may leave without touching units promised to reservations."""
-        return self.on_hand - self.reserved >= qty
+        """Whether ``qty`` units on sale may leave without touching units promised to
+        reservations (units set aside are not theirs to give)."""
+        return self.on_hand - self.unavailable - self.reserved >= qty
 
 
 def signed_quantity(kind: MovementKind, qty: int) -> int:

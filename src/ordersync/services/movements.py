@@ -14,6 +14,7 @@ from typing import Any
 from ordersync.contract import (
     AdjustmentLine,
     CountTaskReason,
+    Disposition,
     MovementBatch,
     MovementBatchResult,
     MovementKind,
@@ -61,12 +62,20 @@ class Poster:
         *,
         reason: str | None = None,
         reservation_id: str | None = None,
+        disposition: Disposition | None = None,
     ) -> PositionState:
+        """Post one movement; ``disposition`` names the unavailable units it moves (None: units
+        on sale)."""
         delta = signed_quantity(kind, qty)
         seq = self.tx.next_seq()
         facts = self.known.location(location)
         _, after = self.tx.change_on_hand(
-            sku, location, delta, default_safety_stock=facts.default_safety_stock, seq=seq
+            sku,
+            location,
+            delta,
+            default_safety_stock=facts.default_safety_stock,
+            seq=seq,
+            disposition=disposition,
         )
         self.tx.add_movement(
             seq=seq,
@@ -81,6 +90,7 @@ class Poster:
             occurred_at=self.occurred_at,
             reason=reason,
             reservation_id=reservation_id,
+            disposition=disposition,
         )
         self.tx.record_position_day(
             sku,

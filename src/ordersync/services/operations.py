@@ -32,7 +32,9 @@ from pydantic import BaseModel
 from ordersync.config import LedgerSettings
 from ordersync.contract import (
     CountIn,
+    CustomerReturn,
     DeliveryReceipt,
+    DispositionMove,
     InboundDeliveryCancel,
     InboundDeliveryCreate,
     JobTransition,
@@ -46,16 +48,19 @@ from ordersync.contract import (
     ReservationCreate,
     ReservationRelease,
     SafetyStockSet,
+    SaleVoid,
     TransferArrival,
     TransferCancel,
     TransferLine,
     TransferRequest,
     TransferShipment,
+    WriteOff,
 )
 from ordersync.db.ledger_tx import LedgerTx
 from ordersync.domain.permissions import Principal
 from ordersync.services.counts import record_count
 from ordersync.services.deliveries import announce_delivery, cancel_delivery, receive_delivery
+from ordersync.services.dispositions import move_disposition, write_off
 from ordersync.services.idempotency import (
     Outcome,
     forget_old_outcomes,
@@ -73,6 +78,7 @@ from ordersync.services.reservations import (
     expire_due,
     release_reservation,
 )
+from ordersync.services.returns import record_return
 from ordersync.services.routing_policy import PolicyDocument, PolicySource
 from ordersync.services.staff import refuse_unverified_person, with_person_checked
 from ordersync.services.transfers import (
@@ -81,6 +87,7 @@ from ordersync.services.transfers import (
     request_transfer,
     send_transfer,
 )
+from ordersync.services.voids import void_sale
 
 C = TypeVar("C", bound=BaseModel)
 OutcomeWork = Callable[[LedgerTx], Outcome]
@@ -179,8 +186,9 @@ def _reservation_owner(_call: OperationCall[Any], body: dict[str, Any]) -> str:
     return str(body["owner_location"])
 
 
-def _counted_location(call: OperationCall[CountIn], _body: dict[str, Any]) -> str:
-    return call.command.location
+def _commanded_location(call: OperationCall[Any], _body: dict[str, Any]) -> str:
+    """Audited at the location the command names (a count's, a return's, a write-off's)."""
+    return str(call.command.location)
 
 
 def _position_location(call: OperationCall[SafetyStockSet], _body: dict[str, Any]) -> str:
@@ -250,7 +258,7 @@ OPERATIONS: dict[str, OperationSpec[Any]] = {
             name="count",
             apply=lambda call: record_count(call.tx, call.principal, call.command),
             success_status=201,
-            audit_location=_counted_location,
+            audit_location=_commanded_location,
             records_fact=_always,
         ),
         OperationSpec(
@@ -374,6 +382,39 @@ OPERATIONS: dict[str, OperationSpec[Any]] = {
             apply=lambda call: cancel_transfer(
                 call.tx, call.principal, call.key("transfer_id"), call.command, call.routing()
             ),
+        ),
+        OperationSpec(
+            op="customer_return",
+            command=CustomerReturn,
+            name="return.record",
+            apply=lambda call: record_return(call.tx, call.principal, call.command, call.routing()),
+            success_status=201,
+            audit_location=_commanded_location,
+            records_fact=_always,
+        ),
+        OperationSpec(
+            op="void_sale",
+            command=SaleVoid,
+            name="sale.void",
+            apply=lambda call: void_sale(call.tx, call.principal, call.command),
+            success_status=201,
+            audit_location=_body_field("location"),
+        ),
+        OperationSpec(
+            op="move_disposition",
+            command=DispositionMove,
+            name="stock.set_aside",
+            apply=lambda call: move_disposition(call.tx, call.principal, call.command),
+            success_status=201,
+            audit_location=_commanded_location,
+        ),
+        OperationSpec(
+            op="write_off",
+            command=WriteOff,
+            name="stock.write_off",
+            apply=lambda call: write_off(call.tx, call.principal, call.command),
+            success_status=201,
+            audit_location=_commanded_location,
         ),
     )
 }

@@ -11,6 +11,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ordersync.domain.counter_policy import CounterPolicy
 from ordersync.domain.future_stock import FutureStockPolicy, IncomingSource
 from ordersync.domain.routing import RoutingPolicy
 
@@ -29,6 +30,7 @@ class PolicyDocument:
     routing: RoutingPolicy
     promise: Promise
     future_stock: FutureStockPolicy = field(default_factory=FutureStockPolicy)
+    counter: CounterPolicy = field(default_factory=CounterPolicy)
 
 
 class PolicyError(ValueError):

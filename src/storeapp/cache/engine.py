@@ -37,8 +37,33 @@ def open_cache_engine(path: Path) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     CACHE_METADATA.create_all(engine)
+    _add_missing_columns(engine)
     _add_missing_indexes(engine)
     return engine
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """``create_all`` leaves existing tables as they are: a cache made by an earlier version gets
+    the columns added since, each with its server default (every added column has one)."""
+    with engine.begin() as connection:
+        for table in CACHE_METADATA.sorted_tables:
+            present = {
+                row[1] for row in connection.exec_driver_sql(f"PRAGMA table_info({table.name})")
+            }
+            for column in table.columns:
+                if column.name in present:
+                    continue
+                default = column.server_default
+                if default is None:
+                    raise RuntimeError(
+                        f"cache column {table.name}.{column.name} was added without a default"
+                    )
+                kind = column.type.compile(dialect=engine.dialect)
+                value = getattr(default, "arg", "")
+                connection.exec_driver_sql(
+                    f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind} "
+                    f"NOT NULL DEFAULT '{value}'"
+                )
 
 
 _RETIRED_INDEXES = ("ix_items_search_text",)

@@ -26,6 +26,8 @@ class Effect:
     sku: str
     location: str
     on_hand_delta: int
+    unavailable_delta: int = 0
+    """Units set aside by the operation (negative: put back on sale)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,11 +76,17 @@ def enqueue(
     if effects:
         connection.execute(
             text(
-                "INSERT INTO outbox_effects (outbox_id, sku, location, on_hand_delta) "
-                "VALUES (:id, :sku, :location, :delta)"
+                "INSERT INTO outbox_effects (outbox_id, sku, location, on_hand_delta, "
+                "unavailable_delta) VALUES (:id, :sku, :location, :delta, :unavailable)"
             ),
             [
-                {"id": entry_id, "sku": e.sku, "location": e.location, "delta": e.on_hand_delta}
+                {
+                    "id": entry_id,
+                    "sku": e.sku,
+                    "location": e.location,
+                    "delta": e.on_hand_delta,
+                    "unavailable": e.unavailable_delta,
+                }
                 for e in effects
             ],
         )

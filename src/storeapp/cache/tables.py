@@ -70,6 +70,10 @@ class CachePosition(CacheModel, table=True):
     suspect: bool
     seq: int
     updated_at: str
+    unavailable: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    """Units set aside (damaged, on display, in quarantine): on hand, not for sale."""
+    dispositions: str = Field(default="{}", sa_column_kwargs={"server_default": "{}"})
+    """Those units per disposition, as the ledger's JSON object."""
 
 
 class CacheNetworkTotal(CacheModel, table=True):
@@ -125,6 +129,8 @@ class OutboxEffect(CacheModel, table=True):
     sku: str = Field(primary_key=True)
     location: str = Field(primary_key=True)
     on_hand_delta: int
+    unavailable_delta: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    """Units the entry sets aside (or puts back on sale, negative) at the position."""
 
 
 class SyncState(CacheModel, table=True):
