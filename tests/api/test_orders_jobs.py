@@ -368,7 +368,7 @@ def test_an_order_sent_again_is_replayed_and_a_changed_body_is_refused(shop: Sho
     assert shop.count("orders") == 1
     assert shop.stock("A", "S1") == (5, 2)
     assert shop.get_order(body["op_id"])["lines"] == [
-        {"line_no": 1, "sku": "S1", "qty": 2, "state": "routed"}
+        {"line_no": 1, "sku": "S1", "qty": 2, "state": "routed", "returned": 0}
     ]
 
 
@@ -723,14 +723,14 @@ def test_a_short_pick_releases_flags_opens_a_count_and_reroutes_in_the_same_requ
     order = shop.order([("S1", 1), ("S2", 1)])
     [job] = order["jobs"]
     assert job["location"] == "A"
-    reply = shop.reject(job, 1, "damaged")
+    reply = shop.reject(job, 1, "not_found")
     assert reply.status_code == 200, reply.text
     body = reply.json()
     assert body["rerouted_to"] == "B"
     # The job goes on with its other line.
     assert body["job"]["state"] == "assigned"
     assert [(line["state"], line["reject_reason"]) for line in body["job"]["lines"]] == [
-        ("rejected", "damaged"),
+        ("rejected", "not_found"),
         ("open", None),
     ]
     shelf = shop.position("A", "S1")

@@ -133,9 +133,9 @@ def load_order(tx: LedgerTx, order_id: str, policy: PolicyDocument) -> Order:
         raise NotFound(f"no order {order_id}", order_id=order_id)
     customer = json.loads(row[5])
     lines = [
-        OrderLine(line_no=int(n), sku=sku, qty=int(qty), state=state)
-        for n, sku, qty, state in tx.sql.all(
-            "SELECT line_no, sku, qty, state FROM order_lines WHERE order_id = :id "
+        OrderLine(line_no=int(n), sku=sku, qty=int(qty), state=state, returned=int(returned))
+        for n, sku, qty, state, returned in tx.sql.all(
+            "SELECT line_no, sku, qty, state, returned_qty FROM order_lines WHERE order_id = :id "
             "ORDER BY line_no",
             {"id": order_id},
         )
