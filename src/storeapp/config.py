@@ -80,6 +80,11 @@ class StoreSettings(BaseSettings):
     idle_sign_out_minutes: float = Field(default=5, gt=0)
     """Minutes without a key press after which the terminal UI signs its person out."""
 
+    confirm_units_above: int = Field(default=10, ge=1)
+    """Units on one sale or return line above which staff must confirm the quantity (a finger
+    that slipped on the keypad), in the terminal UI with a question and with ``--yes`` on the
+    command line."""
+
     @property
     def cache_path(self) -> Path:
         return self.data_dir / "cache.db"

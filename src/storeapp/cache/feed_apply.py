@@ -27,6 +27,7 @@ from storeapp.cache.motion import (
     FeedTransferChange,
     apply_motion,
 )
+from storeapp.cache.positions import UPSERT_POSITION_SQL, dispositions_json
 from storeapp.cache.staff import UPSERT_STAFF_SQL
 from storeapp.cache.state import (
     CURSOR,
@@ -48,6 +49,7 @@ _VIEW_TABLES = (
     "staff",
     *MOTION_VIEW_TABLES,
     "incoming",
+    "return_reasons",
 )
 
 
@@ -87,6 +89,9 @@ class FeedPosition(TypedDict):
     suspect: bool
     seq: int
     updated_at: datetime
+    unavailable: NotRequired[int]
+    dispositions: NotRequired[dict[str, int]]
+    """Units set aside, per disposition; a ledger older than dispositions sends neither."""
 
 
 class FeedTotal(TypedDict):
@@ -194,16 +199,6 @@ _LOCATIONS_SQL = (
     "INSERT OR REPLACE INTO locations (code, kind, name, timezone, latitude, longitude, "
     "fulfils_web_orders) VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
-# The same rule as storeapp.cache.positions.upsert_positions: an older report never overwrites
-# a newer one.
-_POSITIONS_SQL = (
-    "INSERT INTO positions (sku, location, on_hand, reserved, safety_stock, suspect, seq, "
-    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sku, location) DO UPDATE SET "
-    "on_hand = excluded.on_hand, reserved = excluded.reserved, "
-    "safety_stock = excluded.safety_stock, suspect = excluded.suspect, "
-    "seq = excluded.seq, updated_at = excluded.updated_at "
-    "WHERE excluded.seq >= positions.seq"
-)
 _TOTALS_SQL = (
     "INSERT OR REPLACE INTO network_totals (sku, on_hand, reserved, available) VALUES (?, ?, ?, ?)"
 )
@@ -257,6 +252,8 @@ def apply_page(engine: Engine, page: FeedPage, now: datetime) -> int:
                     p["suspect"],
                     p["seq"],
                     p["updated_at"].isoformat(),
+                    p.get("unavailable", 0),
+                    dispositions_json(p.get("dispositions", {})),
                 )
             )
         elif change["kind"] == "location":
@@ -306,7 +303,7 @@ def apply_page(engine: Engine, page: FeedPage, now: datetime) -> int:
             if locations:
                 cursor.executemany(_LOCATIONS_SQL, locations)
             if positions:
-                cursor.executemany(_POSITIONS_SQL, positions)
+                cursor.executemany(UPSERT_POSITION_SQL, positions)
             if totals:
                 cursor.executemany(_TOTALS_SQL, totals)
             if staff:
