@@ -94,7 +94,10 @@ def test_the_example_deliveries_import_once_and_check_finds_them_consistent(
     tamper(url)
     tampered = ordersync(url, tmp_path, "check")
     assert tampered.returncode == EXIT_FAILED, tampered.describe()
-    assert "on order of LOUISE-NOI-85B at PAR01: recorded 13, rebuilt 12" in tampered.stderr
+    assert (
+        "PAR01 SKU LOUISE-NOI-85B: on order 13 recorded, its open documents add up to 12"
+        in tampered.stderr
+    )
 
 
 def test_suppliers_then_bad_lines_exit_1_and_a_refused_file_exits_2(

@@ -156,6 +156,31 @@ def test_reserved_units_are_never_touched(
     assert_consistent(network.engine)
 
 
+def test_units_set_aside_are_never_touched_and_the_feed_still_shows_them(
+    network: Network, api: TestClient, tmp_path: Path
+) -> None:
+    ledger = Ledger(api, network, network.clock)
+    ledger.receive("S1", "A", 10)
+    damaged = [{"sku": "S1", "qty": 3, "to_disposition": "damaged"}]
+    set_aside = {"op_id": new_op_id(), "location": "A", "lines": damaged}
+    assert ledger.send("POST", "/v1/dispositions", set_aside).status_code == 201
+    since = feed_head(network.engine)
+    run(network, stock_file(tmp_path / "stock.csv", [("A", "S1", 8)]))
+    [(units, unavailable)] = query(
+        network.engine, "SELECT on_hand, unavailable FROM positions WHERE location = 'A'"
+    )
+    assert (units, unavailable) == (8, 3)
+    reply = api.get("/v1/changes", params={"since": since}, headers=network.headers("A"))
+    assert reply.status_code == 200, reply.text
+    page = ChangePage.model_validate(reply.json())
+    [position] = [c.position for c in page.changes if c.kind == "position"]
+    assert (position.on_hand, position.unavailable, position.available) == (8, 3, 5)
+    assert position.dispositions == {"damaged": 3}
+    [total] = [c.total for c in page.changes if c.kind == "network"]
+    assert (total.on_hand, total.available) == (8, 5)
+    assert_consistent(network.engine)
+
+
 def test_a_reconciliation_is_neither_a_sale_nor_a_receipt_in_the_days(
     network: Network, tmp_path: Path
 ) -> None:

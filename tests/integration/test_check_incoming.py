@@ -69,13 +69,17 @@ def test_units_on_order_agree_with_the_expected_deliveries(network: Network) -> 
 def test_a_tampered_incoming_row_is_reported_with_both_figures(network: Network) -> None:
     announce(network, {"S1": 5}, "PO-1")
     execute(network.engine, "UPDATE incoming SET on_order = 6 WHERE sku = 'S1' AND location = 'A'")
-    assert described(network.engine) == ["on order of S1 at A: recorded 6, rebuilt 5"]
+    assert described(network.engine) == [
+        "A SKU S1: on order 6 recorded, its open documents add up to 5"
+    ]
 
 
 def test_a_missing_incoming_row_is_reported_as_zero(network: Network) -> None:
     announce(network, {"S2": 4}, "PO-1")
     execute(network.engine, "DELETE FROM incoming WHERE sku = 'S2'")
-    assert described(network.engine) == ["on order of S2 at A: recorded 0, rebuilt 4"]
+    assert described(network.engine) == [
+        "A SKU S2: on order 0 recorded, its open documents add up to 4"
+    ]
 
 
 def test_a_received_delivery_leaves_nothing_on_order(network: Network) -> None:
@@ -90,7 +94,9 @@ def test_a_received_delivery_leaves_nothing_on_order(network: Network) -> None:
     assert outcome.status == 200, outcome.body
     assert check(network.engine).ok
     execute(network.engine, "UPDATE incoming SET on_order = 5 WHERE sku = 'S1'")
-    assert described(network.engine) == ["on order of S1 at A: recorded 5, rebuilt 0"]
+    assert described(network.engine) == [
+        "A SKU S1: on order 5 recorded, its open documents add up to 0"
+    ]
 
 
 def test_units_in_transit_and_promised_are_rebuilt_from_their_documents(network: Network) -> None:
@@ -115,8 +121,8 @@ def test_units_in_transit_and_promised_are_rebuilt_from_their_documents(network:
         now=now,
     )
     assert sorted(described(network.engine)) == [
-        "in transit of S3 at A: recorded 0, rebuilt 3",
-        "promised of S3 at A: recorded 0, rebuilt 2",
+        "A SKU S3: in transit 0 recorded, its open documents add up to 3",
+        "A SKU S3: promised 0 recorded, its open documents add up to 2",
     ]
     execute(
         network.engine,
@@ -134,4 +140,6 @@ def test_a_stray_incoming_row_without_documents_is_reported(network: Network) ->
         "VALUES ('S2', 'B', 7, 0, 0, 0, :now)",
         now=START.replace(tzinfo=None),
     )
-    assert described(network.engine) == ["on order of S2 at B: recorded 7, rebuilt 0"]
+    assert described(network.engine) == [
+        "B SKU S2: on order 7 recorded, its open documents add up to 0"
+    ]

@@ -244,6 +244,8 @@ class Transfer(Reply):
     cancel_reason: str | None = None
     """Why it was called off, when it was."""
     discrepancies: list[Discrepancy] = []
+    disposition: Disposition = Disposition.SELLABLE
+    """Which units travel: on sale, or units set aside (damaged ones back to the warehouse)."""
 
 
 class TransferList(Reply):

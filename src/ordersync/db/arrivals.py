@@ -22,7 +22,9 @@ _ARRIVALS = (
     "SELECT t.to_location, l.sku, l.sent_qty, 'transfer', t.id, t.from_location, "
     "t.expected_at, t.expected_at FROM transfer_lines l "
     "JOIN transfers t ON t.id = l.transfer_id "
-    "WHERE t.state = :sent AND l.sent_qty > 0 AND l.sku IN ({skus}){transfer_where}"
+    "WHERE t.state = :sent AND l.sent_qty > 0 AND l.sku IN ({skus}){transfer_where} "
+    # units set aside that travel (damaged ones back to the warehouse) are not coming for sale
+    "AND t.disposition IS NULL"
 )
 
 

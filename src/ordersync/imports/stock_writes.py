@@ -6,7 +6,8 @@ change to on-hand (``positions = Σ movements``); a position's ``seq`` is its la
 each SKU's network total moves once per chunk by the sum of its positions' changes; each
 position's day takes the closing stock (a reconciliation is neither a sale nor a receipt, so it
 adds no sold, returned or received units); the change feed gets each position touched, then each
-SKU's total, with their state after the chunk. Reserved units and the suspect flag are never
+SKU's total, with their state after the chunk. Reserved units, units set aside (damaged, on
+display, in quarantine: the difference is made of units on sale) and the suspect flag are never
 touched. The caller holds the ledger's write lock (``lock_for_decision``) before it reads.
 
 The chunk's changes are staged once (``staging``) and every table takes them with one
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ordersync.contract import MovementKind
@@ -41,6 +42,8 @@ STAGE = Stage(
         ("suspect", "BOOLEAN"),
         ("offerable_delta", "BIGINT"),
         ("day", "TEXT"),
+        ("unavailable", "BIGINT"),
+        ("dispositions", "TEXT"),
     ),
 )
 _INSERT_MOVEMENTS = (
@@ -80,16 +83,22 @@ _UPSERT_CHANGE = (
 
 def _position_changes(tx: LedgerTx) -> str:
     """Feed rows of the staged positions, at ``:offset`` after their movement's position."""
-    build, suspect, close = (
-        ("json_build_object", "suspect", ")::text")
+    build, suspect, dispositions, close = (
+        ("json_build_object", "suspect", "CAST(dispositions AS json)", ")::text")
         if tx.is_postgres
-        else ("json_object", "json(CASE WHEN suspect THEN 'true' ELSE 'false' END)", ")")
+        else (
+            "json_object",
+            "json(CASE WHEN suspect THEN 'true' ELSE 'false' END)",
+            "json(dispositions)",
+            ")",
+        )
     )
     payload = (
         f"{build}('position', {build}('sku', sku, 'location', location, 'on_hand', on_hand, "
         "'reserved', reserved, 'safety_stock', safety_stock, "
-        f"'available', on_hand - reserved - safety_stock, 'suspect', {suspect}, 'seq', seq, "
-        f"'updated_at', CAST(:updated_at AS TEXT)){close}"
+        f"'available', on_hand - unavailable - reserved - safety_stock, 'suspect', {suspect}, "
+        "'seq', seq, 'updated_at', CAST(:updated_at AS TEXT), 'unavailable', unavailable, "
+        f"'dispositions', {dispositions}){close}"
     )
     return (
         "INSERT INTO changes (seq, kind, key, scope, payload) SELECT seq + :offset, 'position', "
@@ -119,6 +128,8 @@ class Held:
 
     stock: Stock
     suspect: bool
+    dispositions: dict[str, int] = field(default_factory=dict)
+    """Units set aside per disposition, when the position holds any."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,14 +157,33 @@ def _values(tx: LedgerTx, values: list[str]) -> Any:
 def read_positions(tx: LedgerTx, location: str, skus: list[str]) -> dict[str, Held]:
     """The positions of ``location`` for ``skus`` that exist, in one query."""
     rows = tx.sql.all(
-        "SELECT sku, on_hand, reserved, safety_stock, suspect FROM positions "
+        "SELECT sku, on_hand, reserved, safety_stock, suspect, unavailable FROM positions "
         f"WHERE location = :location AND {_in_list(tx, 'sku')}",
         {"location": location, "values": _values(tx, skus)},
     )
+    set_aside = [str(row[0]) for row in rows if row[5]]
+    dispositions = _dispositions(tx, location, set_aside) if set_aside else {}
     return {
-        sku: Held(Stock(int(on_hand), int(reserved), int(safety)), bool(suspect))
-        for sku, on_hand, reserved, safety, suspect in rows
+        sku: Held(
+            Stock(int(on_hand), int(reserved), int(safety), int(unavailable)),
+            bool(suspect),
+            dispositions.get(sku, {}),
+        )
+        for sku, on_hand, reserved, safety, suspect, unavailable in rows
     }
+
+
+def _dispositions(tx: LedgerTx, location: str, skus: list[str]) -> dict[str, dict[str, int]]:
+    """Units set aside per SKU and disposition at ``location``, for the feed's position rows."""
+    found: dict[str, dict[str, int]] = {}
+    for sku, disposition, units in tx.sql.all(
+        "SELECT sku, disposition, units FROM position_dispositions "
+        f"WHERE location = :location AND {_in_list(tx, 'sku')} AND units <> 0 "
+        "ORDER BY sku, disposition",
+        {"location": location, "values": _values(tx, skus)},
+    ):
+        found.setdefault(str(sku), {})[str(disposition)] = int(units)
+    return found
 
 
 def post_reconciliations(tx: LedgerTx, op_id: str, reason: str, targets: Sequence[Target]) -> int:
@@ -173,7 +203,7 @@ def post_reconciliations(tx: LedgerTx, op_id: str, reason: str, targets: Sequenc
         delta = target.on_hand - before.on_hand
         if delta == 0:
             continue
-        after = Stock(target.on_hand, before.reserved, before.safety_stock)
+        after = replace(before, on_hand=target.on_hand)
         staged.append(
             (
                 tx.next_seq(),
@@ -186,6 +216,8 @@ def post_reconciliations(tx: LedgerTx, op_id: str, reason: str, targets: Sequenc
                 False if held is None else held.suspect,
                 after.offerable - before.offerable,
                 place[1],
+                before.unavailable,
+                json.dumps({} if held is None else held.dispositions),
             )
         )
         skus.add(target.sku)

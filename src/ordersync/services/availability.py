@@ -33,7 +33,7 @@ from ordersync.db.ledger_tx import ITEMS, POSITIONS, TOTALS
 from ordersync.db.raw import RawSql
 from ordersync.domain.errors import UnknownReference, UnknownSku
 from ordersync.domain.permissions import Action, Principal
-from ordersync.domain.stock import Stock
+from ordersync.services.positions import Dispositions, dispositions_of, position_of, set_aside_in
 
 
 def _positions_of(connection: Connection, skus: list[str]) -> dict[str, list[Position]]:
@@ -42,22 +42,10 @@ def _positions_of(connection: Connection, skus: list[str]) -> dict[str, list[Pos
         select(POSITIONS)
         .where(POSITIONS.c.sku.in_(skus))
         .order_by(POSITIONS.c.sku, POSITIONS.c.location)
-    )
+    ).all()
+    dispositions = set_aside_in(connection, rows)
     for row in rows:
-        stock = Stock(row.on_hand, row.reserved, row.safety_stock)
-        by_sku[row.sku].append(
-            Position(
-                sku=row.sku,
-                location=row.location,
-                on_hand=row.on_hand,
-                reserved=row.reserved,
-                safety_stock=row.safety_stock,
-                available=stock.available,
-                suspect=bool(row.suspect),
-                seq=row.seq,
-                updated_at=row.updated_at,
-            )
-        )
+        by_sku[row.sku].append(position_of(row, dispositions))
     return by_sku
 
 
@@ -123,7 +111,9 @@ def reference_availability(connection: Connection, reference: str) -> ReferenceA
 
 # --- The same answers as JSON, from plain rows -----------------------------------------------
 
-_POSITION_COLUMNS = "sku, location, on_hand, reserved, safety_stock, suspect, seq, updated_at"
+_POSITION_COLUMNS = (
+    "sku, location, on_hand, reserved, safety_stock, suspect, seq, updated_at, unavailable"
+)
 _ZERO_TOTAL = (0, 0, 0)
 
 
@@ -150,7 +140,8 @@ def sku_availability_json(connection: Connection, principal: Principal, sku: str
         f"SELECT {_POSITION_COLUMNS} FROM positions WHERE sku = :sku ORDER BY sku, location",
         {"sku": sku},
     ).fetchall()
-    return _sku_json(sku, _totals(item), rows, _arrivals_of(sql, [sku])[sku]).encode()
+    set_aside = _set_aside(sql, rows)
+    return _sku_json(sku, _totals(item), rows, set_aside, _arrivals_of(sql, [sku])[sku]).encode()
 
 
 def reference_availability_json(
@@ -169,11 +160,13 @@ def reference_availability_json(
     marks = ", ".join(f":s{i}" for i in range(len(skus)))
     params = {f"s{i}": sku for i, sku in enumerate(skus)}
     by_sku: dict[str, list[Sequence[Any]]] = {sku: [] for sku in skus}
-    for row in sql.execute(
+    rows = sql.execute(
         f"SELECT {_POSITION_COLUMNS} FROM positions WHERE sku IN ({marks}) ORDER BY sku, location",
         params,
-    ).fetchall():
+    ).fetchall()
+    for row in rows:
         by_sku[row[0]].append(row)
+    set_aside = _set_aside(sql, rows)
     arrivals = _arrivals_of(sql, skus)
     parts = []
     on_hand = reserved = available = 0
@@ -182,7 +175,7 @@ def reference_availability_json(
         on_hand += total[0]
         reserved += total[1]
         available += total[2]
-        parts.append(_sku_json(item[0], total, by_sku[item[0]], arrivals[item[0]]))
+        parts.append(_sku_json(item[0], total, by_sku[item[0]], set_aside, arrivals[item[0]]))
     return (
         f'{{"reference":{encode_basestring(reference)},"total":{{"sku":"*",'
         f'"on_hand":{on_hand},"reserved":{reserved},"available":{available}}},'
@@ -190,27 +183,52 @@ def reference_availability_json(
     ).encode()
 
 
+def _set_aside(sql: RawSql, rows: Sequence[Sequence[Any]]) -> Dispositions:
+    """The dispositions of the positions among ``rows`` that hold units set aside (none: no
+    query)."""
+    skus = {row[0] for row in rows if row[8]}
+    return dispositions_of(sql, skus) if skus else {}
+
+
 def _sku_json(
-    sku: str, total: Sequence[int], rows: Sequence[Sequence[Any]], arrivals: Sequence[Arrival]
+    sku: str,
+    total: Sequence[int],
+    rows: Sequence[Sequence[Any]],
+    set_aside: Dispositions,
+    arrivals: Sequence[Arrival],
 ) -> str:
     name = encode_basestring(sku)
     # Arrivals are few (the documents on their way): serialised by their model.
     coming = ",".join(arrival.model_dump_json() for arrival in arrivals)
     return (
         f'{{"sku":{name},"total":{{"sku":{name},"on_hand":{total[0]},"reserved":{total[1]},'
-        f'"available":{total[2]}}},"locations":[{_positions_json(name, rows)}],'
+        f'"available":{total[2]}}},"locations":[{_positions_json(name, rows, set_aside)}],'
         f'"arrivals":[{coming}]}}'
     )
 
 
-def _positions_json(name: str, rows: Sequence[Sequence[Any]]) -> str:
+def _dispositions_json(units: dict[str, int]) -> str:
+    return ",".join(f"{encode_basestring(name)}:{count}" for name, count in units.items())
+
+
+def _positions_json(name: str, rows: Sequence[Sequence[Any]], set_aside: Dispositions) -> str:
     """The positions of one SKU (``name``: its JSON string) as ``Position`` serialises each
     (same members, same order). Per row only what changes is formatted: this loop is most of
     the work of a reference's 10,000 positions."""
     head = f'{{"sku":{name},"location":'
     places: dict[str, str] = {}
     parts = []
-    for _sku, location, on_hand, reserved, safety_stock, suspect, seq, updated_at in rows:
+    for (
+        sku,
+        location,
+        on_hand,
+        reserved,
+        safety_stock,
+        suspect,
+        seq,
+        updated_at,
+        unavailable,
+    ) in rows:
         place = places.get(location)
         if place is None:
             place = places[location] = encode_basestring(location)
@@ -220,10 +238,13 @@ def _positions_json(name: str, rows: Sequence[Sequence[Any]]) -> str:
             time = f"{updated_at[:10]}T{clock}Z"
         else:
             time = wire_time(updated_at)
+        available = on_hand - unavailable - reserved - safety_stock
+        held = _dispositions_json(set_aside.get((sku, location), {})) if unavailable else ""
         parts.append(
             f'{head}{place},"on_hand":{on_hand},"reserved":{reserved},'
-            f'"safety_stock":{safety_stock},"available":{on_hand - reserved - safety_stock},'
-            f'"suspect":{"true" if suspect else "false"},"seq":{seq},"updated_at":"{time}"}}'
+            f'"safety_stock":{safety_stock},"available":{available},'
+            f'"suspect":{"true" if suspect else "false"},"seq":{seq},"updated_at":"{time}",'
+            f'"unavailable":{unavailable},"dispositions":{{{held}}}}}'
         )
     return ",".join(parts)
 

@@ -1,6 +1,13 @@
-"""The ledger's self-check: positions and totals rebuilt from movements and reservations, and
-each position's incoming units rebuilt from the documents (deliveries on order, transfers in
-transit, promises of future stock)."""
+"""The ledger's self-check: positions and totals rebuilt from movements and reservations, each
+position's units set aside (per disposition) rebuilt from the movements that name a disposition,
+and each position's incoming units rebuilt from the documents (deliveries on order, transfers in
+transit, promises of future stock).
+
+Each difference names the record that disagrees with what it is made of: a position's figure
+with its movements (or its pending reservations), a network total with its positions as their
+movements rebuild them, an incoming row with its open documents. A position changed by hand is
+reported once, as that position; the network total it no longer adds up to is not blamed.
+"""
 
 from __future__ import annotations
 
@@ -13,18 +20,39 @@ from ordersync.contract import DeliveryState, HoldState, TransferState
 from ordersync.db.ledger_tx import MOVEMENTS, POSITIONS, RESERVATION_LINES, RESERVATIONS, TOTALS
 from ordersync.domain.stock import Stock
 
+Key = tuple[str, str]
+"""(sku, location)"""
+
+MOVEMENTS_BASIS = "its movements"
+RESERVATIONS_BASIS = "its pending reservations"
+POSITIONS_BASIS = "its positions"
+DOCUMENTS_BASIS = "its open documents"
+NO_POSITION = "no position"
+
 
 @dataclass(frozen=True, slots=True)
 class Discrepancy:
     what: str
+    """The figure: ``on hand``, ``reserved``, ``unavailable``, a disposition, ``on order``..."""
     sku: str
     location: str
+    """Empty for a network total."""
     recorded: int
     rebuilt: int
+    basis: str = MOVEMENTS_BASIS
+    """What the rebuilt figure adds up, from the record's point of view."""
 
     def describe(self) -> str:
-        where = f"{self.sku} at {self.location}" if self.location else self.sku
-        return f"{self.what} of {where}: recorded {self.recorded}, rebuilt {self.rebuilt}"
+        owner = (
+            f"{self.location} SKU {self.sku}"
+            if self.location
+            else f"network total of SKU {self.sku}"
+        )
+        if self.what == NO_POSITION:
+            return f"{owner}: no position recorded, {self.basis} add up to {self.rebuilt} on hand"
+        return (
+            f"{owner}: {self.what} {self.recorded} recorded, {self.basis} add up to {self.rebuilt}"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +68,7 @@ class CheckReport:
         return not self.discrepancies
 
 
-def rebuild_on_hand(connection: Connection) -> dict[tuple[str, str], int]:
+def rebuild_on_hand(connection: Connection) -> dict[Key, int]:
     rows = connection.execute(
         select(MOVEMENTS.c.sku, MOVEMENTS.c.location, func.sum(MOVEMENTS.c.qty)).group_by(
             MOVEMENTS.c.sku, MOVEMENTS.c.location
@@ -49,7 +77,7 @@ def rebuild_on_hand(connection: Connection) -> dict[tuple[str, str], int]:
     return {(sku, location): int(total) for sku, location, total in rows}
 
 
-def rebuild_reserved(connection: Connection) -> dict[tuple[str, str], int]:
+def rebuild_reserved(connection: Connection) -> dict[Key, int]:
     rows = connection.execute(
         select(
             RESERVATION_LINES.c.sku, RESERVATION_LINES.c.location, func.sum(RESERVATION_LINES.c.qty)
@@ -61,46 +89,78 @@ def rebuild_reserved(connection: Connection) -> dict[tuple[str, str], int]:
     return {(sku, location): int(total) for sku, location, total in rows}
 
 
+def rebuild_set_aside(connection: Connection) -> dict[Key, dict[str, int]]:
+    """Units per disposition of each position, from the movements that name one (a movement
+    without a disposition moved units on sale)."""
+    rebuilt: dict[Key, dict[str, int]] = defaultdict(dict)
+    for sku, location, disposition, total in connection.execute(
+        select(
+            MOVEMENTS.c.sku,
+            MOVEMENTS.c.location,
+            MOVEMENTS.c.disposition,
+            func.sum(MOVEMENTS.c.qty),
+        )
+        .where(MOVEMENTS.c.disposition.is_not(None))
+        .group_by(MOVEMENTS.c.sku, MOVEMENTS.c.location, MOVEMENTS.c.disposition)
+    ):
+        rebuilt[(sku, location)][str(disposition)] = int(total)
+    return rebuilt
+
+
+def recorded_set_aside(connection: Connection) -> dict[Key, dict[str, int]]:
+    recorded: dict[Key, dict[str, int]] = defaultdict(dict)
+    for sku, location, disposition, units in connection.execute(
+        text("SELECT sku, location, disposition, units FROM position_dispositions")
+    ):
+        recorded[(sku, location)][str(disposition)] = int(units)
+    return recorded
+
+
 def check_ledger(connection: Connection) -> CheckReport:
     """Compare the materialised positions and totals with what movements and holds say."""
     on_hand = rebuild_on_hand(connection)
     reserved = rebuild_reserved(connection)
+    set_aside = rebuild_set_aside(connection)
     found: list[Discrepancy] = []
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     positions = 0
-    seen: set[tuple[str, str]] = set()
+    seen: set[Key] = set()
     for row in connection.execute(select(POSITIONS)):
         positions += 1
         key = (row.sku, row.location)
         seen.add(key)
-        if row.on_hand != on_hand.get(key, 0):
-            found.append(
-                Discrepancy("on hand", row.sku, row.location, row.on_hand, on_hand.get(key, 0))
-            )
-        if row.reserved != reserved.get(key, 0):
-            found.append(
-                Discrepancy("reserved", row.sku, row.location, row.reserved, reserved.get(key, 0))
-            )
-        stock = Stock(row.on_hand, row.reserved, row.safety_stock)
-        sums = totals[row.sku]
-        sums[0] += row.on_hand
-        sums[1] += row.reserved
-        sums[2] += stock.offerable
-    for key in (on_hand.keys() | reserved.keys()) - seen:
-        found.append(Discrepancy("missing position", key[0], key[1], 0, on_hand.get(key, 0)))
+        rebuilt = Stock(
+            on_hand.get(key, 0),
+            reserved.get(key, 0),
+            row.safety_stock,
+            sum(set_aside.get(key, {}).values()),
+        )
+        for what, recorded, want, basis in (
+            ("on hand", row.on_hand, rebuilt.on_hand, MOVEMENTS_BASIS),
+            ("reserved", row.reserved, rebuilt.reserved, RESERVATIONS_BASIS),
+            ("unavailable", row.unavailable, rebuilt.unavailable, MOVEMENTS_BASIS),
+        ):
+            if recorded != want:
+                found.append(Discrepancy(what, row.sku, row.location, recorded, want, basis))
+        _add_to_total(totals[row.sku], rebuilt)
+    for key in sorted((on_hand.keys() | reserved.keys() | set_aside.keys()) - seen):
+        found.append(Discrepancy(NO_POSITION, key[0], key[1], 0, on_hand.get(key, 0)))
+        # its movements still count in the network total (its safety stock is lost with it)
+        lost = Stock(
+            on_hand.get(key, 0), reserved.get(key, 0), 0, sum(set_aside.get(key, {}).values())
+        )
+        _add_to_total(totals[key[0]], lost)
+    _check_dispositions(connection, set_aside, found)
     recorded_totals = {row.sku: row for row in connection.execute(select(TOTALS))}
-    for sku in totals.keys() | recorded_totals.keys():
-        rebuilt = totals.get(sku, [0, 0, 0])
+    for sku in sorted(totals.keys() | recorded_totals.keys()):
+        want_totals = totals.get(sku, [0, 0, 0])
         total = recorded_totals.get(sku)
         recorded = [0, 0, 0] if total is None else [total.on_hand, total.reserved, total.available]
         for label, have, want in zip(
-            ("network on hand", "network reserved", "network available"),
-            recorded,
-            rebuilt,
-            strict=True,
+            ("on hand", "reserved", "available"), recorded, want_totals, strict=True
         ):
             if have != want:
-                found.append(Discrepancy(label, sku, "", have, want))
+                found.append(Discrepancy(label, sku, "", have, want, POSITIONS_BASIS))
     movements = int(connection.execute(select(func.count()).select_from(MOVEMENTS)).scalar_one())
     incoming = check_incoming(connection, found)
     return CheckReport(
@@ -108,22 +168,44 @@ def check_ledger(connection: Connection) -> CheckReport:
     )
 
 
+def _add_to_total(sums: list[int], stock: Stock) -> None:
+    sums[0] += stock.on_hand
+    sums[1] += stock.reserved
+    sums[2] += stock.offerable
+
+
+def _check_dispositions(
+    connection: Connection, rebuilt: dict[Key, dict[str, int]], found: list[Discrepancy]
+) -> None:
+    """Compare every ``position_dispositions`` row (none: 0) with its movements."""
+    recorded = recorded_set_aside(connection)
+    for key in sorted(recorded.keys() | rebuilt.keys()):
+        have, want = recorded.get(key, {}), rebuilt.get(key, {})
+        for disposition in sorted(have.keys() | want.keys()):
+            mine, theirs = have.get(disposition, 0), want.get(disposition, 0)
+            if mine != theirs:
+                found.append(Discrepancy(disposition, key[0], key[1], mine, theirs))
+
+
 _INCOMING_BUCKETS = ("on order", "in transit", "promised")
+# Units set aside that travel (damaged ones back to the warehouse) are not coming for sale: they
+# are neither incoming nor promised, so they are left out of the rebuilt in-transit units.
 _REBUILT_INCOMING = (
     "SELECT d.destination, l.sku, SUM(l.expected_qty), 0, 0 FROM delivery_lines l "
     "JOIN deliveries d ON d.id = l.delivery_id WHERE d.state = :expected "
     "GROUP BY d.destination, l.sku "
     "UNION ALL SELECT t.to_location, l.sku, 0, SUM(COALESCE(l.sent_qty, 0)), 0 "
-    "FROM transfer_lines l JOIN transfers t ON t.id = l.transfer_id WHERE t.state = :sent "
+    "FROM transfer_lines l JOIN transfers t ON t.id = l.transfer_id "
+    "WHERE t.state = :sent AND t.disposition IS NULL "
     "GROUP BY t.to_location, l.sku "
     "UNION ALL SELECT location, sku, 0, 0, SUM(qty) FROM future_holds WHERE state = :open "
     "GROUP BY location, sku"
 )
 
 
-def rebuild_incoming(connection: Connection) -> dict[tuple[str, str], list[int]]:
+def rebuild_incoming(connection: Connection) -> dict[Key, list[int]]:
     """(on order, in transit, promised) per (sku, location), from the open documents alone."""
-    rebuilt: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    rebuilt: dict[Key, list[int]] = defaultdict(lambda: [0, 0, 0])
     rows = connection.execute(
         text(_REBUILT_INCOMING),
         {
@@ -156,5 +238,5 @@ def check_incoming(connection: Connection, found: list[Discrepancy]) -> int:
         want = rebuilt.get(key, [0, 0, 0])
         for label, mine, theirs in zip(_INCOMING_BUCKETS, have, want, strict=True):
             if mine != theirs:
-                found.append(Discrepancy(label, key[0], key[1], mine, theirs))
+                found.append(Discrepancy(label, key[0], key[1], mine, theirs, DOCUMENTS_BASIS))
     return len(keys)

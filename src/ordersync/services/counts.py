@@ -1,5 +1,10 @@
 """Cycle counts: what was found on the shelf at a feed position becomes the right delta now.
 
+A count counts the units on sale: the expectation is the position's units on sale at the count's
+feed position (on hand less units set aside, rebuilt from the movements of units on sale since),
+and the difference is posted as units on sale. Units set aside (damaged, on display, in
+quarantine) are counted by moving them between dispositions, never by a count.
+
 Each applied count also leaves its variance (expected at the count's position, counted, delta, and
 the item's price at that time) in ``count_results``, in the same transaction: the variance report
 reads those rows, never the movements. A replayed count returns its stored outcome without running
@@ -43,7 +48,7 @@ def record_count(tx: LedgerTx, principal: Principal, command: CountIn) -> dict[s
             location=command.location,
             as_of_seq=command.as_of_seq,
         )
-    reconciliation = reconcile_count(command.counted, current.stock.on_hand, moved)
+    reconciliation = reconcile_count(command.counted, current.stock.sellable, moved)
     poster = Poster(tx, principal, str(command.op_id), tx.now, known)
     if reconciliation.delta:
         poster.post(

@@ -4,10 +4,12 @@ Every transition is checked against the job's current state and recorded with wh
 state a transition moves (the job's, its lines', the order's and its lines') goes on the change
 journal from the state the statement already had in hand.
 Shipping commits the job's reservations as shipment movements; handing over at the counter
-commits them as sales; cancelling releases them. A rejected line releases its units, flags the
-position suspect, opens a count task, and is routed again to the next best location (never one
-that already failed it), or promised against incoming units (future stock) when no shelf can
-serve it; if nothing can, the order line is marked unfulfillable.
+commits them as sales; cancelling releases them. A rejected line releases its units and is
+routed again to the next best location (never one that already failed it), or promised against
+incoming units (future stock) when no shelf can serve it; if nothing can, the order line is
+marked unfulfillable. A unit not found proves the record wrong: the position is flagged suspect
+with a count task. A damaged unit is set aside as damaged (unavailable, so never routed again);
+the position is flagged only when its record did not hold the units on sale.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from ordersync.contract import (
     LINE_END_STATES,
     AuditedEntity,
     CountTaskReason,
+    Disposition,
     JobKind,
     JobLineState,
     JobStateName,
@@ -28,6 +31,7 @@ from ordersync.contract import (
     MovementKind,
     OrderLineState,
     OrderState,
+    RejectReason,
     ReservationCommit,
     can_reject_lines,
 )
@@ -38,6 +42,7 @@ from ordersync.domain.jobs import ensure_transition
 from ordersync.domain.permissions import Action, Principal
 from ordersync.domain.routing import Line
 from ordersync.services.count_tasks import open_count_task
+from ordersync.services.dispositions import set_aside, units_held
 from ordersync.services.incoming_units import hold_incoming
 from ordersync.services.movements import Poster
 from ordersync.services.order_views import load_job, load_order, record_job_change
@@ -282,9 +287,10 @@ def reject_line(
         "UPDATE jobs SET updated_at = :now, updated_by = :actor WHERE id = :id",
         {"now": tx.sql.time(tx.now), "actor": principal.token_id, "id": job_id},
     )
-    if tx.position(sku, location) is not None:
-        tx.set_position_flags(sku, location, suspect=True)
-    open_count_task(tx, sku, location, CountTaskReason.SHORT_PICK)
+    if command.reason is RejectReason.DAMAGED:
+        _set_damaged_aside(tx, principal, str(command.op_id), job_id, sku, location, int(qty))
+    else:
+        _flag_short_pick(tx, sku, location)
     rerouted = _reroute(
         tx, order_id, Line(int(order_line_no), sku, int(qty)), order_line_state, policy
     )
@@ -305,6 +311,27 @@ def reject_line(
         "rerouted_to": rerouted,
         "order": load_order(tx, order_id, policy).model_dump(mode="json"),
     }
+
+
+def _flag_short_pick(tx: LedgerTx, sku: str, location: str) -> None:
+    """The record said the units were there: flag it suspect until a count."""
+    if tx.position(sku, location) is not None:
+        tx.set_position_flags(sku, location, suspect=True)
+    open_count_task(tx, sku, location, CountTaskReason.SHORT_PICK)
+
+
+def _set_damaged_aside(
+    tx: LedgerTx, principal: Principal, op_id: str, job_id: str, sku: str, location: str, qty: int
+) -> None:
+    """The picker found the units damaged: they leave sale for the damaged disposition (the
+    unit is on the shelf, so this is never refused); when the record did not hold them on
+    sale, it is flagged too."""
+    on_sale = units_held(tx.position(sku, location), Disposition.SELLABLE)
+    poster = Poster(tx, principal, op_id, tx.now, KnownEntities(tx))
+    reason = f"found damaged when picking job {job_id}"
+    set_aside(poster, sku, location, qty, Disposition.SELLABLE, Disposition.DAMAGED, reason=reason)
+    if on_sale < qty:
+        _flag_short_pick(tx, sku, location)
 
 
 def _reroute(

@@ -3,16 +3,21 @@
 Any device reads any position. The suspect list is a report: a manager reads its own location's,
 an admin any location's. Setting the safety stock is a manager's operation at its own location
 (an admin's anywhere); it creates the position when the SKU was never stocked there.
+
+A position's units set aside are read from ``position_dispositions`` only for the positions that
+hold any (``unavailable`` not 0): most hold none, and their reads cost no second query.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from sqlalchemy import Connection, Row, select
 
 from ordersync.contract import Position, SafetyStockSet
 from ordersync.db.ledger_tx import POSITIONS, LedgerTx
+from ordersync.db.raw import RawSql
 from ordersync.domain.errors import NotFound
 from ordersync.domain.permissions import Action, Principal
 from ordersync.domain.stock import Stock
@@ -22,9 +27,49 @@ from ordersync.services.stock_checks import KnownEntities
 SUSPECTS_SHOWN = 1000
 
 
-def _position(row: Row[Any]) -> Position:
-    stock = Stock(row.on_hand, row.reserved, row.safety_stock)
-    return Position(**{**row._asdict(), "available": stock.available, "suspect": bool(row.suspect)})
+Dispositions = dict[tuple[str, str], dict[str, int]]
+"""Units set aside per disposition, by (sku, location)."""
+
+
+def dispositions_of(sql: RawSql, skus: Collection[str]) -> Dispositions:
+    """The units set aside of every position of ``skus`` that holds any, per disposition in
+    the order of their names (as a position read in a write transaction lists them)."""
+    if not skus:
+        return {}
+    marks = ", ".join(f":s{i}" for i in range(len(skus)))
+    params = {f"s{i}": sku for i, sku in enumerate(skus)}
+    found: Dispositions = {}
+    for sku, location, disposition, units in sql.all(
+        "SELECT sku, location, disposition, units FROM position_dispositions "
+        f"WHERE sku IN ({marks}) AND units <> 0 ORDER BY sku, location, disposition",
+        params,
+    ):
+        found.setdefault((str(sku), str(location)), {})[str(disposition)] = int(units)
+    return found
+
+
+def set_aside_in(connection: Connection, rows: Iterable[Row[Any]]) -> Dispositions:
+    """The dispositions of those of ``rows`` (positions) that hold units set aside."""
+    skus = {row.sku for row in rows if row.unavailable}
+    return dispositions_of(RawSql(connection), skus) if skus else {}
+
+
+def position_of(row: Row[Any], dispositions: Dispositions) -> Position:
+    """A ``positions`` row as the contract shows it, with its units set aside."""
+    stock = Stock(row.on_hand, row.reserved, row.safety_stock, row.unavailable)
+    return Position(
+        sku=row.sku,
+        location=row.location,
+        on_hand=stock.on_hand,
+        reserved=stock.reserved,
+        safety_stock=stock.safety_stock,
+        available=stock.available,
+        suspect=bool(row.suspect),
+        seq=row.seq,
+        updated_at=row.updated_at,
+        unavailable=stock.unavailable,
+        dispositions=dispositions.get((row.sku, row.location), {}),
+    )
 
 
 def read_position(
@@ -36,7 +81,7 @@ def read_position(
     ).first()
     if row is None:
         raise NotFound(f"no stock record of {sku} at {location}", sku=sku, location=location)
-    return _position(row)
+    return position_of(row, set_aside_in(connection, [row]))
 
 
 def read_suspect_positions(
@@ -49,8 +94,9 @@ def read_suspect_positions(
         .where(POSITIONS.c.location == scope, POSITIONS.c.suspect.is_(True))
         .order_by(POSITIONS.c.sku)
         .limit(SUSPECTS_SHOWN)
-    )
-    return [_position(row) for row in rows]
+    ).all()
+    dispositions = set_aside_in(connection, rows)
+    return [position_of(row, dispositions) for row in rows]
 
 
 def set_safety_stock(

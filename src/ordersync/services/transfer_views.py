@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from ordersync.contract import (
+    Disposition,
     DocumentKind,
     Transfer,
     TransferLineView,
@@ -35,7 +36,7 @@ from ordersync.services.document_reads import (
 
 _COLUMNS = (
     "id, from_location, to_location, state, origin, note, requested_at, requested_by, sent_at, "
-    "expected_at, received_at, updated_at, sent_by_op, received_by_op, cancel_reason"
+    "expected_at, received_at, updated_at, sent_by_op, received_by_op, cancel_reason, disposition"
 )
 
 
@@ -58,6 +59,8 @@ class TransferHead:
     sent_by_op: str | None
     received_by_op: str | None
     cancel_reason: str | None
+    disposition: Disposition
+    """Which units travel: on sale, or units set aside (stored as NULL for units on sale)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +93,7 @@ def _head(sql: RawSql, row: tuple[Any, ...]) -> TransferHead:
         sent_by_op,
         received_by_op,
         cancel_reason,
+        disposition,
     ) = row
     return TransferHead(
         id=str(transfer_id),
@@ -107,6 +111,7 @@ def _head(sql: RawSql, row: tuple[Any, ...]) -> TransferHead:
         sent_by_op=sent_by_op,
         received_by_op=received_by_op,
         cancel_reason=cancel_reason,
+        disposition=Disposition.SELLABLE if disposition is None else Disposition(disposition),
     )
 
 
@@ -158,6 +163,7 @@ def transfer_view(sql: RawSql, head: TransferHead) -> Transfer:
         updated_at=head.updated_at,
         cancel_reason=head.cancel_reason,
         discrepancies=document_discrepancies(sql, DocumentKind.TRANSFER, head.id),
+        disposition=head.disposition,
     )
 
 

@@ -10,6 +10,13 @@ Promises kept here:
 - A send is never refused for stock: the units physically left. When the source's record did
   not hold them free, the send is recorded, the position flagged suspect with a count task, and
   a ``sent_without_stock`` discrepancy says so.
+- A transfer of units set aside (``disposition``: damaged ones returned to the warehouse, say)
+  takes them out of that disposition at the source and puts them in it at the destination; they
+  never count as incoming, since they are not coming for sale. Units on sale that travel never
+  take units set aside (nor units promised to orders). When the source's record held fewer units
+  in the disposition than were sent, the send is flagged as above, and the missing units are
+  first moved there from sale: the record learns they were set aside, and no disposition holds
+  fewer than nothing.
 - Every difference from the document is a discrepancy row with its reason: under- and
   over-shipped at the source when sent, under- and over-received and unexpected items at the
   destination when received. A unit short on arrival is lost in transit: the source is not
@@ -33,6 +40,7 @@ from ordersync.contract import (
     CountTaskReason,
     DiscrepancyKind,
     DiscrepancyReason,
+    Disposition,
     DocumentKind,
     MovementKind,
     ScannedLine,
@@ -54,6 +62,7 @@ from ordersync.domain.permissions import Action, Principal
 from ordersync.domain.routing import haversine_km
 from ordersync.services.count_tasks import open_count_task
 from ordersync.services.discrepancies import record_discrepancy
+from ordersync.services.dispositions import bucket, set_aside, units_held
 from ordersync.services.future_stock import settle_arrival
 from ordersync.services.movements import Poster
 from ordersync.services.routing_policy import PolicyDocument, Promise
@@ -157,8 +166,8 @@ def request_transfer(
     now = tx.sql.time(tx.now)
     tx.sql.execute(
         "INSERT INTO transfers (id, from_location, to_location, state, origin, note, "
-        "requested_at, requested_by, updated_at) VALUES (:id, :from_location, :to_location, "
-        ":state, :origin, :note, :now, :person, :now)",
+        "requested_at, requested_by, updated_at, disposition) VALUES (:id, :from_location, "
+        ":to_location, :state, :origin, :note, :now, :person, :now, :disposition)",
         {
             "id": transfer_id,
             "from_location": command.from_location,
@@ -168,6 +177,7 @@ def request_transfer(
             "note": command.note,
             "now": now,
             "person": principal.person,
+            "disposition": _stored(bucket(command.disposition)),
         },
     )
     tx.sql.executemany(
@@ -275,12 +285,19 @@ def transit_days(tx: LedgerTx, from_location: str, to_location: str, promise: Pr
     return promise.near_days if distance <= promise.near_km else promise.far_days
 
 
-def _take_from_source(poster: Poster, document: _Document, sku: str, qty: int) -> None:
-    """Post the units leaving the source; when its record did not hold them free, record the
-    send all the same, flag the position suspect and open a count task."""
+def _stored(disposition: Disposition | None) -> str | None:
+    return None if disposition is None else disposition.value
+
+
+def _take_from_source(
+    poster: Poster, document: _Document, sku: str, qty: int, disposition: Disposition
+) -> None:
+    """Post the units leaving the source's ``disposition``; when its record did not hold them
+    free, record the send all the same, flag the position suspect and open a count task."""
     tx, location = poster.tx, document.location
     current = tx.position(sku, location)
-    free = 0 if current is None else current.stock.on_hand - current.stock.reserved
+    free = units_held(current, disposition)
+    reason = _movement_reason(document.transfer_id)
     if free < qty:
         # Flagged before posting, so the count task names this send rather than a sale.
         if current is None:
@@ -290,12 +307,18 @@ def _take_from_source(poster: Poster, document: _Document, sku: str, qty: int) -
             tx.set_position_flags(sku, location, suspect=True)
         open_count_task(tx, sku, location, CountTaskReason.SENT_WITHOUT_STOCK)
         document.flag(sku, DiscrepancyKind.SENT_WITHOUT_STOCK, max(free, 0), qty)
+        if disposition is not Disposition.SELLABLE:
+            missing = qty - max(free, 0)
+            set_aside(
+                poster, sku, location, missing, Disposition.SELLABLE, disposition, reason=reason
+            )
     poster.post(
         MovementKind.TRANSFER_OUT,
         sku,
         location,
         qty,
-        reason=_movement_reason(document.transfer_id),
+        reason=reason,
+        disposition=bucket(disposition),
     )
 
 
@@ -326,7 +349,7 @@ def send_transfer(
     for sku in [*requested, *(sku for sku in scanned if sku not in requested)]:
         found = scanned.get(sku, Scanned())
         if found.qty:
-            _take_from_source(poster, document, sku, found.qty)
+            _take_from_source(poster, document, sku, found.qty, head.disposition)
         wanted = requested.get(sku)
         if wanted is None:
             document.add_line(sku, found.qty, None)
@@ -354,7 +377,7 @@ def send_transfer(
         },
     )
     for sku, found in scanned.items():
-        if found.qty:
+        if found.qty and head.disposition is Disposition.SELLABLE:
             tx.change_incoming(sku, head.to_location, in_transit=found.qty)
     tx.journal.state(AuditedEntity.TRANSFER, transfer_id, head.state.value, _S.SENT.value)
     return _publish(tx, transfer_id)
@@ -401,6 +424,7 @@ def receive_transfer(
                 head.to_location,
                 found.qty,
                 reason=_movement_reason(transfer_id),
+                disposition=bucket(head.disposition),
             )
         expected = sent.get(sku)
         if expected is None:
@@ -430,7 +454,7 @@ def receive_transfer(
         },
     )
     for sku, units in sent.items():
-        if units:
+        if units and head.disposition is Disposition.SELLABLE:
             tx.change_incoming(sku, head.to_location, in_transit=-units)
     tx.journal.state(AuditedEntity.TRANSFER, transfer_id, head.state.value, _S.RECEIVED.value)
     settle_arrival(tx, DocumentKind.TRANSFER, transfer_id, head.to_location, received, policy)

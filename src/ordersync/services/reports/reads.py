@@ -73,6 +73,8 @@ class Stocked:
     on_hand: int
     reserved: int
     safety_stock: int
+    unavailable: int = 0
+    """Units set aside (damaged, on display, in quarantine): on hand, never for sale."""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -80,12 +82,13 @@ class Stocked:
 
     @property
     def sellable(self) -> int:
-        """Units a customer can still buy: on hand less those promised to reservations."""
-        return self.on_hand - self.reserved
+        """Units a customer can still buy: on hand less those set aside and those promised to
+        reservations."""
+        return self.on_hand - self.unavailable - self.reserved
 
     @property
     def available(self) -> int:
-        return self.on_hand - self.reserved - self.safety_stock
+        return self.sellable - self.safety_stock
 
 
 _ARTICLE_COLUMNS = (
@@ -127,6 +130,7 @@ def _positions(
             POSITIONS.c.on_hand,
             POSITIONS.c.reserved,
             POSITIONS.c.safety_stock,
+            POSITIONS.c.unavailable,
         )
         .select_from(POSITIONS.join(ITEMS, ITEMS.c.sku == POSITIONS.c.sku))
         .where(*conditions)
@@ -136,7 +140,7 @@ def _positions(
     if limit is not None:
         query = query.limit(limit)
     return [
-        Stocked(_article(row), row[7], int(row[8]), int(row[9]), int(row[10]))
+        Stocked(_article(row), row[7], int(row[8]), int(row[9]), int(row[10]), int(row[11]))
         for row in connection.execute(query).all()
     ]
 
@@ -175,6 +179,7 @@ def moved_at(
                 POSITIONS.c.on_hand,
                 POSITIONS.c.reserved,
                 POSITIONS.c.safety_stock,
+                POSITIONS.c.unavailable,
                 _before(POSITIONS.c.sku, location, start),
             )
             .select_from(POSITIONS.join(ITEMS, ITEMS.c.sku == POSITIONS.c.sku))
@@ -185,8 +190,10 @@ def moved_at(
         )
         found.extend(
             (
-                Stocked(_article(row), row[7], int(row[8]), int(row[9]), int(row[10])),
-                None if row[11] is None else int(row[11]),
+                Stocked(
+                    _article(row), row[7], int(row[8]), int(row[9]), int(row[10]), int(row[11])
+                ),
+                None if row[12] is None else int(row[12]),
             )
             for row in connection.execute(query).all()
         )
@@ -221,12 +228,13 @@ def positions_of(
         POSITIONS.c.on_hand,
         POSITIONS.c.reserved,
         POSITIONS.c.safety_stock,
+        POSITIONS.c.unavailable,
     ).where(POSITIONS.c.sku.in_(list(by_sku)))
     if location is not None:
         query = query.where(POSITIONS.c.location == location)
     return [
-        Stocked(by_sku[sku], place, int(on_hand), int(reserved), int(safety))
-        for sku, place, on_hand, reserved, safety in connection.execute(query).all()
+        Stocked(by_sku[sku], place, int(on_hand), int(reserved), int(safety), int(unavailable))
+        for sku, place, on_hand, reserved, safety, unavailable in connection.execute(query).all()
     ]
 
 
@@ -337,14 +345,17 @@ def openings_of(
         POSITIONS.c.on_hand,
         POSITIONS.c.reserved,
         POSITIONS.c.safety_stock,
+        POSITIONS.c.unavailable,
         opening,
     ).where(POSITIONS.c.sku.in_(list(by_sku)))
     return [
         (
-            Stocked(by_sku[sku], place, int(on_hand), int(reserved), int(safety)),
+            Stocked(by_sku[sku], place, int(on_hand), int(reserved), int(safety), int(unavailable)),
             None if before is None else int(before),
         )
-        for sku, place, on_hand, reserved, safety, before in connection.execute(query).all()
+        for sku, place, on_hand, reserved, safety, unavailable, before in connection.execute(
+            query
+        ).all()
     ]
 
 

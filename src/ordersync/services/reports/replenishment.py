@@ -79,7 +79,9 @@ def replenishment_report(
     for item in window.positions:
         position = item.position
         on_way = coming.get(position.article.sku, NOTHING_COMING)
-        plan = plan_replenishment(item.summary, position.on_hand, position.reserved, chosen, on_way)
+        # Units set aside are on the shelf but will never be sold: they do not cover demand.
+        on_sale = position.on_hand - position.unavailable
+        plan = plan_replenishment(item.summary, on_sale, position.reserved, chosen, on_way)
         if plan.suggested_qty <= 0:
             continue
         rows.append(
