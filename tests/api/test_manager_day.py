@@ -281,7 +281,8 @@ def test_the_days_queue_shows_late_jobs_first_rejections_collections_and_saved_s
     second = store.order([("S1", 2), ("S2", 1)])["jobs"][0]
     store.walk(second, "picking")
     store.reject(second, line_no=2)  # S2 not found: the line goes elsewhere
-    collect = store.order([("S2", 1)], channel="store", kind="collect", collect_at="A")
+    # S1: A's record of S2 is suspect since the short pick, so routing leaves it out.
+    collect = store.order([("S1", 1)], channel="store", kind="collect", collect_at="A")
     store.walk(collect["jobs"][0], "picking", "picked", "ready")
     # saved sales: an order in store for an item A lacks, shipped from B to the customer
     saved = store.order([("S3", 2)], channel="store")

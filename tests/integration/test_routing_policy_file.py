@@ -22,7 +22,14 @@ from sqlalchemy import text
 from ordersync.api.app import create_app
 from ordersync.clock import ManualClock
 from ordersync.config import LedgerSettings
-from ordersync.contract import PROBLEM_MEDIA_TYPE, Role, uuid7
+from ordersync.contract import (
+    DEFAULT_RETURN_REASONS,
+    PROBLEM_MEDIA_TYPE,
+    Role,
+    SuspectRouting,
+    uuid7,
+)
+from ordersync.domain.counter_policy import CounterPolicy
 from ordersync.domain.future_stock import FutureStockPolicy, IncomingSource
 from ordersync.domain.routing import RoutingPolicy
 from ordersync.services.routing_policy import (
@@ -144,8 +151,12 @@ def test_the_packaged_policy_parses_to_the_documented_defaults() -> None:
         "include_warehouses": True,
         "service_level_minutes": 120,
         "hold_hours": 72,
+        "suspect_positions": SuspectRouting.EXCLUDE,
     }
     assert asdict(document.promise) == {"near_km": 50.0, "near_days": 1, "far_days": 2}
+    assert document.counter == CounterPolicy(
+        max_line_units=1000, return_reasons=DEFAULT_RETURN_REASONS
+    )
     # Every setting the file documents is one the ledger knows, and the other way round.
     documented = {
         line.split("=")[0].strip()
@@ -154,7 +165,7 @@ def test_the_packaged_policy_parses_to_the_documented_defaults() -> None:
     }
     assert documented == set(asdict(document.routing)) | set(asdict(document.promise)) | set(
         asdict(document.future_stock)
-    )
+    ) | set(asdict(document.counter))
     assert document.future_stock == FutureStockPolicy(
         enabled=True, horizon_days=21, sources=frozenset(IncomingSource)
     )
@@ -263,6 +274,39 @@ INVALID = [
     pytest.param("hold_hours = -1\n", "hold_hours", id="negative-int"),
     pytest.param("distance_tolerance_km = -0.5\n", "distance_tolerance_km", id="negative-float"),
     pytest.param("far_days = -2\n", "far_days", id="negative-promise"),
+    pytest.param('suspect_positions = "first"\n', "suspect_positions", id="unknown-choice"),
+    pytest.param("suspect_positions = 1\n", "suspect_positions", id="choice-as-number"),
+    pytest.param("counter = 5\n", "write it as [counter]", id="counter-not-a-table"),
+    pytest.param("[counter]\nmax_units = 5\n", "counter.max_units", id="counter-unknown-key"),
+    pytest.param("[counter]\nmax_line_units = 0\n", "counter.max_line_units", id="limit-zero"),
+    pytest.param(
+        "[counter]\nmax_line_units = 1000001\n", "counter.max_line_units", id="limit-too-high"
+    ),
+    pytest.param(
+        "[counter]\nmax_line_units = 10.5\n", "counter.max_line_units", id="limit-as-float"
+    ),
+    pytest.param("[counter]\nreturn_reasons = []\n", "counter.return_reasons", id="no-reason"),
+    pytest.param(
+        '[counter]\nreturn_reasons = "faulty"\n', "counter.return_reasons", id="reasons-as-text"
+    ),
+    pytest.param(
+        '[counter]\nreturn_reasons = ["Faulty"]\n', "counter.return_reasons", id="uppercase"
+    ),
+    pytest.param('[counter]\nreturn_reasons = ["too big"]\n', "counter.return_reasons", id="space"),
+    pytest.param(
+        '[counter]\nreturn_reasons = ["1st"]\n', "counter.return_reasons", id="digit-first"
+    ),
+    pytest.param(
+        f'[counter]\nreturn_reasons = ["{"x" * 33}"]\n', "counter.return_reasons", id="too-long"
+    ),
+    pytest.param(
+        '[counter]\nreturn_reasons = ["faulty", 3]\n', "counter.return_reasons", id="number"
+    ),
+    pytest.param(
+        '[counter]\nreturn_reasons = ["faulty", "other", "faulty"]\n',
+        "faulty more than once",
+        id="twice",
+    ),
 ]
 
 
@@ -279,6 +323,26 @@ def test_an_invalid_policy_is_refused_naming_the_key(
         PolicySource(policy_file)
     assert key in str(loaded.value)
     assert str(policy_file) in str(loaded.value)
+
+
+def test_the_counter_table_and_the_suspect_setting_are_read() -> None:
+    document = parse_policy(
+        'suspect_positions = "last"\n'
+        "[counter]\n"
+        "max_line_units = 1000000\n"
+        f'return_reasons = ["damaged_box", "gift_2", "{"z" * 32}"]\n'
+    )
+    assert document.routing.suspect_positions is SuspectRouting.LAST
+    assert document.counter == CounterPolicy(
+        max_line_units=1_000_000, return_reasons=("damaged_box", "gift_2", "z" * 32)
+    )
+    only_limit = parse_policy("[counter]\nmax_line_units = 1\n").counter
+    assert only_limit == CounterPolicy(max_line_units=1, return_reasons=DEFAULT_RETURN_REASONS)
+
+
+def test_a_limit_out_of_range_says_the_range() -> None:
+    with pytest.raises(PolicyError, match="between 1 and 1,000,000"):
+        parse_policy("[counter]\nmax_line_units = 0\n")
 
 
 def test_a_broken_toml_file_is_refused_saying_where(policy_file: Path) -> None:

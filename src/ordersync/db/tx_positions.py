@@ -9,12 +9,11 @@ a mistake is corrected by a new entry.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from ordersync.contract import Disposition, MovementKind, Position
-from ordersync.db.tx_feed import FeedTx
-from ordersync.domain.position_days import DayEffect
+from ordersync.db.tx_position_days import PositionDaysTx
 from ordersync.domain.stock import Stock
 
 _POSITION_COLUMNS = (
@@ -53,8 +52,9 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-class PositionsTx(FeedTx):
-    """The statements on positions, their network totals, their days and the movements."""
+class PositionsTx(PositionDaysTx):
+    """The statements on positions, their network totals and the movements (their days:
+    ``PositionDaysTx``)."""
 
     # --- positions ---------------------------------------------------------------------------
 
@@ -332,52 +332,16 @@ class PositionsTx(FeedTx):
         )
         self.journal.movement(kind, sku, location, qty)
 
-    def record_position_day(
-        self,
-        sku: str,
-        location: str,
-        day: date,
-        effect: DayEffect,
-        closing_on_hand: int,
-        occurred_at: datetime,
-    ) -> None:
-        """Add a movement to its position's day; the latest movement of the day sets its close."""
-        self.sql.execute(
-            "INSERT INTO position_days (sku, location, day, sold_units, returned_units, "
-            "received_units, sent_units, closing_on_hand, min_on_hand, last_occurred_at) VALUES "
-            "(:sku, :location, :day, :sold, :returned, :received, :sent, :closing, :closing, "
-            ":occurred) ON CONFLICT (sku, location, day) DO UPDATE SET "
-            "sold_units = position_days.sold_units + :sold, "
-            "returned_units = position_days.returned_units + :returned, "
-            "received_units = position_days.received_units + :received, "
-            "sent_units = position_days.sent_units + :sent, "
-            "closing_on_hand = CASE WHEN :occurred >= position_days.last_occurred_at "
-            "THEN :closing ELSE position_days.closing_on_hand END, "
-            "min_on_hand = CASE WHEN position_days.min_on_hand < :closing "
-            "THEN position_days.min_on_hand ELSE :closing END, "
-            "last_occurred_at = CASE WHEN :occurred >= position_days.last_occurred_at "
-            "THEN :occurred ELSE position_days.last_occurred_at END",
-            {
-                "sku": sku,
-                "location": location,
-                "day": day.isoformat(),
-                "sold": effect.sold,
-                "returned": effect.returned,
-                "received": effect.received,
-                "sent": effect.sent,
-                "closing": closing_on_hand,
-                "occurred": self.sql.time(occurred_at),
-            },
-        )
-
     def moved_since(self, sku: str, location: str, since_seq: int) -> tuple[int, bool]:
-        """Sum of movements after ``since_seq``, and whether a recount is among them: a count,
+        """Sum of the movements of units on sale after ``since_seq`` (a count counts the units on
+        sale, units set aside are not on its shelf), and whether a recount is among them: a count,
         or a reconciliation to the ERP's figure, which sets on-hand as a count does; an earlier
         count applied on top of either would post again the difference it already settled."""
         total, recounted = self.sql.one(
             "SELECT COALESCE(SUM(qty), 0), "
             "COALESCE(MAX(CASE WHEN kind IN (:count, :reconciliation) THEN 1 ELSE 0 END), 0) "
-            "FROM movements WHERE sku = :sku AND location = :location AND seq > :since",
+            "FROM movements WHERE sku = :sku AND location = :location AND seq > :since "
+            "AND disposition IS NULL",
             {
                 "sku": sku,
                 "location": location,

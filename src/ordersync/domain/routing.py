@@ -5,12 +5,17 @@ above their safety stock. Plans are ranked by fewest shipments (one location for
 when possible), then distance to the customer or the collection store, then stock depth (do not
 strip a store of its last units), then today's load. An order is split only when no single
 location can serve it.
+
+A position whose record is suspect (a short pick, a sale below zero) until it is counted is, by
+the policy's ``suspect_positions``, either no candidate for its SKU (``exclude``) or still one,
+used only when the locations whose records are trusted cannot serve the order (``last``); its
+verdict says so either way.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 
 from ordersync.contract import LocationKind, RoutingReason, SuspectRouting
@@ -55,9 +60,26 @@ class Candidate:
     """Units above safety stock per SKU (on hand - reserved - safety stock)."""
     held_by_safety: dict[str, int] = field(default_factory=dict)
     """Units on the shelf that safety stock keeps back, per SKU."""
+    suspect: frozenset[str] = frozenset()
+    """SKUs whose record here is suspect until counted."""
 
     def can_serve(self, line: Line) -> bool:
         return self.available.get(line.sku, 0) >= line.qty
+
+    def suspect_for(self, lines: list[Line]) -> list[str]:
+        """The SKUs of ``lines`` whose record here is suspect, in the lines' order."""
+        return [line.sku for line in lines if line.sku in self.suspect]
+
+    def trusted(self) -> Candidate:
+        """This location offering only the SKUs whose record is trusted."""
+        if not self.suspect:
+            return self
+        return replace(
+            self,
+            available={s: n for s, n in self.available.items() if s not in self.suspect},
+            held_by_safety={s: n for s, n in self.held_by_safety.items() if s not in self.suspect},
+            suspect=frozenset(),
+        )
 
     @property
     def load(self) -> float:
@@ -169,6 +191,21 @@ def _stock_reasons(candidate: Candidate, lines: list[Line]) -> list[dict[str, ob
     return reasons
 
 
+def _loss_reasons(
+    candidate: Candidate, lines: list[Line], policy: RoutingPolicy
+) -> list[dict[str, object]]:
+    """Why ``candidate`` could not serve some of ``lines``: a suspect record (left out, or
+    ranked last while it holds the units), else too little stock."""
+    exclude = policy.suspect_positions is SuspectRouting.EXCLUDE
+    suspect = [
+        line.sku
+        for line in lines
+        if line.sku in candidate.suspect and (exclude or candidate.can_serve(line))
+    ]
+    others = [line for line in lines if line.sku not in suspect]
+    return [*(_suspect_reason(sku, policy) for sku in suspect), *_stock_reasons(candidate, others)]
+
+
 def _depth(candidate: Candidate, lines: list[Line]) -> int:
     """Units left after taking the lines, on the SKU left thinnest: bigger is safer to take."""
     return min(candidate.available.get(line.sku, 0) - line.qty for line in lines)
@@ -180,11 +217,13 @@ def _distance(candidate: Candidate) -> float:
 
 def _rank_key(
     candidate: Candidate, lines: list[Line], policy: RoutingPolicy, nearest: float
-) -> tuple[float, int, float, str]:
-    """Distance first, but every location within the tolerance of the nearest counts as equal."""
+) -> tuple[bool, float, int, float, str]:
+    """A trusted record first; then distance, but every location within the tolerance of the
+    nearest counts as equal."""
     distance = _distance(candidate)
     band = 0.0 if distance <= nearest + policy.distance_tolerance_km else distance
-    return (band, -_depth(candidate, lines), candidate.load, candidate.code)
+    suspect = bool(candidate.suspect_for(lines))
+    return (suspect, band, -_depth(candidate, lines), candidate.load, candidate.code)
 
 
 def _rank(candidates: list[Candidate], lines: list[Line], policy: RoutingPolicy) -> list[Candidate]:
@@ -219,8 +258,21 @@ def _why_lost(
     return {"code": RoutingReason.TIE, "winner": winner.code}
 
 
+def _suspect_reason(sku: str, policy: RoutingPolicy) -> dict[str, object]:
+    return {
+        "code": RoutingReason.SUSPECT_RECORD,
+        "sku": sku,
+        "suspect_positions": policy.suspect_positions,
+    }
+
+
 def _describe(reason: dict[str, object]) -> str:
     code = reason["code"]
+    if code == RoutingReason.SUSPECT_RECORD:
+        said = f"its record of {reason['sku']} is suspect until counted"
+        if reason["suspect_positions"] == SuspectRouting.LAST:
+            return f"{said}, so it comes after every location whose record is trusted"
+        return said
     if code == RoutingReason.NO_STOCK:
         return f"no stock of {reason['sku']} ({reason['available']} of {reason['requested']})"
     if code == RoutingReason.SAFETY_STOCK:
@@ -266,18 +318,27 @@ def route(
             eligible.append(candidate)
         else:
             exclusions[candidate.code] = reason
+    assignments, unserved, summary = _plan(lines, [c.trusted() for c in eligible], policy)
+    if (
+        unserved
+        and policy.suspect_positions is SuspectRouting.LAST
+        and any(c.suspect for c in eligible)
+    ):
+        fallback = _plan(lines, eligible, policy)
+        if len(fallback[1]) < len(unserved):
+            assignments, unserved, summary = fallback
+    return _decision(assignments, unserved, candidates, exclusions, lines, policy, summary)
+
+
+def _plan(
+    lines: list[Line], eligible: list[Candidate], policy: RoutingPolicy
+) -> tuple[list[Assignment], list[Line], str]:
+    """The assignments, the lines left unserved and a summary, from the ``eligible`` only."""
     whole = [c for c in eligible if all(c.can_serve(line) for line in lines)]
     if whole:
         winner = _rank(whole, lines, policy)[0]
-        return _decision(
-            [Assignment(winner.code, list(lines))],
-            [],
-            candidates,
-            exclusions,
-            lines,
-            policy,
-            f"{winner.code} ships the whole order ({_km(winner.distance_km)})",
-        )
+        summary = f"{winner.code} ships the whole order ({_km(winner.distance_km)})"
+        return [Assignment(winner.code, list(lines))], [], summary
     assignments, unserved = _split(lines, eligible, policy)
     if not assignments:
         summary = "no location can serve any line of this order now"
@@ -285,7 +346,7 @@ def route(
         summary = f"only part of the order can be served, from {len(assignments)} location(s)"
     else:
         summary = f"no single location holds every line: split over {len(assignments)} locations"
-    return _decision(assignments, unserved, candidates, exclusions, lines, policy, summary)
+    return assignments, unserved, summary
 
 
 _EXACT_POOL = 30
@@ -320,10 +381,15 @@ def _split(
     return _greedy(lines, useful, policy)
 
 
-def _cover_key(group: tuple[Candidate, ...], lines: list[Line]) -> tuple[float, float, str]:
+def _cover_key(group: tuple[Candidate, ...], lines: list[Line]) -> tuple[int, float, float, str]:
+    """Fewest lines served from a suspect record, then the nearest farthest, then the least
+    loaded on average."""
+    on_suspect = sum(
+        not any(c.can_serve(line) and line.sku not in c.suspect for c in group) for line in lines
+    )
     farthest = max(_distance(c) for c in group)
     load = sum(c.load for c in group) / len(group)
-    return (farthest, load, ",".join(sorted(c.code for c in group)))
+    return (on_suspect, farthest, load, ",".join(sorted(c.code for c in group)))
 
 
 def _assign(lines: list[Line], group: list[Candidate], policy: RoutingPolicy) -> list[Assignment]:
@@ -373,13 +439,16 @@ def _decision(
         if candidate.code in winners:
             served = winners[candidate.code].lines
             skus = ", ".join(line.sku for line in served)
-            text = f"serves {skus} from {_km(candidate.distance_km)}"
-            verdicts.append(Verdict(candidate.code, True, [], text, candidate.distance_km))
+            reasons = [_suspect_reason(sku, policy) for sku in candidate.suspect_for(served)]
+            text = "; ".join(
+                [f"serves {skus} from {_km(candidate.distance_km)}", *map(_describe, reasons)]
+            )
+            verdicts.append(Verdict(candidate.code, True, reasons, text, candidate.distance_km))
             continue
         if candidate.code in exclusions:
             reasons = [exclusions[candidate.code]]
         else:
-            reasons = _stock_reasons(candidate, lines)
+            reasons = _loss_reasons(candidate, lines, policy)
             if not reasons and assignments:
                 rival = by_code[assignments[0].location]
                 reasons = [_why_lost(rival, candidate, assignments[0].lines, policy)]

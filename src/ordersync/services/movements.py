@@ -3,6 +3,10 @@
 An instant transfer (a ``transfer`` line) is an admin's correction of the record: both ends move
 at once and the source must hold the units free. Goods that travel go by a transfer document
 (``services.transfers``: requested, sent, received), never by this line.
+
+A batch with a sale or return line above the policy's hard limit per line
+(``[counter] max_line_units``) is refused whole, before anything is posted: such a line is far
+more likely a fat finger than a sale. Receipts, counts and adjustments have no such limit.
 """
 
 from __future__ import annotations
@@ -25,12 +29,14 @@ from ordersync.contract import (
 )
 from ordersync.db.ledger_tx import LedgerTx
 from ordersync.db.tx_positions import PositionState
+from ordersync.domain.counter_policy import CounterPolicy, check_line_units
 from ordersync.domain.errors import Forbidden, InsufficientStock, InvalidRequest
 from ordersync.domain.permissions import Action, Principal
-from ordersync.domain.position_days import day_effect, local_day
 from ordersync.domain.stock import is_suspect_after, signed_quantity
 from ordersync.services.count_tasks import open_count_task
 from ordersync.services.stock_checks import KnownEntities
+
+DEFAULT_COUNTER = CounterPolicy()
 
 _ACTION_OF_LINE = {
     "receipt": Action.RECEIVE,
@@ -95,10 +101,11 @@ class Poster:
         self.tx.record_position_day(
             sku,
             location,
-            local_day(self.occurred_at, facts.timezone),
-            day_effect(kind, delta),
-            after.stock.on_hand,
+            kind,
+            delta,
             self.occurred_at,
+            timezone=facts.timezone,
+            closing_on_hand=after.stock.on_hand,
         )
         if is_suspect_after(kind, after.stock) and not after.suspect:
             after = self.tx.set_position_flags(sku, location, suspect=True)
@@ -120,7 +127,7 @@ def _require_instant_transfer(principal: Principal, location: str) -> None:
 
 
 def _authorize_and_validate(
-    batch: MovementBatch, principal: Principal, known: KnownEntities
+    batch: MovementBatch, principal: Principal, known: KnownEntities, counter: CounterPolicy
 ) -> None:
     for line in batch.lines:
         action = _ACTION_OF_LINE[line.kind]
@@ -132,11 +139,19 @@ def _authorize_and_validate(
             principal.require(action, line.location)
             known.location(line.location)
         known.sku(line.sku)
+        if isinstance(line, SaleLine | ReturnLine):
+            check_line_units(line.qty, counter, sku=line.sku, what=line.kind)
 
 
-def apply_movements(tx: LedgerTx, principal: Principal, batch: MovementBatch) -> dict[str, Any]:
+def apply_movements(
+    tx: LedgerTx,
+    principal: Principal,
+    batch: MovementBatch,
+    counter: CounterPolicy = DEFAULT_COUNTER,
+) -> dict[str, Any]:
+    """Post a batch all or nothing; ``counter`` is the policy's limit on counter lines."""
     known = KnownEntities(tx)
-    _authorize_and_validate(batch, principal, known)
+    _authorize_and_validate(batch, principal, known, counter)
     poster = Poster(tx, principal, str(batch.op_id), batch.occurred_at or tx.now, known)
     for line in batch.lines:
         if isinstance(line, ReceiptLine):
@@ -175,7 +190,7 @@ def _adjust(tx: LedgerTx, poster: Poster, line: AdjustmentLine) -> None:
 
 def _transfer(tx: LedgerTx, poster: Poster, line: TransferLine) -> None:
     source = tx.position(line.sku, line.from_location)
-    free = 0 if source is None else source.stock.on_hand - source.stock.reserved
+    free = 0 if source is None else source.stock.sellable - source.stock.reserved
     if free < line.qty:
         raise InsufficientStock(
             f"{line.from_location} has {max(free, 0)} unreserved units of {line.sku}",

@@ -217,7 +217,9 @@ OPERATIONS: dict[str, OperationSpec[Any]] = {
             op="movements",
             command=MovementBatch,
             name="movements",
-            apply=lambda call: apply_movements(call.tx, call.principal, call.command),
+            apply=lambda call: apply_movements(
+                call.tx, call.principal, call.command, call.routing().counter
+            ),
             success_status=201,
             audit_location=_movement_location,
             records_fact=_only_facts,

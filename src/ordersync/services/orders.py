@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -101,17 +102,20 @@ def gather_candidates(
     jobs_today = _jobs_today(tx, places)
     available: dict[str, dict[str, int]] = {code: {} for code in places}
     held: dict[str, dict[str, int]] = {code: {} for code in places}
+    suspect: dict[str, set[str]] = {code: set() for code in places}
     marks = ",".join(f":s{i}" for i in range(len(skus)))
     params = {f"s{i}": sku for i, sku in enumerate(skus)}
-    for sku, location, on_hand, reserved, safety in tx.sql.all(
-        "SELECT sku, location, on_hand, reserved, safety_stock FROM positions "
-        f"WHERE sku IN ({marks})",
+    for sku, location, on_hand, reserved, safety, flagged in tx.sql.all(
+        "SELECT sku, location, on_hand - unavailable, reserved, safety_stock, suspect "
+        f"FROM positions WHERE sku IN ({marks})",
         params,
     ):
         if location in available:
             free = int(on_hand) - int(reserved)
             available[location][sku] = free - int(safety)
             held[location][sku] = min(int(safety), max(free, 0))
+            if flagged:
+                suspect[location].add(sku)
     candidates = []
     for code, place in places.items():
         distance = (
@@ -131,6 +135,7 @@ def gather_candidates(
                 distance_km=distance,
                 available=available[code],
                 held_by_safety=held[code],
+                suspect=frozenset(suspect[code]),
             )
         )
     return candidates
@@ -242,22 +247,17 @@ def decide_routing(
             decision = route(lines, relaxed, policy.routing, excluded)
             if decision.assignments and decision.assignments[0].location == collect_at:
                 return decision
+            if here[0].suspect_for(lines):
+                # Its own record is suspect: the policy decides, as for any other location.
+                return decision
             return route(lines, [_as_collection_point(here[0])], policy.routing, excluded)
     return route(lines, candidates, policy.routing, excluded)
 
 
 def _as_collection_point(candidate: Candidate) -> Candidate:
     # Handing over at its own counter needs no shipping capacity and no web-order role.
-    return Candidate(
-        code=candidate.code,
-        kind=candidate.kind,
-        fulfils=True,
-        capacity_left=max(candidate.capacity_left, 1),
-        jobs_today=candidate.jobs_today,
-        daily_capacity=candidate.daily_capacity,
-        distance_km=0.0,
-        available=candidate.available,
-        held_by_safety=candidate.held_by_safety,
+    return replace(
+        candidate, fulfils=True, capacity_left=max(candidate.capacity_left, 1), distance_km=0.0
     )
 
 
@@ -432,10 +432,11 @@ def alternatives(
             }
             for sku, size, colour, n in rows
         )
+    # A store whose record of a line's SKU is suspect is no place to send a customer.
     holding = [
         c
         for c in candidates
-        if c.kind == "store" and all(c.available.get(ln.sku, 0) >= ln.qty for ln in unserved)
+        if c.kind == "store" and all(c.trusted().can_serve(ln) for ln in unserved)
     ]
     holding.sort(key=lambda c: (c.distance_km is None, c.distance_km or 0.0, c.code))
     wanted = {line.sku: line.qty for line in unserved}

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import threading
 import tomllib
 from dataclasses import dataclass, field, fields
+from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ordersync.contract import SuspectRouting
 from ordersync.domain.counter_policy import CounterPolicy
 from ordersync.domain.future_stock import FutureStockPolicy, IncomingSource
 from ordersync.domain.routing import RoutingPolicy
@@ -46,10 +49,19 @@ _LIMITS: dict[str, tuple[float, float]] = {
     "max_distance_km": (0, 20_000),
     "near_km": (0, 20_000),
     "future_stock.horizon_days": (0, 366),
+    "counter.max_line_units": (1, 1_000_000),
 }
+_CHOICES: dict[str, type[StrEnum]] = {"suspect_positions": SuspectRouting}
+"""Settings that name one word of a vocabulary, and that vocabulary."""
 
 
 def _checked(key: str, kind: str, value: object, source: str) -> object:
+    if key in _CHOICES:
+        words = _CHOICES[key]
+        if not isinstance(value, str) or value not in {word.value for word in words}:
+            known = ", ".join(f'"{word.value}"' for word in words)
+            raise PolicyError(f"{source}: {key} must be one of {known}")
+        return words(value)
     if kind == "bool":
         if not isinstance(value, bool):
             raise PolicyError(f"{source}: {key} must be true or false")
@@ -62,7 +74,7 @@ def _checked(key: str, kind: str, value: object, source: str) -> object:
         raise PolicyError(f"{source}: {key} must be a finite number")
     low, high = _LIMITS.get(key, (0, math.inf))
     if not low <= value <= high:
-        raise PolicyError(f"{source}: {key} must be between {low:g} and {high:g}")
+        raise PolicyError(f"{source}: {key} must be between {low:,.10g} and {high:,.10g}")
     return float(value) if kind == "float" else value
 
 
@@ -76,20 +88,26 @@ def parse_policy(text: str, source: str = "routing policy") -> PolicyDocument:
     routing: dict[str, Any] = {}
     promise: dict[str, Any] = {}
     future_stock = FutureStockPolicy()
+    counter = CounterPolicy()
     for key, value in raw.items():
-        if key == _FUTURE_STOCK:
+        if key in (_FUTURE_STOCK, _COUNTER):
             if not isinstance(value, dict):
                 raise PolicyError(f"{source}: {key} is a table: write it as [{key}]")
-            future_stock = _future_stock(value, source)
+            if key == _FUTURE_STOCK:
+                future_stock = _future_stock(value, source)
+            else:
+                counter = _counter(value, source)
             continue
         if key not in kinds:
             raise PolicyError(f"{source}: unknown setting {key!r}")
         target = routing if key in routing_keys else promise
         target[key] = _checked(key, kinds[key], value, source)
-    return PolicyDocument(RoutingPolicy(**routing), Promise(**promise), future_stock)
+    return PolicyDocument(RoutingPolicy(**routing), Promise(**promise), future_stock, counter)
 
 
 _FUTURE_STOCK = "future_stock"
+_COUNTER = "counter"
+_REASON_CODE = re.compile(r"[a-z][a-z0-9_]{0,31}")
 
 
 def _future_stock(table: dict[str, Any], source: str) -> FutureStockPolicy:
@@ -118,6 +136,36 @@ def _sources(name: str, value: object, source: str) -> frozenset[IncomingSource]
             raise PolicyError(f"{source}: {name} names {entry!r}; it may name {known}")
         chosen.add(IncomingSource(entry))
     return frozenset(chosen)
+
+
+def _counter(table: dict[str, Any], source: str) -> CounterPolicy:
+    """The ``[counter]`` table: the most units one counter line may carry, and the reasons a
+    customer's return may give."""
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        name = f"{_COUNTER}.{key}"
+        if key == "max_line_units":
+            values[key] = _checked(name, "int", value, source)
+        elif key == "return_reasons":
+            values[key] = _return_reasons(name, value, source)
+        else:
+            raise PolicyError(f"{source}: unknown setting {name!r}")
+    return CounterPolicy(**values)
+
+
+def _return_reasons(name: str, value: object, source: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value:
+        raise PolicyError(f"{source}: {name} must be a list of one or more reason codes")
+    for entry in value:
+        if not isinstance(entry, str) or not _REASON_CODE.fullmatch(entry):
+            raise PolicyError(
+                f"{source}: {name} names {entry!r}; a reason code is a lowercase letter, then "
+                "up to 31 lowercase letters, digits or underscores"
+            )
+    if len(set(value)) != len(value):
+        twice = sorted({entry for entry in value if value.count(entry) > 1})
+        raise PolicyError(f"{source}: {name} names {', '.join(twice)} more than once")
+    return tuple(value)
 
 
 def default_policy_text() -> str:

@@ -1,5 +1,6 @@
-"""``ordersync check``: rebuild every position from the movements and the pending reservations,
-and its incoming units from the open documents, and compare with what is stored (read-only)."""
+"""``ordersync check``: rebuild every position (on hand, units set aside per disposition,
+reserved) from the movements and the pending reservations, and its incoming units from the open
+documents, and compare with what is stored (read-only)."""
 
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ DISCREPANCIES_SHOWN = 200
 def add_commands(commands: Subcommands) -> None:
     check = commands.add_parser(
         "check",
-        help="rebuild positions from movements and reservations, incoming units from the "
-        "documents, and compare",
+        help="rebuild positions (units set aside included) from movements and reservations, "
+        "incoming units from the documents, and compare",
     )
     check.set_defaults(handler=cmd_check)
 
@@ -37,7 +38,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     if report.ok:
         console.print(
             f"ledger is consistent: {report.positions} positions agree with "
-            f"{report.movements} movements and the pending reservations, and the incoming "
+            f"{report.movements} movements (units set aside by disposition included) and the "
+            "pending reservations, and the incoming "
             f"units of {report.incoming} positions with the open deliveries, transfers and "
             "promises"
         )
