@@ -6,7 +6,9 @@ together from one part per area, each in its own module with the promises it kee
 
 - ``tx_feed``: the connection, each operation's savepoint, and feed positions handed out in
   commit order (a reader of the feed never sees position N+1 while N is still to commit);
-- ``tx_positions``: positions, their network totals and days, and the append-only movements;
+- ``tx_positions``: positions (units set aside by disposition included), their network totals
+  and the append-only movements;
+- ``tx_position_days``: each position's day history, corrected when a movement comes late;
 - ``tx_reservations``: holds and the one move out of ``pending``;
 - ``tx_outcomes``: stored outcomes of operation ids and the audit log;
 - ``tx_incoming``: units on their way to each position, and documents on the feed;

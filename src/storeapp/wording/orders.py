@@ -16,7 +16,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from ordersync.contract import HoldState, OrderLineState, RoutingReason
+from ordersync.contract import HoldState, OrderLineState, RoutingReason, SuspectRouting
 from storeapp.i18n import N_, _, active
 from storeapp.services.orders import (
     MAX_ORDER_QTY,
@@ -94,6 +94,14 @@ def routing_reason(reason: Mapping[str, Any]) -> str:
         return _("can serve only part of the order")
     if code == RoutingReason.FUTURE_STOCK:
         return _awaiting_document(reason)
+    if code == RoutingReason.SUSPECT_RECORD:
+        if reason.get("suspect_positions") == SuspectRouting.LAST:
+            return _(
+                "its record of {sku} is suspect until counted, so it comes after every "
+                "location whose record is trusted",
+                sku=reason.get("sku"),
+            )
+        return _("its record of {sku} is suspect until counted", sku=reason.get("sku"))
     return code
 
 
