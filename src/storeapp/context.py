@@ -20,9 +20,12 @@ from storeapp.services.lookup import LookupService
 from storeapp.services.orders import OrderInStoreService
 from storeapp.services.picking import PickingService
 from storeapp.services.reports import ReportsService
+from storeapp.services.returns import CounterReturns
 from storeapp.services.sales import CounterSales
+from storeapp.services.set_aside import StockSetAside
 from storeapp.services.staff import Shift, StaffService
 from storeapp.services.status import StatusService
+from storeapp.services.voids import SaleVoids, manager_check
 from storeapp.sync.client import LedgerClient
 from storeapp.sync.engine import SyncEngine, SyncWorker
 
@@ -49,6 +52,9 @@ class StoreContext:
     reports: ReportsService
     staff: StaffService
     shift: Shift
+    returns: CounterReturns
+    voids: SaleVoids
+    set_aside: StockSetAside
 
     def worker(self, on_report: Callable[..., None] | None = None) -> SyncWorker:
         return SyncWorker(
@@ -94,6 +100,7 @@ def open_store(
     )
     shift = Shift()
     person = shift.code
+    is_manager = manager_check(engine, shift, client)
     picking = PickingService(engine, location, now, person=person)
     return StoreContext(
         settings=settings,
@@ -102,7 +109,9 @@ def open_store(
         location=location,
         now=now,
         lookup=lookup,
-        sales=CounterSales(engine, location, now, person=person),
+        sales=CounterSales(
+            engine, location, now, person=person, confirm_above=settings.confirm_units_above
+        ),
         status=StatusService(engine, location, now),
         sync=SyncEngine(
             engine,
@@ -132,4 +141,16 @@ def open_store(
             lockout=timedelta(minutes=settings.staff_lockout_minutes),
         ),
         shift=shift,
+        returns=CounterReturns(
+            engine, location, now, person=person, confirm_above=settings.confirm_units_above
+        ),
+        voids=SaleVoids(
+            engine,
+            location,
+            now,
+            person=person,
+            is_manager=is_manager,
+            timezone=settings.timezone,
+        ),
+        set_aside=StockSetAside(engine, location, now, person=person, is_manager=is_manager),
     )

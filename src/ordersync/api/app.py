@@ -17,6 +17,7 @@ from ordersync.api.routes import (
     admin,
     catalog,
     deliveries,
+    dispositions,
     feed,
     manager,
     ops,
@@ -24,6 +25,7 @@ from ordersync.api.routes import (
     replenishment,
     reports,
     reservations,
+    returns,
     staff,
     stock,
     system,
@@ -105,6 +107,8 @@ def create_app(settings: LedgerSettings | None = None, clock: Clock | None = Non
     app.include_router(replenishment.router, prefix=API_PREFIX)
     app.include_router(deliveries.router, prefix=API_PREFIX)
     app.include_router(transfers.router, prefix=API_PREFIX)
+    app.include_router(returns.router, prefix=API_PREFIX)
+    app.include_router(dispositions.router, prefix=API_PREFIX)
     return app
 
 

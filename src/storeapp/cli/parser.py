@@ -18,6 +18,7 @@ import httpx
 from storeapp import i18n
 from storeapp.cli.arguments import Subcommands
 from storeapp.cli.commands import (
+    counter,
     counts,
     day,
     insights,
@@ -40,6 +41,7 @@ COMMAND_FAMILIES: tuple[Callable[[Subcommands], None], ...] = (
     lookup.add_commands,
     sync.add_commands,
     sales.add_commands,
+    counter.add_commands,
     jobs.add_commands,
     orders.add_commands,
     tui.add_commands,

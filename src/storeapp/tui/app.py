@@ -54,6 +54,7 @@ from storeapp.tui.screens.item import ItemScreen
 from storeapp.tui.screens.lookup import LookupScreen
 from storeapp.tui.screens.pick import PickScreen
 from storeapp.tui.screens.receive import MotionRecorded, SheetScreen
+from storeapp.tui.screens.returns import ReturnsScreen
 from storeapp.tui.screens.sign_in import SignInScreen, with_manager
 from storeapp.tui.text import translate_bindings
 from storeapp.wording.catalog import invalid_barcode, unknown_barcode
@@ -446,8 +447,10 @@ class StoreApp(App[None]):
         screen = self.screen
         if isinstance(screen, LookupScreen):
             screen.run_query(code)
-        elif isinstance(screen, PickScreen | CountScreen | CountSessionScreen | SheetScreen):
-            screen.scan(code)  # a unit of the job or of the count on screen, not an item to open
+        elif isinstance(
+            screen, PickScreen | CountScreen | CountSessionScreen | SheetScreen | ReturnsScreen
+        ):
+            screen.scan(code)  # a unit of the job, count or return on screen, not an item to open
         else:
             self._find_scanned(code)
 

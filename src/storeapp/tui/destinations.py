@@ -32,6 +32,7 @@ from storeapp.tui.screens.day_queue import DayQueueScreen
 from storeapp.tui.screens.insights import InsightsScreen
 from storeapp.tui.screens.jobs import JobsScreen
 from storeapp.tui.screens.receive import ReceiveScreen
+from storeapp.tui.screens.returns import ReturnsScreen
 from storeapp.tui.screens.sync import SyncScreen
 from storeapp.tui.screens.transfers import TransfersScreen
 
@@ -137,6 +138,14 @@ DESTINATIONS: tuple[Destination, ...] = (
         title=N_("Transfers"),
         description=N_("Transfers to send from here, and those this store asked for"),
         screen=TransfersScreen,
+    ),
+    Destination(
+        name="returns",
+        key="f11",
+        label=N_("Returns"),
+        title=N_("Returns"),
+        description=N_("A customer brings an item back: record the return, with its reason"),
+        screen=ReturnsScreen,
     ),
     Destination(
         name="sync_now",

@@ -46,13 +46,20 @@ _OPERATIONS = {
     "commit": N_("Reservation commit"),
     "release": N_("Reservation release"),
     "count": N_("Count"),
+    "customer_return": N_("Customer return"),
+    "void_sale": N_("Sale void"),
+    "move_disposition": N_("Set aside"),
+    "write_off": N_("Write-off"),
 }
 
 
-def view_age(delta: timedelta | None) -> str:
-    """How old the store's view of the network is, for the status bar."""
+def view_age(delta: timedelta | None, *, online: bool = True) -> str:
+    """How old the store's view of the network is, for the status bar. Offline, never "up to
+    date": nobody can tell what changed since, so even a few seconds are said (``20 secs``)."""
     if delta is None:
         return never_synced()
+    if not online:
+        return _("view {age} old", age=age(delta, seconds=True))
     if delta < timedelta(minutes=1):
         return _("view up to date")
     return _("view {age} old", age=age(delta))

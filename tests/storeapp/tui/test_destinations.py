@@ -64,6 +64,7 @@ def test_no_two_destinations_share_a_key_and_none_has_moved() -> None:
         "day": ("f6",),
         "counts": ("f7",),
         "insights": ("f8",),
+        "returns": ("f11",),
         "sign_out": ("ctrl+o",),
         "quit": ("ctrl+q",),
     }

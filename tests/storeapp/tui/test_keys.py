@@ -50,6 +50,7 @@ async def test_the_command_palette_runs_the_app_commands(
             "Insights",
             "Receive",
             "Transfers",
+            "Returns",
             "Sync now",
             "Sync status",
             "Help",

@@ -1,5 +1,6 @@
-"""One item: its own stock here and what is coming, the size grid of its colour, suggestions, and
-the network."""
+"""One item: its own stock here (the units set aside by disposition too) and what is coming, the
+size grid of its colour, suggestions, and the network; a sale, an order, setting a unit aside or
+putting it back on sale, and a manager's write-off of a unit set aside."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ from textual.containers import Vertical
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
+from ordersync.contract import UNAVAILABLE_DISPOSITIONS, Disposition
 from storeapp.context import StoreContext
 from storeapp.i18n import N_, _
 from storeapp.services.lookup import ItemView
+from storeapp.services.set_aside import SetAsideRefused
+from storeapp.services.staff import StaffPerson
 from storeapp.tui.messages import (
     ItemLoaded,
     ItemLoadFailed,
@@ -21,14 +25,28 @@ from storeapp.tui.messages import (
     SizeChosen,
 )
 from storeapp.tui.screens.base import StoreScreen
+from storeapp.tui.screens.confirm import ChoiceScreen
+from storeapp.tui.screens.count import EntryScreen
 from storeapp.tui.screens.order import OrderScreen
+from storeapp.tui.screens.receive import MotionRecorded
 from storeapp.tui.screens.sale import SaleScreen
+from storeapp.tui.screens.sign_in import with_manager
 from storeapp.tui.widgets.availability_table import AvailabilityTable
 from storeapp.tui.widgets.item_header import ItemHeader
 from storeapp.tui.widgets.size_grid import SizeGridTable
 from storeapp.tui.widgets.status_bar import StatusBar
 from storeapp.tui.widgets.suggestions import Suggestions
+from storeapp.wording.counter import (
+    disposition_text,
+    dispositions_text,
+    set_aside_queued,
+    write_off_queued,
+)
+from storeapp.wording.figures import number
 from storeapp.wording.incoming import grid_caption_legend, grid_legend
+
+SET_ASIDE_ORDER = (Disposition.DAMAGED, Disposition.DISPLAY, Disposition.QUARANTINE)
+"""The dispositions a unit may be set aside as, in the order the choice lists them."""
 
 
 class ItemScreen(StoreScreen):
@@ -36,6 +54,9 @@ class ItemScreen(StoreScreen):
         Binding("escape", "back", N_("Back")),
         Binding("s", "sell", N_("Sale")),
         Binding("o", "order", N_("Order")),
+        # Not in the footer (at 80 columns they would push out "sync now"): the help lists them.
+        Binding("x", "set_aside", N_("Set aside"), show=False),
+        Binding("w", "write_off", N_("Write off"), show=False),
         Binding("r", "reload", N_("Refresh"), show=False),
     ]
 
@@ -48,6 +69,7 @@ class ItemScreen(StoreScreen):
         yield StatusBar()
         with Vertical(id="item-body"):
             yield ItemHeader(id="item-header")
+            yield Static("", id="item-set-aside", markup=False)
             yield Static("", id="grid-caption", markup=False)
             yield SizeGridTable(id="size-grid")
             yield Suggestions(id="suggestions")
@@ -61,9 +83,14 @@ class ItemScreen(StoreScreen):
             (_("Tab"), _("go to the network table and back")),
             ("0 +6", grid_legend()),
             (_("Coming"), _("units on their way: on order or in transit, next arrival day")),
+            (
+                _("Set aside"),
+                _("units here not for sale: damaged, on display, in quarantine (x, w)"),
+            ),
         ]
 
     def on_mount(self) -> None:
+        self.query_one("#item-set-aside", Static).display = False
         self.query_one(SizeGridTable).focus()
         self.load(live=True)
 
@@ -113,6 +140,7 @@ class ItemScreen(StoreScreen):
         same_item = self.view is not None and self.view.item.sku == view.item.sku
         self.view = view
         self.query_one(ItemHeader).show(view)
+        self._show_set_aside(view)
         caption = _(
             "Sizes in {colour} · each size: available here · in the network",
             colour=view.grid.colour,
@@ -165,7 +193,7 @@ class ItemScreen(StoreScreen):
             if qty:
                 self._record_sale(item.sku, qty)
 
-        self.app.push_screen(SaleScreen(item), callback=confirmed)
+        self.app.push_screen(SaleScreen(item, self.context.sales.confirm_above), confirmed)
 
     def action_order(self) -> None:
         """Order the size on screen for a customer (home, here, or another store)."""
@@ -176,7 +204,8 @@ class ItemScreen(StoreScreen):
     def _record_sale(self, sku: str, qty: int) -> None:
         # Not exclusive: every confirmed sale must be written, even if another is on its way.
         try:
-            self.context.sales.record(sku, qty)
+            # The sale dialog asked about a quantity above the limit before it gave it.
+            self.context.sales.record(sku, qty, confirmed=True)
         except Exception as error:
             self.post_message(
                 Notice(_("The sale was NOT recorded: {reason}", reason=error), "error")
@@ -198,3 +227,141 @@ class ItemScreen(StoreScreen):
         """After a sync brought news: redraw from the cache without asking the network."""
         if self.view is not None:
             self.load(live=False)
+
+    # -- units set aside ---------------------------------------------------------------------
+
+    def _show_set_aside(self, view: ItemView) -> None:
+        line = self.query_one("#item-set-aside", Static)
+        aside = {d: n for d, n in view.own.dispositions.items() if d in UNAVAILABLE_DISPOSITIONS}
+        line.display = any(units > 0 for units in aside.values())
+        line.update(_("Set aside here, not for sale: {units}", units=dispositions_text(aside)))
+
+    def _set_aside_here(self) -> dict[Disposition, int]:
+        """Units of the item on screen set aside here, per disposition holding some."""
+        if self.view is None:
+            return {}
+        return {
+            d: units
+            for d, units in self.view.own.dispositions.items()
+            if d in UNAVAILABLE_DISPOSITIONS and units > 0
+        }
+
+    def action_set_aside(self) -> None:
+        """Set one unit aside (damaged, on display, in quarantine), or put one back on sale."""
+        if self.view is None:
+            return
+        sku = self.view.item.sku
+        choices = [
+            (
+                f"to:{d.value}",
+                _("Set one unit aside: {disposition}", disposition=disposition_text(d)),
+            )
+            for d in SET_ASIDE_ORDER
+        ]
+        choices += [
+            (
+                f"from:{d.value}",
+                _(
+                    "Put one unit back on sale ({count} {disposition})",
+                    count=number(units),
+                    disposition=disposition_text(d),
+                ),
+            )
+            for d, units in self._set_aside_here().items()
+        ]
+
+        def chosen(choice: str | None) -> None:
+            if choice is None:
+                return
+            direction, _colon, value = choice.partition(":")
+            disposition = Disposition(value)
+            if direction == "to":
+                self._move(sku, Disposition.SELLABLE, disposition)
+            else:
+                self._move(sku, disposition, Disposition.SELLABLE)
+
+        self.app.push_screen(ChoiceScreen(_("One unit of {sku}", sku=sku), choices), chosen)
+
+    def _move(self, sku: str, source: Disposition, target: Disposition) -> None:
+        try:
+            moved = self.context.set_aside.move(sku, 1, to=target, from_=source)
+        except (SetAsideRefused, ValueError) as refused:
+            self.notify(str(refused), severity="error", markup=False)
+            return
+        except Exception as error:  # the cache is locked or broken: say so
+            self.notify(
+                _("Nothing was set aside: {reason}", reason=error), severity="error", markup=False
+            )
+            return
+        self.post_message(MotionRecorded(set_aside_queued(moved.qty, sku, source, target)))
+
+    def action_write_off(self) -> None:
+        """A manager's write-off of one unit set aside, with the reason."""
+        if self.view is None:
+            return
+        sku = self.view.item.sku
+        aside = self._set_aside_here()
+        if not aside:
+            self.notify(
+                _("Nothing of {sku} is set aside here: set the units aside first (x).", sku=sku),
+                severity="warning",
+                markup=False,
+            )
+            return
+
+        def reason_given(
+            manager: StaffPerson | None, disposition: Disposition, reason: str | None
+        ) -> None:
+            if reason:
+                self._write_off(sku, disposition, reason, manager)
+
+        def ask_reason(manager: StaffPerson | None, disposition: Disposition) -> None:
+            self.app.push_screen(
+                EntryScreen(
+                    _("Write off one unit of {sku}", sku=sku),
+                    _(
+                        "Why is the {disposition} unit written off?",
+                        disposition=disposition_text(disposition),
+                    ),
+                ),
+                lambda reason: reason_given(manager, disposition, reason),
+            )
+
+        def approved(manager: StaffPerson | None) -> None:
+            if len(aside) == 1:
+                ask_reason(manager, next(iter(aside)))
+                return
+            choices = [
+                (d.value, f"{disposition_text(d)} ({number(units)})") for d, units in aside.items()
+            ]
+            self.app.push_screen(
+                ChoiceScreen(_("Write off one unit of {sku}", sku=sku), choices),
+                lambda choice: ask_reason(manager, Disposition(choice)) if choice else None,
+            )
+
+        # For managers: an associate signed in needs a manager's PIN, whose code it carries.
+        with_manager(self.app, self.context, _("Write off"), approved)
+
+    @work(thread=True, group="write-off", exit_on_error=False)
+    def _write_off(
+        self, sku: str, disposition: Disposition, reason: str, manager: StaffPerson | None
+    ) -> None:
+        # In a thread: with nobody signed in, whether this device is a manager's may take a
+        # question to the ledger.
+        try:
+            written = self.context.set_aside.write_off(
+                sku, 1, disposition=disposition, reason=reason, approver=manager
+            )
+        except (SetAsideRefused, ValueError) as refused:
+            self.post_message(Notice(str(refused), "error"))
+            return
+        except Exception as error:
+            self.post_message(Notice(_("Nothing was written off: {reason}", reason=error), "error"))
+            return
+        self.post_message(MotionRecorded(write_off_queued(written.qty, sku, written.disposition)))
+
+    @on(MotionRecorded)
+    def _stock_set_aside(self, message: MotionRecorded) -> None:
+        # The message goes on to the app, which refreshes the status bar and wakes the sync.
+        self.notify(message.text, markup=False)
+        self.load(live=False)

@@ -1,4 +1,6 @@
-"""Confirming a counter sale: how many units, Enter to record, Escape to cancel."""
+"""Confirming a counter sale: how many units, Enter to record, Escape to cancel; a quantity above
+the store's limit asks again, naming the quantity and the limit (a finger that slipped on the
+keypad), and No goes back to the quantity with nothing recorded."""
 
 from __future__ import annotations
 
@@ -11,18 +13,22 @@ from textual.widgets import Input, Label, Static
 from ordersync.contract import MAX_QUANTITY
 from storeapp.i18n import N_, _
 from storeapp.services.catalog import CatalogItem
+from storeapp.services.sales import NeedsConfirmation, check_line
 from storeapp.tui.screens.base import StoreModal
-from storeapp.wording.figures import money
+from storeapp.tui.screens.confirm import ConfirmScreen
+from storeapp.wording.figures import money, number
 
 
 class SaleScreen(StoreModal[int | None]):
-    """Dismisses with the quantity sold, or None when cancelled."""
+    """Dismisses with the quantity sold (confirmed when above ``confirm_above``), or None when
+    cancelled."""
 
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
 
-    def __init__(self, item: CatalogItem) -> None:
+    def __init__(self, item: CatalogItem, confirm_above: int) -> None:
         super().__init__()
         self.item = item
+        self.confirm_above = confirm_above
 
     def compose(self) -> ComposeResult:
         item = self.item
@@ -75,7 +81,25 @@ class SaleScreen(StoreModal[int | None]):
                 _("A sale is of 1 to {most} units.", most=MAX_QUANTITY)
             )
             return
+        try:
+            check_line(qty, self.confirm_above, confirmed=False)
+        except NeedsConfirmation as needed:
+            self._confirm(needed)
+            return
         self.dismiss(qty)
+
+    def _confirm(self, needed: NeedsConfirmation) -> None:
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(needed.qty)
+                return
+            self.query_one("#sale-error", Static).update(
+                _("Nothing recorded: correct the quantity, or confirm it.")
+            )
+            self.query_one("#sale-qty", Input).focus()
+
+        question = _("Sell {qty} units of {sku}?", qty=number(needed.qty), sku=self.item.sku)
+        self.app.push_screen(ConfirmScreen(question, str(needed)), answered)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
