@@ -210,7 +210,7 @@ def test_lookup_shows_the_size_grid_and_live_availability_then_the_cache_with_it
     set_up(sh, network)
     result = sh("lookup", "S1")
     assert result.code == 0, result
-    assert "Availability of S1: live" in result.out
+    assert "Live from the ledger, just now" in result.out
     assert "Sizes in noir" in result.out
     grid_row = line_with(result.out, "│ 85 ")
     assert "3 · 7" in grid_row  # S1 is 85B: 3 here, 7 in the network
@@ -221,7 +221,7 @@ def test_lookup_shows_the_size_grid_and_live_availability_then_the_cache_with_it
     clock.advance(timedelta(minutes=12))
     offline = sh("lookup", "S1", "--offline")
     assert offline.code == 0, offline
-    assert "Availability of S1: from cache, 12 min old" in offline.out
+    assert "This terminal's copy, 12 mins old" in offline.out
     assert re.search(r"│\s+4\s+│", line_with(offline.out, "Store B"))
 
 
@@ -236,7 +236,7 @@ def test_lookup_falls_back_to_the_cache_when_the_ledger_is_down(
 
     result = sh("lookup", "S1", transport=httpx.MockTransport(refuse))
     assert result.code == 0, result
-    assert "from cache, never fetched live" in result.out
+    assert "Elsewhere: never asked the ledger" in result.out
     assert "could not be reached in time" in result.out
 
 
@@ -539,7 +539,7 @@ def test_the_cli_speaks_french(
     assert "En attente de synchro" in status.out
     lookup = sh("lookup", "S1")
     assert "49,90" in lookup.out
-    assert "en direct" in lookup.out
+    assert "En direct du registre, à l'instant" in lookup.out
     assert "aide" in sh("--help").out
 
 

@@ -136,6 +136,19 @@ def _kpis(ledger: Ledger) -> Sample:
     return Sample(query={"location": "A", "days": 30})
 
 
+def _return_rates(ledger: Ledger) -> Sample:
+    return Sample(query={"location": "A", "days": 28, "limit": 50})
+
+
+def _returns_list(ledger: Ledger) -> Sample:
+    writes.new_return(ledger)
+    return Sample(query={"location": "A", "days": 7, "limit": 50})
+
+
+def _return_read(ledger: Ledger) -> Sample:
+    return Sample(path_params={"return_id": writes.new_return(ledger)})
+
+
 def _transfers_list(ledger: Ledger) -> Sample:
     return Sample(query={"location": "A", "state": ["requested", "sent"], "limit": 50})
 
@@ -197,6 +210,7 @@ ROUTE_SAMPLES: dict[tuple[str, str], Callable[[Ledger], Sample]] = {
     ("GET", "/v1/reports/replenishment"): _replenishment,
     ("GET", "/v1/reports/rebalancing"): _rebalancing,
     ("GET", "/v1/reports/kpis"): _kpis,
+    ("GET", "/v1/reports/returns"): _return_rates,
     ("POST", "/v1/jobs/{job_id}/transitions"): writes.job_transition,
     ("POST", "/v1/jobs/{job_id}/lines/{line_no}/reject"): writes.job_reject,
     ("POST", "/v1/devices/heartbeat"): writes.heartbeat,
@@ -218,4 +232,11 @@ ROUTE_SAMPLES: dict[tuple[str, str], Callable[[Ledger], Sample]] = {
     ("POST", "/v1/deliveries"): writes.delivery_announce,
     ("POST", "/v1/deliveries/receipts"): writes.delivery_receipt,
     ("POST", "/v1/deliveries/{delivery_id}/cancel"): writes.delivery_cancel,
+    ("POST", "/v1/dispositions"): writes.disposition_move,
+    ("POST", "/v1/write-offs"): writes.write_off,
+    ("POST", "/v1/returns"): writes.customer_return,
+    ("GET", "/v1/returns/reasons"): _nothing,
+    ("GET", "/v1/returns"): _returns_list,
+    ("GET", "/v1/returns/{return_id}"): _return_read,
+    ("POST", "/v1/voids"): writes.sale_void,
 }

@@ -14,8 +14,10 @@ from typing import Any
 from ordersync.contract import (
     CountIn,
     CountSchedule,
+    CustomerReturn,
     DeliveryReceipt,
     DeviceHeartbeat,
+    DispositionMove,
     InboundDeliveryCancel,
     InboundDeliveryCreate,
     ItemsUpsert,
@@ -30,12 +32,14 @@ from ordersync.contract import (
     ReservationCreate,
     ReservationRelease,
     SafetyStockSet,
+    SaleVoid,
     SupplierIn,
     TokenCreate,
     TransferArrival,
     TransferCancel,
     TransferRequest,
     TransferShipment,
+    WriteOff,
 )
 from tests.support.api_routes import Sample
 from tests.support.ledger_api import Ledger, new_op_id
@@ -519,4 +523,92 @@ def transfer_cancel(ledger: Ledger) -> Sample:
         body={"op_id": new_op_id(), "reason": "found the units in the back room"},
         model=TransferCancel,
         fresh_path=make,
+    )
+
+
+# --- dispositions and write-offs -------------------------------------------------------------
+
+
+def disposition_move(ledger: Ledger) -> Sample:
+    stocked(ledger)
+    return Sample(
+        body={
+            "op_id": new_op_id(),
+            "location": "A",
+            "lines": [
+                {"sku": "S1", "qty": 2, "to_disposition": "damaged"},
+                {"sku": "S1", "qty": 1, "from_disposition": "damaged", "to_disposition": "display"},
+            ],
+            "reason": "torn seam",
+            "occurred_at": "2026-03-02T10:15:00+01:00",
+        },
+        model=DispositionMove,
+    )
+
+
+def write_off(ledger: Ledger) -> Sample:
+    """Writes off one damaged S1 at A, set aside here first."""
+    stocked(ledger)
+    set_aside = {
+        "op_id": new_op_id(),
+        "location": "A",
+        "lines": [{"sku": "S1", "qty": 1, "to_disposition": "damaged"}],
+    }
+    reply = ledger.send("POST", "/v1/dispositions", set_aside)
+    assert reply.status_code == 201, reply.text
+    return Sample(
+        body={
+            "op_id": new_op_id(),
+            "location": "A",
+            "lines": [{"sku": "S1", "qty": 1, "disposition": "damaged"}],
+            "reason": "beyond repair",
+            "occurred_at": "2026-03-02T10:15:00+01:00",
+        },
+        model=WriteOff,
+    )
+
+
+# --- customer returns and voided sales -------------------------------------------------------
+
+
+def new_return(ledger: Ledger) -> str:
+    """A return of one S1 at A, without a receipt; returns its id."""
+    return_id = new_op_id()
+    line = {"sku": "S1", "qty": 1, "reason": "changed_mind"}
+    body = {"op_id": return_id, "location": "A", "lines": [line]}
+    reply = ledger.send("POST", "/v1/returns", body)
+    assert reply.status_code == 201, reply.text
+    return return_id
+
+
+def customer_return(ledger: Ledger) -> Sample:
+    """A return at A of a web order's line (one S1, back on sale) and of an S2 it never had
+    (set aside as damaged): every case reaches the matching and the checks."""
+    order_id = new_job(ledger)()["order_id"]
+    return Sample(
+        body={
+            "op_id": new_op_id(),
+            "location": "A",
+            "order_id": order_id,
+            "occurred_at": "2026-03-02T10:15:00+01:00",
+            "lines": [
+                {"sku": "S1", "qty": 1, "reason": "wrong_size", "order_line_no": 1},
+                {"sku": "S2", "qty": 1, "reason": "faulty", "disposition": "damaged"},
+            ],
+        },
+        model=CustomerReturn,
+    )
+
+
+def sale_void(ledger: Ledger) -> Sample:
+    """The void of a counter sale of one S1 at A, made by the same device: the first case
+    voids it, and every later one finds it voided."""
+    stocked(ledger)
+    sale_op_id = new_op_id()
+    line = {"kind": "sale", "sku": "S1", "location": "A", "qty": 1}
+    reply = ledger.send("POST", "/v1/movements", {"op_id": sale_op_id, "lines": [line]})
+    assert reply.status_code == 201, reply.text
+    return Sample(
+        body={"op_id": new_op_id(), "sale_op_id": sale_op_id, "reason": "rang up twice"},
+        model=SaleVoid,
     )

@@ -259,7 +259,9 @@ def refusal_error(refusal: Refusal | None, detail: str) -> CliError:
             EXIT_REFUSED,
         )
     if refusal is Refusal.OFFLINE:
-        return CliError(_("cannot reach the ledger: {reason}", reason=detail), EXIT_OFFLINE)
+        # ``detail`` already says what went wrong ("cannot reach the ledger: ...", "the ledger
+        # did not answer in time"): said once, after the state it leaves this terminal in.
+        return CliError(_("offline: {error}", error=detail), EXIT_OFFLINE)
     failed = refusal in (Refusal.UNAVAILABLE, Refusal.NOT_FOUND)
     return CliError(report_refusal(refusal, detail), EXIT_FAILED if failed else EXIT_REFUSED)
 
@@ -304,7 +306,7 @@ def run_handler(cli: Cli, handler: Handler, args: argparse.Namespace) -> int:
     except LedgerRefused as error:
         return _fail(cli, _("the ledger refused: {detail}", detail=error), EXIT_REFUSED)
     except LedgerUnavailable as error:
-        return _fail(cli, _("cannot reach the ledger: {reason}", reason=error), EXIT_OFFLINE)
+        return _fail(cli, _("offline: {error}", error=error), EXIT_OFFLINE)
     except SyncLockBusy as error:
         return _fail(
             cli,

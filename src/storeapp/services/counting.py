@@ -27,7 +27,6 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Connection, Engine, text
 
 from ordersync.contract import (
@@ -42,20 +41,17 @@ from ordersync.contract import (
 )
 from storeapp.cache import jobs as cached_jobs
 from storeapp.cache import outbox
+from storeapp.cache.count_tasks import TASK_LIST, store_tasks, stored_tasks
 from storeapp.cache.positions import upsert_positions
-from storeapp.cache.state import CURSOR, parse_time, read_state, write_state
+from storeapp.cache.state import CURSOR, read_state
 from storeapp.clock import NewId, Now, PersonOf, nobody
 from storeapp.services.catalog import CatalogItem, by_sku
 from storeapp.services.lookup import Found, LookupService
 from storeapp.services.reports import Answer, Refusal, ask
 from storeapp.sync.client import LedgerClient, LedgerRefused, LedgerUnavailable
 
-TASKS = "count_tasks"
-"""``sync_state`` key: the last task list the ledger gave (JSON), to work from offline."""
-TASKS_AT = "count_tasks_at"
 MAX_PENDING = 1_000_000
 """Every waiting operation is looked at when a count starts (a day offline is a few thousand)."""
-_TASKS = TypeAdapter(list[CountTask])
 _STOCK_LEAVING_STATES = frozenset({JobStateName.SHIPPED, JobStateName.COLLECTED})
 """Job transitions after which the ledger takes the job's units out of this store's stock."""
 
@@ -171,35 +167,28 @@ class CountingService:
     # --- Tasks -----------------------------------------------------------------------------
 
     def tasks(self, *, live: bool = True) -> Tasks:
-        """The store's open count tasks: from the ledger, else the last list it gave."""
+        """The store's open count tasks: from the ledger, else the last list it gave (kept at
+        each sync, see ``storeapp.cache.count_tasks``)."""
         answer: Answer[list[CountTask]] = Answer(None, Refusal.OFFLINE, "")
         if live:
             answer = ask(
                 self._engine,
                 lambda: self._client.read_list(
-                    "/count-tasks", _TASKS, {"location": self._location}
+                    "/count-tasks", TASK_LIST, {"location": self._location}
                 ),
                 managers_only=False,
             )
         now = self._now()
         if answer.value is not None:
             with self._engine.begin() as connection:
-                write_state(connection, TASKS, _TASKS.dump_json(answer.value).decode())
-                write_state(connection, TASKS_AT, now.isoformat())
+                store_tasks(connection, answer.value, now)
             return Tasks(self._views(answer.value), live=True, fetched_at=now)
         with self._engine.connect() as connection:
-            stored = read_state(connection, TASKS)
-            fetched_at = parse_time(read_state(connection, TASKS_AT))
-        tasks: list[CountTask] = []
-        if stored is not None:
-            try:
-                tasks = _TASKS.validate_json(stored)
-            except ValidationError:
-                tasks = []
+            kept = stored_tasks(connection)
         return Tasks(
-            self._views(tasks),
+            self._views(kept.tasks),
             live=False,
-            fetched_at=fetched_at,
+            fetched_at=kept.fetched_at,
             refusal=answer.refusal,
             detail=answer.detail,
         )

@@ -1,6 +1,13 @@
 """Finding an item and everything staff need to see about it: size grid, suggestions, and where
 else in the network it is available (live from the ledger, or from the cache with its age).
 
+Every figure says where it comes from (``Freshness``). When the ledger answers the lookup, every
+row of that SKU is its answer, the store's own row included, with this terminal's unsent
+operations laid over it (``pending_delta``); otherwise the store's row is this terminal's copy,
+as old as its last sync, and the other locations are the last live answer, as old as that. The
+network total follows the store's row: the same sync brings both (a live answer, both again).
+The other sizes of the grid are this terminal's copy (only the SKU looked up is asked live).
+
 Units on their way: this store's come from the cache (the feed's ``incoming`` rows), so they
 show offline too; other locations' come only with a live answer (``SkuAvailability.arrivals``),
 and offline they are simply not shown.
@@ -15,10 +22,19 @@ from enum import StrEnum
 
 from sqlalchemy import Connection, Engine, text
 
-from ordersync.contract import Arrival, LocationKind, SkuAvailability, gtin_problem
-from storeapp.cache.incoming import NOTHING_COMING, Coming, coming_here
+from ordersync.contract import (
+    Arrival,
+    LocationKind,
+    Position,
+    SkuAvailability,
+    gtin_problem,
+)
+from storeapp.cache.incoming import NOTHING_COMING, Coming
+from storeapp.cache.state import LAST_FEED_AT, parse_time, read_state
 from storeapp.clock import Now
 from storeapp.services.catalog import CatalogItem, by_gtin, by_sku, of_reference, search, size_order
+from storeapp.services.own_stock import NO_STOCK, own_stock
+from storeapp.services.own_stock import OwnStock as OwnStock  # the item view's own stock
 from storeapp.sync.client import LedgerClient, LedgerRefused, LedgerUnavailable
 
 
@@ -45,15 +61,14 @@ def looks_like_barcode(query: str) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class OwnStock:
-    on_hand: int
-    reserved: int
-    available: int
-    suspect: bool
-    pending_delta: int
-    """Units sold here and not yet acknowledged by the ledger (already counted in the numbers)."""
-    coming: Coming = NOTHING_COMING
-    """Units on their way here (on order, in transit) and the next arrival's window."""
+class Freshness:
+    """Where figures come from, and when the ledger gave them."""
+
+    live: bool
+    """The ledger answered this lookup (False: this terminal's copy)."""
+    as_of: datetime | None
+    """When the ledger gave them: the live answer's time, else the last sync (for this store's
+    own figures) or the last live answer (for the other locations); None: never."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +110,9 @@ class LocationStock:
     on_hand: int
     reserved: int
     available: int
-    as_of: datetime
+    changed_at: datetime | None
+    """When the ledger last changed the position (a movement, a reservation): not how fresh the
+    figures are (``Availability.here``/``elsewhere`` say that)."""
     is_here: bool
     coming: Coming = NOTHING_COMING
     """Here: from the cache; elsewhere: from a live answer only (nothing when offline)."""
@@ -106,9 +123,15 @@ class Availability:
     sku: str
     live: bool
     fetched_at: datetime | None
-    """When the ledger gave these numbers (None: never asked while online)."""
+    """When the ledger last gave the other locations' numbers (None: never asked while online)."""
     locations: list[LocationStock]
     network_available: int
+    here: Freshness
+    """Where this store's row (and the network total) comes from."""
+    elsewhere: Freshness
+    """Where the other locations' rows come from."""
+    pending_delta: int = 0
+    """Units of this terminal's unsent operations laid over this store's row and the total."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,17 +202,24 @@ class LookupService:
 
     def item_view(self, sku: str, live: bool = True) -> ItemView | None:
         with self._engine.connect() as connection:
-            if by_sku(connection, sku) is None:
-                return None
+            found = by_sku(connection, sku)
+        if found is None:
+            return None
         # Ask the ledger first, so the grid below already holds what it answered.
-        availability = self.availability(sku, live=live)
-        with self._engine.connect() as connection:
-            item = by_sku(connection, sku)
+        fetched = self._fetch(found.sku) if live else None
+        with self._engine.begin() as connection:
+            if fetched is not None:
+                _remember_remote(connection, fetched, self._now())
+            item = by_sku(connection, found.sku)
             if item is None:
                 return None
             variants = of_reference(connection, item.reference)
-            own = self._own_stock(connection, [v.sku for v in variants])
-            network = self._network_available(connection, [v.sku for v in variants], own)
+            skus = [v.sku for v in variants]
+            own = own_stock(connection, self._location, skus, self._live_here(fetched))
+            availability = self._availability_from_cache(
+                connection, item.sku, fetched, own.get(item.sku, NO_STOCK)
+            )
+            network = self._network_available(connection, skus, own)
         colours = sorted({v.colour for v in variants})
         same_colour = [v for v in variants if v.colour == item.colour]
         grid = size_grid(item.colour, same_colour, own, network)
@@ -198,53 +228,26 @@ class LookupService:
             item=item,
             colours=colours,
             grid=grid,
-            own=own.get(item.sku, OwnStock(0, 0, 0, False, 0)),
+            own=own.get(item.sku, NO_STOCK),
             suggestions=suggestions,
             availability=availability,
         )
 
-    def _own_stock(self, connection: Connection, skus: list[str]) -> dict[str, OwnStock]:
-        marks = ",".join(f":s{i}" for i in range(len(skus)))
-        params: dict[str, object] = {f"s{i}": sku for i, sku in enumerate(skus)}
-        params["loc"] = self._location
-        ledger = {
-            row.sku: row
-            for row in connection.execute(
-                text(
-                    "SELECT sku, on_hand, reserved, safety_stock, suspect FROM positions "
-                    f"WHERE location = :loc AND sku IN ({marks})"
-                ),
-                params,
-            )
-        }
-        pending = {
-            row.sku: int(row.delta)
-            for row in connection.execute(
-                text(
-                    "SELECT e.sku, SUM(e.on_hand_delta) AS delta FROM outbox_effects e "
-                    "JOIN outbox o ON o.id = e.outbox_id WHERE o.state = 'pending' "
-                    f"AND e.location = :loc AND e.sku IN ({marks}) GROUP BY e.sku"
-                ),
-                params,
-            )
-        }
-        coming = coming_here(connection, skus)
-        result: dict[str, OwnStock] = {}
-        for sku in skus:
-            row = ledger.get(sku)
-            delta = pending.get(sku, 0)
-            on_hand = (row.on_hand if row is not None else 0) + delta
-            reserved = row.reserved if row is not None else 0
-            safety = row.safety_stock if row is not None else 0
-            result[sku] = OwnStock(
-                on_hand=on_hand,
-                reserved=reserved,
-                available=on_hand - reserved - safety,
-                suspect=bool(row.suspect) if row is not None else False,
-                pending_delta=delta,
-                coming=coming.get(sku, NOTHING_COMING),
-            )
-        return result
+    def _fetch(self, sku: str) -> SkuAvailability | None:
+        """The ledger's answer for ``sku`` now, or None (no client, unreachable, refused)."""
+        if self._client is None:
+            return None
+        try:
+            return self._client.sku_availability(sku, timeout=self._live_timeout)
+        except (LedgerUnavailable, LedgerRefused):
+            return None
+
+    def _live_here(self, fetched: SkuAvailability | None) -> dict[str, Position | None]:
+        """This store's position in a live answer (None: the ledger holds none here)."""
+        if fetched is None:
+            return {}
+        here = next((p for p in fetched.locations if p.location == self._location), None)
+        return {fetched.sku: here}
 
     def _network_available(
         self, connection: Connection, skus: list[str], own: dict[str, OwnStock]
@@ -261,29 +264,23 @@ class LookupService:
         return {sku: max(0, totals.get(sku, 0) + own[sku].pending_delta) for sku in skus}
 
     def availability(self, sku: str, live: bool = True) -> Availability:
-        fetched: SkuAvailability | None = None
-        if live and self._client is not None:
-            try:
-                fetched = self._client.sku_availability(sku, timeout=self._live_timeout)
-            except (LedgerUnavailable, LedgerRefused):
-                fetched = None
-        now = self._now()
+        fetched = self._fetch(sku) if live else None
         with self._engine.begin() as connection:
             if fetched is not None:
-                _remember_remote(connection, fetched, now)
-            return self._availability_from_cache(
-                connection,
-                sku,
-                live=fetched is not None,
-                arrivals=[] if fetched is None else fetched.arrivals,
-            )
+                _remember_remote(connection, fetched, self._now())
+            own = own_stock(connection, self._location, [sku], self._live_here(fetched))[sku]
+            return self._availability_from_cache(connection, sku, fetched, own)
 
     def _availability_from_cache(
-        self, connection: Connection, sku: str, live: bool, arrivals: list[Arrival]
+        self,
+        connection: Connection,
+        sku: str,
+        fetched: SkuAvailability | None,
+        own: OwnStock,
     ) -> Availability:
         # Only the places this answer names (here, where the last live answer had stock, and
         # where units are on their way), not the whole network's: a store sees 500 locations.
-        coming = coming_elsewhere(arrivals)
+        coming = coming_elsewhere([] if fetched is None else fetched.arrivals)
         arriving = {f"a{i}": code for i, code in enumerate(sorted(coming))}
         also = "".join(f", :{key}" for key in arriving)
         places = {
@@ -305,11 +302,6 @@ class LookupService:
             ),
             {"sku": sku},
         ).all()
-        own = self._own_stock(connection, [sku])[sku]
-        own_row = connection.execute(
-            text("SELECT updated_at FROM positions WHERE sku = :sku AND location = :loc"),
-            {"sku": sku, "loc": self._location},
-        ).first()
         fetched_at = max((datetime.fromisoformat(r.fetched_at) for r in rows), default=None)
         locations: list[LocationStock] = []
         for row in rows:
@@ -325,7 +317,7 @@ class LookupService:
                     on_hand=int(row.on_hand),
                     reserved=int(row.reserved),
                     available=int(row.available),
-                    as_of=datetime.fromisoformat(row.updated_at),
+                    changed_at=datetime.fromisoformat(row.updated_at),
                     is_here=False,
                     coming=coming.get(row.location, NOTHING_COMING),
                 )
@@ -343,7 +335,7 @@ class LookupService:
                     on_hand=0,
                     reserved=0,
                     available=0,
-                    as_of=self._now(),
+                    changed_at=None,
                     is_here=False,
                     coming=coming[code],
                 )
@@ -357,19 +349,29 @@ class LookupService:
                 on_hand=own.on_hand,
                 reserved=own.reserved,
                 available=own.available,
-                as_of=datetime.fromisoformat(own_row.updated_at) if own_row else self._now(),
+                changed_at=own.changed_at,
                 is_here=True,
                 coming=own.coming,
             )
         )
         locations.sort(key=lambda s: (s.distance_km if s.distance_km is not None else 1e9, s.code))
         network = self._network_available(connection, [sku], {sku: own})[sku]
+        if fetched is not None:
+            now = self._now()
+            here_from = elsewhere_from = Freshness(live=True, as_of=now)
+        else:
+            synced_at = parse_time(read_state(connection, LAST_FEED_AT))
+            here_from = Freshness(live=False, as_of=synced_at)
+            elsewhere_from = Freshness(live=False, as_of=fetched_at)
         return Availability(
             sku=sku,
-            live=live,
+            live=fetched is not None,
             fetched_at=fetched_at,
             locations=locations,
             network_available=network,
+            here=here_from,
+            elsewhere=elsewhere_from,
+            pending_delta=own.pending_delta,
         )
 
 

@@ -26,6 +26,7 @@ from sqlalchemy import Engine
 
 from ordersync.contract import PROBLEM_TYPE_PREFIX, OperationResult, Position
 from storeapp.cache import outbox
+from storeapp.cache.count_tasks import TASK_LIST, refresh_after_sync
 from storeapp.cache.feed_apply import apply_page, reset_view
 from storeapp.cache.state import (
     CURSOR,
@@ -112,6 +113,13 @@ class SyncEngine:
             report.online = False
             report.error = f"the ledger refused the sync ({error.status}): {error}"
         self._remember(report)
+        refresh_after_sync(
+            self._engine,
+            lambda: self._client.read_list("/count-tasks", TASK_LIST),
+            self._now(),
+            online=report.online,
+            accepted=report.accepted,
+        )
         send_heartbeat(self._engine, self._client, self._now(), online=report.online)
         return report
 

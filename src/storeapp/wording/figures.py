@@ -52,10 +52,14 @@ def due_text(to_due: timedelta) -> str:
     return _("in {span}", span=span(to_due))
 
 
-def age(delta: timedelta) -> str:
-    """``3 mins``, ``2 hrs``, ``4 days``: short enough for a status bar or a caption."""
+def age(delta: timedelta, *, seconds: bool = False) -> str:
+    """``3 mins``, ``2 hrs``, ``4 days``: short enough for a status bar or a caption (with
+    ``seconds``, below a minute: ``20 secs``)."""
     return format_timedelta(
-        max(delta, timedelta(0)), granularity="minute", format="short", locale=active().locale
+        max(delta, timedelta(0)),
+        granularity="second" if seconds else "minute",
+        format="short",
+        locale=active().locale,
     )
 
 
@@ -74,6 +78,14 @@ def never_synced() -> str:
 def view_age_text(delta: timedelta | None) -> str:
     """How old this terminal's view of the network is: ``never synced``, ``12 mins old``."""
     return never_synced() if delta is None else age_text(delta)
+
+
+def source_text(live: bool, age: timedelta | None) -> str:
+    """Where figures come from and how old they are: ``live from the ledger, just now``,
+    ``this terminal's copy, 14 mins old`` (``age`` None: ``never synced``)."""
+    if live:
+        return _("live from the ledger, {age}", age=age_text(age or timedelta(0)))
+    return _("this terminal's copy, {age}", age=view_age_text(age))
 
 
 def day_text(day: date) -> str:

@@ -95,7 +95,7 @@ async def test_with_the_ledger_unreachable_the_bar_says_offline_and_how_old_the_
         assert screen.view is not None
         assert not screen.view.availability.live
         caption = screen.query_one(AvailabilityTable).query_one("#availability-caption", Static)
-        assert str(caption.render()) == "Network availability · from cache, 3 mins old"
+        assert str(caption.render()) == "Network availability · this terminal's copy, 3 mins old"
 
         await pilot.press("f3")
         await settle(pilot)

@@ -22,6 +22,7 @@ from ordersync.contract import (
     Problem,
     RebalancingReport,
     ReplenishmentReport,
+    ReturnRateReport,
     SalesTrend,
     StockoutReport,
 )
@@ -31,6 +32,7 @@ from ordersync.services.reports.access import (
     KPIS,
     REBALANCING,
     REPLENISHMENT,
+    RETURN_RATES,
     SALES_TREND,
     STOCKOUT_RISK,
     STOCKOUTS,
@@ -129,6 +131,11 @@ class KpisQuery(Located):
     days: Days = 30
 
 
+class ReturnsQuery(Located):
+    days: Days = 28
+    limit: Limit = 500
+
+
 @dataclass(frozen=True, slots=True)
 class ReportRoute:
     path: str
@@ -194,6 +201,14 @@ REPORTS = (
         KPIS,
         "Fill rate, short picks per location, orders saved in store and assignment-to-shipment\n"
         "time over the last ``days`` days; a store manager gets its own store's share.",
+    ),
+    ReportRoute(
+        "/returns",
+        ReturnsQuery,
+        ReturnRateReport,
+        RETURN_RATES,
+        "Units returned per reference over the last ``days`` days against the units it sold,\n"
+        "with the reasons given, most returned first (an admin without a location: the network).",
     ),
 )
 

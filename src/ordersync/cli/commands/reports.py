@@ -56,6 +56,7 @@ from ordersync.contract import (
     NetworkKpis,
     RebalancingReport,
     ReplenishmentReport,
+    ReturnRateReport,
     SalesTrend,
     StockoutReport,
     VarianceReport,
@@ -65,6 +66,7 @@ from ordersync.services.reports.cover import cover_report, stockout_risk_report
 from ordersync.services.reports.kpis import network_kpis
 from ordersync.services.reports.rebalancing import rebalancing_report
 from ordersync.services.reports.replenishment import replenishment_report
+from ordersync.services.reports.returns import return_rate_report
 from ordersync.services.reports.scope import today_at
 from ordersync.services.reports.stockouts import stockout_report
 from ordersync.services.reports.trend import sales_trend
@@ -249,6 +251,37 @@ def _variance_table(report: VarianceReport) -> Tabular:
     )  # fmt: skip
 
 
+def _returns_table(report: ReturnRateReport) -> Tabular:
+    where = report.location or "the network"
+    return Tabular(
+        # ``since`` is a UTC moment; its date is the day before the window in zones east of UTC.
+        f"Returns at {where}, the {report.days} complete days before today",
+        ["reference", "name", "sold", "returned", "return rate", "reasons"],
+        [
+            [r.reference, r.name, r.sold_units, r.returned_units,
+             percent(r.return_rate) if r.sold_units else "",
+             ", ".join(f"{reason} {units}" for reason, units in r.by_reason.items())]
+            for r in report.rows
+        ],
+        f"{sum(r.returned_units for r in report.rows)} units returned, "
+        f"{sum(r.sold_units for r in report.rows)} sold of the references returned",
+    )  # fmt: skip
+
+
+def _returns_csv(report: ReturnRateReport) -> Tabular:
+    reasons = sorted({reason for r in report.rows for reason in r.by_reason})
+    return Tabular(
+        "",
+        ["reference", "name", "sold_units", "returned_units", "return_rate",
+         *(f"reason_{reason}" for reason in reasons)],
+        [
+            [r.reference, r.name, r.sold_units, r.returned_units, r.return_rate,
+             *(r.by_reason.get(reason, 0) for reason in reasons)]
+            for r in report.rows
+        ],
+    )  # fmt: skip
+
+
 def _variance(connection: Connection, args: argparse.Namespace, now: datetime) -> VarianceReport:
     end = args.end or today_at(connection, now, args.location)
     start = args.start or end - timedelta(days=args.days - 1)
@@ -335,6 +368,18 @@ register(
         lambda c, a, now: network_kpis(c, now, days=a.days, location=a.location),
         _kpis_table,
         lambda report: model_rows(report.locations),
+    )
+)
+register(
+    ReportSpec(
+        "returns",
+        "units returned per reference against units sold, with the reasons given",
+        (ANY_LOCATION, days(28), limit(500)),
+        lambda c, a, now: return_rate_report(
+            c, now, location=a.location, days=a.days, limit=a.limit
+        ),
+        _returns_table,
+        _returns_csv,
     )
 )
 register(

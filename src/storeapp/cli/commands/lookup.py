@@ -1,12 +1,14 @@
 """``storeapp lookup``: find an item by barcode, SKU, reference or name, and print it: its size
 grid here and in the network, what is on its way here, what is in stock here instead, and where
-it is available (with each location's incoming units when the ledger answered live)."""
+it is available (with each location's incoming units when the ledger answered live).
+
+Every figure says where it comes from: under the availability table, a line names the source and
+age of this store's row (the ledger's live answer, or this terminal's copy) and of the others'."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from datetime import timedelta
 
 from rich.table import Table
 from rich.text import Text
@@ -18,6 +20,8 @@ from storeapp.context import StoreContext
 from storeapp.i18n import _
 from storeapp.services.catalog import CatalogItem
 from storeapp.services.lookup import Availability, Found, ItemView, LookupResult
+from storeapp.wording.catalog import availability_sources
+from storeapp.wording.counter import dispositions_text
 from storeapp.wording.figures import NO_VALUE, distance_text
 from storeapp.wording.incoming import coming_here_text, coming_text, grid_legend, shelf_and_coming
 
@@ -106,6 +110,11 @@ def _item_header(cli: Cli, view: ItemView) -> None:
         reserved=own.reserved,
     )
     cli.say(line, style="bold green" if own.available > 0 else "bold red")
+    if own.unavailable > 0:
+        cli.say(
+            _("Not for sale here: {units}", units=dispositions_text(own.dispositions)),
+            style="yellow",
+        )
     if own.coming.units > 0:
         cli.say(coming_here_text(own.coming), style="yellow")
     if own.pending_delta:
@@ -116,7 +125,17 @@ def _item_header(cli: Cli, view: ItemView) -> None:
             ),
             style="dim",
         )
-    if own.suspect:
+    if own.suspect and own.changed_at is not None:
+        # When the record last changed tells whether a count since then already answered it.
+        cli.say(
+            _(
+                "The stock record of this item here is suspect (last changed {time}): a count "
+                "is needed.",
+                time=cli.translator.moment(own.changed_at),
+            ),
+            style="yellow",
+        )
+    elif own.suspect:
         cli.say(
             _("The stock record of this item here is suspect: a count is needed."),
             style="yellow",
@@ -155,24 +174,8 @@ def _print_grid(cli: Cli, view: ItemView, *, highlight: bool = True) -> None:
         cli.say(grid_legend(), style="dim")
 
 
-def freshness(cli: Cli, availability: Availability) -> str:
-    if availability.live:
-        return _("live")
-    if availability.fetched_at is None:
-        return _("from cache, never fetched live")
-    age = max(cli.now() - availability.fetched_at, timedelta(0))
-    return _("from cache, {minutes} min old", minutes=int(age.total_seconds() // 60))
-
-
 def _availability_table(cli: Cli, availability: Availability) -> Table:
-    table = Table(
-        title=_(
-            "Availability of {sku}: {freshness}",
-            sku=availability.sku,
-            freshness=freshness(cli, availability),
-        ),
-        title_justify="left",
-    )
+    table = Table(title=_("Availability of {sku}", sku=availability.sku), title_justify="left")
     table.add_column(_("Location"))
     table.add_column(_("Name"))
     table.add_column(_("Distance"), justify="right")
@@ -196,9 +199,16 @@ def _availability_table(cli: Cli, availability: Availability) -> Table:
             coming_text(place.coming),
             style=style,
         )
-    table.caption = _("Network available: {count}", count=availability.network_available)
+    # One line per source, so none is cut in two where the table ends.
+    sources = [_first_upper(part) for part in availability_sources(availability, cli.now())]
+    network = _("Network available: {count}", count=availability.network_available)
+    table.caption = "\n".join([*sources, network])
     table.caption_justify = "left"
     return table
+
+
+def _first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def print_item(cli: Cli, view: ItemView, *, asked_live: bool) -> None:

@@ -1,5 +1,11 @@
 """Where an item is available in the network: one row per location, nearest first, with the
-units on their way to each (this store's from the cache; the others' from a live answer only)."""
+units on their way to each (this store's from the cache; the others' from a live answer only).
+
+How fresh the figures are is said once, in the caption (live from the ledger, or this terminal's
+copy with its age, for this store's row and for the others'); the time a position last changed
+is not a column: next to fresh figures it read as stale data. The item screen's header has this
+store's own position in detail.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +19,9 @@ from textual.widgets import DataTable, Static
 
 from storeapp.i18n import _
 from storeapp.services.lookup import Availability
-from storeapp.tui.format import clock_time, distance
-from storeapp.wording.figures import age, number
+from storeapp.tui.format import distance
+from storeapp.wording.catalog import availability_sources
+from storeapp.wording.figures import number
 from storeapp.wording.incoming import coming_short
 
 NAME_WIDTH = 18
@@ -22,7 +29,7 @@ NAME_WIDTH = 18
 
 
 class AvailabilityTable(Vertical):
-    """A caption saying whether the numbers are live or from the cache, and the table."""
+    """A caption saying where the numbers come from and how old they are, and the table."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "availability--here",
@@ -46,18 +53,12 @@ class AvailabilityTable(Vertical):
             (_("Res."), "reserved"),
             (_("Avail."), "available"),
             (_("Coming"), "coming"),
-            (_("As of"), "as_of"),
         ):
             table.add_column(Text(label, justify="right"), key=key)
 
     def caption(self, availability: Availability, now: datetime) -> str:
-        if availability.live:
-            return _("Network availability · live")
-        if availability.fetched_at is None:
-            return _("Network availability · from cache, never asked live")
-        return _(
-            "Network availability · from cache, {age} old", age=age(now - availability.fetched_at)
-        )
+        sources = " · ".join(availability_sources(availability, now))
+        return _("Network availability · {sources}", sources=sources)
 
     def show(self, availability: Availability, now: datetime) -> None:
         self.query_one("#availability-caption", Static).update(self.caption(availability, now))
@@ -78,7 +79,6 @@ class AvailabilityTable(Vertical):
                 Text(number(place.reserved), justify="right"),
                 Text(number(place.available), style=level, justify="right"),
                 Text(coming_short(place.coming), justify="right"),
-                Text(clock_time(place.as_of, now), justify="right"),
             ]
             if place.is_here:
                 for cell in row:

@@ -1,5 +1,6 @@
 """The status line on every screen: store, who is signed in, online or offline, age of the
-network view, queues."""
+network view, queues. Offline, the view's age is said at once (``view 20 secs old``), never
+"up to date": the ledger stopped answering, so nobody knows what changed since."""
 
 from __future__ import annotations
 
@@ -42,7 +43,8 @@ class StatusBar(Horizontal):
         link.update(_("ONLINE") if status.online else _("OFFLINE"))
         link.set_class(status.online, "-online")
         link.set_class(not status.online, "-offline")
-        self.query_one("#status-age", Static).update(view_age(status.view_age))
+        age = view_age(status.view_age, online=status.online)
+        self.query_one("#status-age", Static).update(age)
         waiting = self.query_one("#status-waiting", Static)
         waiting.update(_("{count} to sync", count=number(status.waiting)))
         waiting.set_class(status.waiting > 0, "-busy")
