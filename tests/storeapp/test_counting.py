@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from ordersync.clock import ManualClock
-from ordersync.contract import CountOp, Role, uuid7
+from ordersync.contract import CountOp, Disposition, Role, uuid7
 from storeapp.cache import outbox
 from storeapp.cache.state import CURSOR, read_state
 from storeapp.context import StoreContext
@@ -320,3 +320,22 @@ def test_scheduling_cycle_counts_is_for_managers(
         assert {t.sku for t in till.counting.tasks().tasks} == opened
     finally:
         manager.close()
+
+
+def test_a_return_a_void_or_units_set_aside_not_yet_sent_block_the_count_of_their_sku(
+    till: StoreContext,
+) -> None:
+    till.returns.record("S1", 1, reason=till.returns.reasons()[0])
+    assert refusal(lambda: till.counting.start("S1")).code is CountRefusal.UNSENT_OPERATIONS
+    till.counting.start("S2")
+    sync_terminal(till)
+    till.set_aside.move("S2", 1, to=Disposition.DAMAGED)
+    assert refusal(lambda: till.counting.start("S2")).code is CountRefusal.UNSENT_OPERATIONS
+    sync_terminal(till)
+    sale = till.sales.record("S1", 1)
+    sync_terminal(till)
+    till.counting.start("S1")
+    till.voids.void(str(sale.op_id))
+    assert refusal(lambda: till.counting.start("S1")).code is CountRefusal.UNSENT_OPERATIONS
+    sync_terminal(till)
+    till.counting.start("S1")

@@ -453,6 +453,23 @@ class CountSession:
         return recorded
 
 
+_COUNTER_OPERATIONS = frozenset({"customer_return", "move_disposition", "write_off"})
+"""Operations of the counter whose lines name the SKUs they move at their ``location``."""
+
+
+def _has_effect(connection: Connection, outbox_id: int, sku: str, location: str) -> bool:
+    return (
+        connection.execute(
+            text(
+                "SELECT 1 FROM outbox_effects WHERE outbox_id = :id AND sku = :sku "
+                "AND location = :location"
+            ),
+            {"id": outbox_id, "sku": sku, "location": location},
+        ).first()
+        is not None
+    )
+
+
 def _moves(connection: Connection, entry: outbox.Entry, sku: str, location: str) -> bool:
     """Whether the operation changes ``sku``'s stock at ``location`` once the ledger applies it."""
     payload = entry.payload
@@ -465,6 +482,13 @@ def _moves(connection: Connection, entry: outbox.Entry, sku: str, location: str)
         )
     if entry.kind == "count":
         return bool(payload.get("sku") == sku and payload.get("location") == location)
+    if entry.kind in _COUNTER_OPERATIONS:
+        return payload.get("location") == location and any(
+            line.get("sku") == sku for line in payload.get("lines", [])
+        )
+    if entry.kind == "void_sale":
+        # A void names the sale, not its lines: its local effect says which SKUs it gives back.
+        return _has_effect(connection, entry.id, sku, location)
     if entry.kind == "commit":
         lines = payload.get("lines")
         if lines is None:
