@@ -7,7 +7,7 @@ the very same batches under the same operation ids, and the ledger replays each 
 idempotency retention, finds it among the movements and skips it). Each day is loaded in the
 order it happened: the morning's deliveries, then the day's orders, each step at its own hour,
 then the evening's sales. The stock in motion (``motion``) comes last, on the evening before
-the anchor.
+the anchor, with the counter's day at Paris Rivoli (``counter``: units set aside, returns).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from ordersync.contract import MovementBatch
 from ordersync.db.ledger_tx import MOVEMENTS, LedgerTx, table_of
 from ordersync.db.tables import LedgerMeta, OrderRow
 from ordersync.db.writer import Work, execute_batch, run_in_transaction
+from ordersync.demo.counter import load_demo_counter, plan_demo_counter
 from ordersync.demo.history import DemoBatch, build_demo_network
 from ordersync.demo.motion import load_demo_motion, plan_demo_motion
 from ordersync.demo.network import PARIS, WAREHOUSE, demo_principal
@@ -187,6 +188,7 @@ def load_demo_network(engine: Engine, clock: Clock, seed: int = 7) -> DemoSummar
         _load_batches(engine, clock, evening, counts)
     applied, replayed, skipped = counts
     motion = load_demo_motion(engine, plan_demo_motion(network))
+    load_demo_counter(engine, plan_demo_counter(network))
 
     return DemoSummary(
         anchor=anchor,
