@@ -159,11 +159,19 @@ def test_units_set_aside_stay_on_hand_but_are_never_available(shared: Ledger) ->
     assert position["dispositions"] == {DAMAGED: 2, DISPLAY: 1}
     assert shelf(ledger, "A", sku) == (5, 3, 0, 2, {DAMAGED: 2, DISPLAY: 1})
     assert movements_of(ledger, sku)[1:] == [
-        (MovementKind.DISPOSITION.value, "A", -2, None),
         (MovementKind.DISPOSITION.value, "A", 2, DAMAGED),
-        (MovementKind.DISPOSITION.value, "A", -1, None),
+        (MovementKind.DISPOSITION.value, "A", -2, None),
         (MovementKind.DISPOSITION.value, "A", 1, DISPLAY),
+        (MovementKind.DISPOSITION.value, "A", -1, None),
     ]
+    # the units reach their disposition before they leave the shelf: the day's lowest stock
+    # stays the 5 received
+    with ledger.network.engine.connect() as connection:
+        lowest = connection.execute(
+            text("SELECT min_on_hand, closing_on_hand FROM position_days WHERE sku = :sku"),
+            {"sku": sku},
+        ).one()
+    assert tuple(lowest) == (5, 5)
     # only the two units on sale can be reserved
     refused = ledger.send(
         "POST",
@@ -435,7 +443,10 @@ def test_a_count_counts_the_units_on_sale_and_leaves_those_set_aside(shared: Led
         0,
     )
     assert shelf(ledger, "A", sku) == (4, 3, 0, 1, {DAMAGED: 3})
-    assert movements_of(ledger, sku)[-1] == (MovementKind.DISPOSITION.value, "A", 1, DAMAGED)
+    assert movements_of(ledger, sku)[-2:] == [
+        (MovementKind.DISPOSITION.value, "A", 1, DAMAGED),
+        (MovementKind.DISPOSITION.value, "A", -1, None),
+    ]
     assert_check_passes(ledger)
 
 

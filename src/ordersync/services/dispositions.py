@@ -80,11 +80,13 @@ def set_aside(
 ) -> PositionState:
     """Move ``qty`` units of one position from ``source`` to ``target`` (two movements that
     leave on-hand as it was); answers the position after."""
+    # The units arrive in their new disposition before they leave the old one, so on-hand never
+    # dips between the two: the day's lowest stock (a stock-out signal) is not touched.
     poster.post(
-        MovementKind.DISPOSITION, sku, location, -qty, reason=reason, disposition=bucket(source)
+        MovementKind.DISPOSITION, sku, location, qty, reason=reason, disposition=bucket(target)
     )
     return poster.post(
-        MovementKind.DISPOSITION, sku, location, qty, reason=reason, disposition=bucket(target)
+        MovementKind.DISPOSITION, sku, location, -qty, reason=reason, disposition=bucket(source)
     )
 
 
