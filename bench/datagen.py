@@ -241,11 +241,12 @@ def item_payload(fields: dict[str, Any]) -> str:
 
 
 def position_payload(sku: str, loc: str, on_hand: int, seq: int) -> str:
-    # As LedgerTx._after_position_change writes it (nothing reserved, no safety stock).
+    # As LedgerTx._after_position_change writes it (nothing reserved, no safety stock, nothing
+    # set aside).
     return (
         f'{{"position":{{"sku":"{sku}","location":"{loc}","on_hand":{on_hand},"reserved":0,'
         f'"safety_stock":0,"available":{on_hand},"suspect":false,"seq":{seq},'
-        f'"updated_at":"{ISO_TIME}"}}}}'
+        f'"updated_at":"{ISO_TIME}","unavailable":0,"dispositions":{{}}}}}}'
     )
 
 

@@ -241,6 +241,8 @@ def raw_pull(database: Database, store: str, page: int, path: Path) -> dict[str,
                             p["suspect"],
                             p["seq"],
                             p["updated_at"],
+                            p["unavailable"],
+                            json.dumps(p["dispositions"]) if p["dispositions"] else "{}",
                         )
                     )
                 elif kind == "network":
@@ -251,7 +253,7 @@ def raw_pull(database: Database, store: str, page: int, path: Path) -> dict[str,
             cache.executemany("INSERT OR REPLACE INTO barcodes VALUES (?,?)", barcodes)
             cache.executemany("INSERT OR REPLACE INTO locations VALUES (?,?,?,?,?,?,?)", locations)
             cache.executemany(
-                "INSERT OR REPLACE INTO positions VALUES (?,?,?,?,?,?,?,?)", positions
+                "INSERT OR REPLACE INTO positions VALUES (?,?,?,?,?,?,?,?,?,?)", positions
             )
             cache.executemany("INSERT OR REPLACE INTO network_totals VALUES (?,?,?,?)", totals)
             since = rows[-1][0]

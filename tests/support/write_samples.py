@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from ordersync.contract import (
+    MAX_QUANTITY,
     CountIn,
     CountSchedule,
     CustomerReturn,
@@ -46,11 +47,24 @@ from tests.support.ledger_api import Ledger, new_op_id
 
 
 def stocked(ledger: Ledger) -> None:
-    """Plenty of S1 and S2 at A, whatever earlier tests on the shared ledger did."""
+    """Plenty of S1 and S2 at A, with a record routing trusts, whatever earlier tests on the
+    shared ledger did (a short pick leaves the position suspect until it is counted)."""
     for sku in ("S1", "S2"):
         found = ledger.position("A", sku)
         if found is None or found["available"] < 100_000:
             ledger.receive(sku, "A", 1_000_000)
+        found = ledger.position("A", sku)
+        if found is not None and found["suspect"]:
+            on_sale = min(found["on_hand"] - found["unavailable"], MAX_QUANTITY)
+            count = {
+                "op_id": new_op_id(),
+                "sku": sku,
+                "location": "A",
+                "counted": on_sale,
+                "as_of_seq": ledger.head(),
+            }
+            reply = ledger.send("POST", "/v1/counts", count)
+            assert reply.status_code == 201, reply.text
 
 
 def movements(ledger: Ledger) -> Sample:
