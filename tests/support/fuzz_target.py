@@ -1,9 +1,9 @@
 """The fuzzing target: a real ``ordersync serve`` over a seeded SQLite ledger, and what to aim at.
 
 Before the fuzzer starts, the ledger gets stock at every location, pending reservations, web orders
-with their jobs, transfers (requested and sent) and spare device tokens, so that generated
-requests can name things that exist (and reach the ledger's rules) as well as things that do
-not. ``FuzzTarget.known`` maps the name of a parameter or body member to those real values; the
+with their jobs, transfers (requested and sent), counter sales and a return, units set aside in
+every disposition, and spare device tokens, so that generated requests can name things that
+exist (and reach the ledger's rules) as well as things that do not. ``FuzzTarget.known`` maps the name of a parameter or body member to those real values; the
 fuzz test draws from it by name, so a new route whose parameters share these names is aimed at
 real data without any change here.
 """
@@ -20,7 +20,14 @@ from typing import Any
 import httpx
 
 from ordersync.clock import ManualClock
-from ordersync.contract import Role, uuid7, with_check_digit
+from ordersync.contract import (
+    DEFAULT_RETURN_REASONS,
+    DiscrepancyReason,
+    RejectReason,
+    Role,
+    uuid7,
+    with_check_digit,
+)
 from tests.support.ledger_harness import START, PostgresDatabases, SqliteDatabases, seed_network
 from tests.support.ledger_server import LedgerServer, start_server
 
@@ -104,6 +111,35 @@ def _transfer(client: httpx.Client, admin: dict[str, str], sent: bool) -> str:
     return transfer_id
 
 
+def _counter_sale(client: httpx.Client, caller: dict[str, str], sku: str) -> str:
+    """A counter sale of one unit at A: its receipt reference (the operation id)."""
+    sale_op_id = str(uuid7())
+    line = {"kind": "sale", "sku": sku, "location": "A", "qty": 1}
+    body = {"op_id": sale_op_id, "lines": [line]}
+    _ok(client.post("/v1/movements", json=body, headers=caller), 201)
+    return sale_op_id
+
+
+def _return(client: httpx.Client, caller: dict[str, str], sale_op_id: str) -> str:
+    """A return at A of a counter sale's unit: its id."""
+    return_id = str(uuid7())
+    line = {"sku": "S1", "qty": 1, "reason": DEFAULT_RETURN_REASONS[0]}
+    body = {"op_id": return_id, "location": "A", "sale_op_id": sale_op_id, "lines": [line]}
+    _ok(client.post("/v1/returns", json=body, headers=caller), 201)
+    return return_id
+
+
+def _set_aside(client: httpx.Client, admin: dict[str, str], location: str) -> None:
+    """Units of every SKU in every unavailable disposition at ``location``, to write off."""
+    lines = [
+        {"sku": sku, "qty": 1_000, "to_disposition": disposition}
+        for sku in SKUS
+        for disposition in ("damaged", "display", "quarantine")
+    ]
+    body = {"op_id": str(uuid7()), "location": location, "lines": lines}
+    _ok(client.post("/v1/dispositions", json=body, headers=admin), 201)
+
+
 def _prepare(server: LedgerServer, callers: list[Caller]) -> dict[str, list[Any]]:
     """Stock, reservations, orders, jobs and spare tokens; what exists, by parameter name."""
     admin_caller = next(c for c in callers if c.role is Role.ADMIN)
@@ -142,6 +178,10 @@ def _prepare(server: LedgerServer, callers: list[Caller]) -> dict[str, list[Any]
             for n in range(SPARE_TOKENS)
         ]
         transfers = [_transfer(client, admin, sent) for sent in (False, False, True, True)]
+        sales = [_counter_sale(client, associate, sku) for sku in SKUS]
+        returns = [_return(client, associate, sale) for sale in sales[:1]]
+        for location in LOCATIONS:
+            _set_aside(client, admin, location)
         gtins = [_ok(client.get(f"/v1/items/{sku}", headers=admin))["gtins"][0] for sku in SKUS]
         spare_gtins = [with_check_digit(f"2{n:011d}") for n in range(1, 6)]
         head = _ok(client.get("/v1/health"))["head"]
@@ -168,6 +208,14 @@ def _prepare(server: LedgerServer, callers: list[Caller]) -> dict[str, list[Any]
         "transfer_id": transfers,
         "as_of_seq": [head],
         "since": [0, head],
+        "sale_op_id": sales,
+        "return_id": returns,
+        "qty": [1, 2],
+        "reason": [
+            *DEFAULT_RETURN_REASONS,
+            *(reason.value for reason in RejectReason),
+            *(reason.value for reason in DiscrepancyReason),
+        ],
     }
 
 
