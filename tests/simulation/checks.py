@@ -4,7 +4,9 @@ Each returns the problems it finds (an empty list when all is well):
 
 * the ledger's own check: positions and network totals rebuilt from movements and holds;
 * the ledger equals the oracle: every position, reservation, job, job line, order line; and
-  every delivery, transfer, discrepancy and incoming row (``motion_checks``);
+  every delivery, transfer, discrepancy and incoming row (``motion_checks``); every position's
+  units set aside and suspect flag, every return, void and unit returned on an order line
+  (``counter_checks``);
 * nothing lost: every operation a terminal or the web shop committed has one stored outcome,
   and none that was never committed locally reached the ledger;
 * nothing doubled: each operation wrote exactly the movements the oracle expects, no job was
@@ -25,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, text
 
 from ordersync.services.check import check_ledger
+from tests.simulation.counter_checks import cache_counter_agrees, counter_equals_oracle
 from tests.simulation.motion_checks import cache_documents_agree, motion_equals_oracle
 from tests.simulation.oracle import FINAL_LINE_STATES
 
@@ -40,6 +43,7 @@ def final_checks(sim: Simulation) -> list[str]:
         problems += [f"ledger check: {d.describe()}" for d in report.discrepancies]
         problems += ledger_equals_oracle(sim, connection)
         problems += motion_equals_oracle(sim, connection)
+        problems += counter_equals_oracle(sim, connection)
         problems += nothing_lost(sim, connection)
         problems += nothing_doubled(sim, connection)
         problems += every_line_ended(connection)
@@ -47,6 +51,7 @@ def final_checks(sim: Simulation) -> list[str]:
         for terminal in sim.terminals.values():
             problems += cache_agrees(sim, terminal, connection)
             problems += cache_documents_agree(terminal, connection)
+            problems += cache_counter_agrees(sim, terminal, connection)
     return problems
 
 

@@ -5,12 +5,15 @@ harness) what happens to it, all decided by the seed: the request is lost before
 ledger commits and the reply is lost; the request arrives twice; it is held and delivered later,
 after newer requests (a reordered delivery); the reply is slow (in time, or past the store's
 timeout); the ledger is SIGKILLed inside the request or right after it committed; or the store
-itself dies after sending or after the ledger committed. Every reply the ledger really gives,
+itself dies after sending or after the ledger committed. A fault may also be aimed at the push
+carrying one operation (``targeted_fault``: the counter's ``COUNTER_PUSH_FAULTS`` and its
+``<kind>.after_send`` crash), counted under its own name. Every reply the ledger really gives,
 delivered or not, goes to the switchboard, which feeds the oracle. (Crashes inside a local
 action, at the named points of ``store``, are the harness's; they are counted here under
 ``STORE_CRASHES``.)
 
-``FAULT_CLASSES`` are the names counted in the figures; each must happen in the CI seeds.
+``FAULT_CLASSES`` are the names counted in the figures; each must happen in the CI seeds, except
+that a counter point (``COUNTER_POINTS``) must happen for one kind of action at least.
 """
 
 from __future__ import annotations
@@ -25,6 +28,9 @@ from tests.simulation.store import (
     AFTER_LEDGER_COMMIT,
     AFTER_LOCAL_COMMIT,
     AFTER_SEND,
+    COUNTER_CRASH_POINTS,
+    COUNTER_CRASHES,
+    COUNTER_KINDS,
     CRASH_POINTS,
     MOTION_CRASH_POINTS,
     SimulatedCrash,
@@ -44,10 +50,26 @@ CLOCK_SKEW = "store_clock_hours_off"
 DISK_FULL = "store_disk_full"
 OFFLINE = "store_offline"
 NETWORK_FAULTS = (REQUEST_DROPPED, REPLY_DROPPED, DUPLICATED, REORDERED, SLOW_REPLY, SLOW_TIMEOUT)
+_PUSH_FAULTS = {
+    "request_lost": REQUEST_DROPPED,
+    "reply_lost": REPLY_DROPPED,
+    "duplicated": DUPLICATED,
+}
+COUNTER_PUSH_FAULTS = tuple(f"{kind}.{what}" for kind in COUNTER_KINDS for what in _PUSH_FAULTS)
+"""The push carrying a counter operation (``<kind>.<what>``) meets that network fault."""
+COUNTER_POINTS = (*COUNTER_CRASHES, *_PUSH_FAULTS)
+"""Where a counter action fails, whatever its kind: ``<kind>.<point>`` is counted."""
+COUNTER_FAULT_CLASSES = (
+    *(f"store_crash_{point}" for point in COUNTER_CRASH_POINTS),
+    *COUNTER_PUSH_FAULTS,
+)
 LEDGER_KILLS = (LEDGER_KILLED_IDLE, LEDGER_KILLED_MID_REQUEST, LEDGER_KILLED_AFTER_COMMIT)
-STORE_CRASHES = tuple(f"store_crash_{point}" for point in (*CRASH_POINTS, *MOTION_CRASH_POINTS))
+STORE_CRASHES = tuple(
+    f"store_crash_{point}" for point in (*CRASH_POINTS, *MOTION_CRASH_POINTS, *COUNTER_CRASH_POINTS)
+)
 FAULT_CLASSES = (
     *NETWORK_FAULTS,
+    *COUNTER_PUSH_FAULTS,
     *LEDGER_KILLS,
     *STORE_CRASHES,
     STORE_PROCESS_KILLED,
@@ -62,6 +84,13 @@ STORE_TIMEOUT_SECONDS = 5.0
 
 def crash_class(point: str) -> str:
     return f"store_crash_{point}"
+
+
+def network_kind(fault: str | None) -> str | None:
+    """What the transport does for a fault: a counter push fault is a network fault's twin."""
+    if fault is None:
+        return None
+    return _PUSH_FAULTS.get(fault.rpartition(".")[2], fault)
 
 
 @dataclass(frozen=True)
@@ -98,6 +127,8 @@ class Switchboard(Protocol):
     def disarm(self, owner: str) -> None: ...
 
     def take_ledger_kill(self, sent: Sent) -> str | None: ...
+
+    def targeted_fault(self, sent: Sent) -> str | None: ...
 
     def kill_ledger(self, kind: str, while_sending: Callable[[], None] | None = None) -> None: ...
 
@@ -170,17 +201,21 @@ class FaultTransport(httpx.BaseTransport):
             self.forward(sent)
             board.kill_ledger(kill)
             _lost("server disconnected without a reply", request, httpx.RemoteProtocolError)
-        fault = board.network_fault(sent)
-        if fault == REQUEST_DROPPED:
-            board.count(fault)
+        fault = board.targeted_fault(sent) or board.network_fault(sent)
+        if fault is not None and fault.endswith(f".{AFTER_SEND}"):
+            board.hold(sent, in_flight=True)
+            raise SimulatedCrash(fault)
+        kind = network_kind(fault)
+        if kind == REQUEST_DROPPED:
+            board.count(str(fault))
             _lost("the request was lost on the way", request, httpx.ConnectTimeout)
-        if fault == REPLY_DROPPED:
+        if kind == REPLY_DROPPED:
             self.forward(sent)
-            board.count(fault)
+            board.count(str(fault))
             _lost("the reply was lost on the way", request, httpx.ReadTimeout)
-        if fault == DUPLICATED:
+        if kind == DUPLICATED:
             self.forward(sent)
-            board.count(fault)
+            board.count(str(fault))
             return self.forward(sent)
         if fault == REORDERED:
             board.hold(sent, in_flight=False)

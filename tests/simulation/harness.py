@@ -10,8 +10,9 @@ warehouse, each with a store terminal (``store``), sometimes a second terminal a
 a web shop placing web orders with an admin token, and a head office announcing deliveries. The
 workload: counter sales, orders placed in store (collected here or elsewhere, or delivered home),
 web orders, picks, short picks, counts, receipts, lookups, sync rounds, terminals going offline
-and back, and stock in motion (``motion``: deliveries received, transfers requested, sent and
-received). The faults: ``faults``.
+and back, stock in motion (``motion``: deliveries received, transfers requested, sent and
+received), and the counter's other half (``counter``: returns, voids, units set aside, put back
+and written off). The faults: ``faults``.
 
 At the end every fault is healed and every store drains (sends its outbox, finishes its jobs,
 pulls the feed); then ``checks`` compare the ledger with the oracle and with every cache.
@@ -64,6 +65,7 @@ from storeapp.services.orders import OrderInputError, collect_at, customer, home
 from storeapp.services.picking import PickingRefused
 from tests.simulation import faults
 from tests.simulation.checks import final_checks
+from tests.simulation.counter import CounterWorkload
 from tests.simulation.faults import FaultTransport, Sent
 from tests.simulation.ledger import LedgerServer, WriteHold
 from tests.simulation.motion import ERP, MotionWorkload, add_suppliers
@@ -127,6 +129,8 @@ class SeedResult:
     """Wall time of setup, workload, drain and checks."""
     documents: Counter[str] = field(default_factory=Counter)
     """Stock in motion: what was done to deliveries and transfers, and what the ledger did."""
+    counter: Counter[str] = field(default_factory=Counter)
+    """The counter: returns, voids, units set aside, what staff did and what the ledger did."""
 
 
 class SimulationFailure(AssertionError):
@@ -234,6 +238,7 @@ class Simulation:
         self.ledger: LedgerServer
         self.web: WebShop
         self.motion = MotionWorkload(self)
+        self.counter = CounterWorkload(self)
 
     # === running ================================================================================
 
@@ -250,6 +255,10 @@ class Simulation:
                 self.phases["setup"] = time.monotonic() - started
                 self._workload()
                 self.phases["workload"] = time.monotonic() - started - sum(self.phases.values())
+                self._drain()
+                # Every order reached its customer: some bring units back, the stores drain again.
+                for terminal in self.primary.values():
+                    self._run(terminal, "bring_back")
                 self._drain()
                 self.phases["drain"] = time.monotonic() - started - sum(self.phases.values())
                 self.problems.extend(final_checks(self))
@@ -279,6 +288,7 @@ class Simulation:
             digest=self.digest(),
             phases={name: round(seconds, 2) for name, seconds in self.phases.items()},
             documents=self.motion.figures(),
+            counter=self.counter.figures(),
         )
 
     def _teardown(self) -> None:
@@ -463,6 +473,9 @@ class Simulation:
 
     def disarm(self, owner: str) -> None:
         self.terminals[owner].armed = None
+
+    def targeted_fault(self, sent: Sent) -> str | None:
+        return self.counter.push_fault(sent)
 
     def take_ledger_kill(self, sent: Sent) -> str | None:
         if self.kill_armed is None or not sent.mutation:
@@ -667,6 +680,7 @@ class Simulation:
                 ("count", 8),
                 ("receive", 4),
                 ("motion", 35),
+                ("counter", 4),
                 ("sync", 25),
                 ("offline", 3),
             ]
@@ -678,14 +692,17 @@ class Simulation:
                 ("count", 6),
                 ("receive", 2),
                 ("motion", 35),
+                ("counter", 25),
                 ("lookup", 3),
                 ("sync", 20),
                 ("offline", 3),
             ]
         action = rng.choices([a for a, _ in actions], [w for _, w in actions])[0]
         self._run(terminal, action)
-        # A closed receipt or send goes out at once when the terminal is online.
-        if action != "sync" and rng.random() < (0.8 if action == "motion" else 0.3):
+        # A closed receipt, send or return goes out at once when the terminal is online (and
+        # always when a fault waits for the push that carries it).
+        chance = 0.8 if action in ("motion", "counter") else 0.3
+        if action != "sync" and (rng.random() < chance or self.counter.waits_for_push(terminal)):
             self._run(terminal, "sync")
 
     def _arm(self, terminal: Terminal, action: str) -> None:
@@ -693,6 +710,8 @@ class Simulation:
         if not self.faults_on or self.frng.random() >= chance * self.config.fault_rate:
             return
         if action == "sync":
+            if not (terminal.online and self.ledger.running and terminal.pending()):
+                return  # the round would push nothing: its points would not be reached
             # Each point in turn: a few crashes of a seed reach all of them.
             self.sync_turn = self.frng.randrange(3) if self.sync_turn < 0 else self.sync_turn + 1
             terminal.armed = SYNC_CRASH_POINTS[self.sync_turn % len(SYNC_CRASH_POINTS)]
@@ -712,6 +731,8 @@ class Simulation:
                 "count": self._count,
                 "receive": self._receive,
                 "motion": self.motion.act,
+                "counter": self.counter.act,
+                "bring_back": self.counter.bring_back,
                 "lookup": self._lookup,
                 "sync": self._sync,
                 "offline": self._toggle_offline,
@@ -765,6 +786,7 @@ class Simulation:
 
     def _sale(self, terminal: Terminal) -> None:
         sale = terminal.sales.record(self._sku(), self.rng.randint(1, 2))
+        self.counter.sold(terminal, sale)
         self.trace(f"sale {terminal.name} {sale.sku} {sale.qty}")
 
     def _receive(self, terminal: Terminal) -> None:
@@ -791,9 +813,9 @@ class Simulation:
         view = terminal.lookup.item_view(sku, live=False)
         if view is None:
             return
-        # What the shelf holds as of the feed position the count names: the ledger's view at
-        # that position (without this terminal's unsent sales), give or take a unit.
-        seen = view.own.on_hand - view.own.pending_delta
+        # What the shelf holds on sale as of the feed position the count names: the ledger's
+        # view at that position (without this terminal's unsent operations), give or take a unit.
+        seen = terminal.on_sale_as_last_pulled(sku)
         counted = max(0, seen + self.rng.choice((-1, 0, 0, 0, 1)))
         operation = CountOp(
             op="count",

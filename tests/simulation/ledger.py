@@ -11,6 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.forkserver
 import multiprocessing.resource_tracker
+import re
 import sqlite3
 import time
 from datetime import datetime
@@ -22,6 +23,7 @@ import httpx
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import make_url
 
+from ordersync.contract import SuspectRouting
 from ordersync.db.engine import is_sqlite
 from ordersync.services.routing_policy import default_policy_text, parse_policy
 from tests.support.ledger_server import free_port
@@ -58,12 +60,20 @@ def stop_fork_server() -> None:
 def write_policy(path: Path) -> Path:
     """The packaged routing policy with future stock off: an order is served from a shelf or
     refused, as the oracle's routing rules say (promises on incoming units have their own
-    tests: tests/api/test_future_stock.py)."""
+    tests: tests/api/test_future_stock.py). The rest is the packaged policy's: suspect
+    positions left out of routing, the counter's limit and reasons."""
     default = default_policy_text()
-    head, table, _ = default.partition("[future_stock]")
-    path.write_text(f"{head}{table or '[future_stock]'}\nenabled = false\n")
-    if parse_policy(path.read_text()).future_stock.enabled:
+    head, _, rest = default.partition("[future_stock]")
+    body, next_table, tail = rest.partition("\n[")
+    body = re.sub(r"^enabled\s*=.*$", "", body, flags=re.MULTILINE)
+    path.write_text(f"{head}[future_stock]\nenabled = false{body}{next_table}{tail}")
+    policy = parse_policy(path.read_text())
+    if policy.future_stock.enabled:
         raise AssertionError(f"{path} leaves future stock on")
+    if policy.counter != parse_policy(default).counter:
+        raise AssertionError(f"{path} lost the packaged policy's [counter] table")
+    if policy.routing.suspect_positions is not SuspectRouting.EXCLUDE:
+        raise AssertionError(f"{path} routes to suspect positions; the oracle leaves them out")
     return path
 
 

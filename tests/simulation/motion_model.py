@@ -14,7 +14,8 @@ and quantities, and the discrepancies each receipt or send must record. Its rule
   makes a delivery received at once, each SKU flagged ``unannounced``;
 * a transfer is requested (nothing moves), then sent once: what was scanned leaves the source's
   shelf (one movement per SKU) and is in transit to the destination, never refused for stock
-  (a send beyond the source's free units is flagged ``sent_without_stock``), with ``under`` or
+  (a send beyond the source's free units on sale is flagged ``sent_without_stock`` and makes
+  the position suspect), with ``under`` or
   ``over_shipped`` against the request; then received once: what was counted goes on the
   destination's shelf, the sent units leave transit, differences are recorded; a send or
   receipt out of turn (twice, before the send, after a cancel) is refused (409), and so is one
@@ -30,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ordersync.services.operations import OPERATIONS
+from tests.simulation.counter_model import SELLABLE
 
 if TYPE_CHECKING:
     from tests.simulation.oracle import LedgerModel
@@ -288,10 +290,11 @@ class MotionModel:
         )
         for sku, qty in sorted(sent.items()):
             key = (sku, source)
-            if qty and self.stock.on_hand[key] - self.stock.reserved[key] < qty:
+            if qty and self.stock.counter.holds(sku, source, SELLABLE) < qty:
                 self.discrepancies.append(
                     ModelDiscrepancy(transfer.id, source, sku, "sent_without_stock", None, None)
                 )
+                self.stock.suspect.add(key)
             self._move(op_id, sku, source, -qty)
             self.in_transit[(sku, transfer.destination)] += qty
         transfer.state, transfer.sent = "sent", sent

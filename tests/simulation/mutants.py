@@ -60,6 +60,22 @@ def receipts_leave_units_on_order() -> None:
     IncomingTx.change_incoming = change_incoming  # type: ignore[method-assign]
 
 
+def damaged_returns_go_on_sale() -> None:
+    """A customer's damaged unit is put back on sale instead of being set aside."""
+    from ordersync.contract import CustomerReturn, Disposition
+    from ordersync.services import operations
+
+    original = operations.record_return
+
+    def record_return(tx: Any, principal: Any, command: CustomerReturn, policy: Any) -> Any:
+        on_sale = [
+            line.model_copy(update={"disposition": Disposition.SELLABLE}) for line in command.lines
+        ]
+        return original(tx, principal, command.model_copy(update={"lines": on_sale}), policy)
+
+    operations.record_return = record_return  # type: ignore[assignment]
+
+
 def apply(name: str | None) -> None:
     if name:
         globals()[name]()

@@ -7,19 +7,24 @@ fails at the first difference:
 
 * a counter sale or a receipt is always accepted, and moves on hand by its quantity;
 * an order is placed only where every line can be served without overselling (available =
-  on hand - reserved - safety stock), from one location when one can serve it all, from the
-  collection store's own shelf when it holds everything; it is refused only when some line
-  cannot be served anywhere;
+  on hand - units set aside - reserved - safety stock) from a position whose record is not
+  suspect, from one location when one can serve it all, from the collection store's own shelf
+  when it holds everything; it is refused only when some line cannot be served anywhere;
+* a position becomes suspect when units leaving it (a sale, a shipment, a write-off) take it
+  below zero, when a short pick finds its units missing (or damaged units it did not hold on
+  sale), or when a send takes more than its free units on sale; a count clears it;
 * a job moves only along its state machine and only from the state the device saw; shipping
   and handing over turn each line's hold into a movement, cancelling gives the units back, a
   shipped parcel for collection opens a handover job at the collection store;
 * a short pick gives the units back and routes the line again, never to a location that already
-  failed it, or marks it unfulfillable when nowhere else can serve it.
+  failed it, or marks it unfulfillable when nowhere else can serve it; a damaged unit's short
+  pick sets the line's units aside as damaged.
 
 Which of several valid locations routing picks is the ledger's choice (distance, stock depth,
 load); the model checks the choice is valid and takes it. Deliveries and transfers have rules
-of their own (``motion_model``), on the same stock. A count takes the ledger's figures
-(expected at the count, moved since) and checks their arithmetic. Every reservation ends once:
+of their own (``motion_model``), on the same stock, and so do returns, voids and units set aside
+(``counter_model``). A count counts the units on sale: it takes the ledger's figures (expected
+at the count, moved since) and checks their arithmetic against them. Every reservation ends once:
 ending one twice is a failure here, whatever the ledger says.
 """
 
@@ -30,6 +35,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from ordersync.contract import RejectReason
+from tests.simulation.counter_model import COUNTER_OPS, CounterMismatch, CounterModel
 from tests.simulation.motion_model import MOTION_OPS, MotionMismatch, MotionModel
 
 UNFULFILLABLE = "urn:ordersync:problem:order-unfulfillable"
@@ -133,20 +140,30 @@ class LedgerModel:
     """Movement rows each operation must have written."""
     final_transitions: Counter[str] = field(default_factory=Counter)
     """Successful transitions of each job to a final state (at most one)."""
+    suspect: set[tuple[str, str]] = field(default_factory=set)
+    """Positions whose record is suspect until counted: routing leaves them out."""
     motion: MotionModel = field(init=False)
     """Deliveries and transfers (``motion_model``), on the same stock."""
+    counter: CounterModel = field(init=False)
+    """Returns, voids and units set aside (``counter_model``), on the same stock."""
 
     def __post_init__(self) -> None:
         self.motion = MotionModel(self)
+        self.counter = CounterModel(self)
 
     # --- reading ----------------------------------------------------------------------------
 
     def available(self, sku: str, location: str) -> int:
         key = (sku, location)
-        return self.on_hand[key] - self.reserved[key] - self.safety.get(location, 0)
+        unavailable = self.counter.unavailable[key]
+        return self.on_hand[key] - unavailable - self.reserved[key] - self.safety.get(location, 0)
+
+    def routable(self, sku: str, location: str, qty: int) -> bool:
+        """Whether routing may send ``qty`` units of ``sku`` from ``location``."""
+        return (sku, location) not in self.suspect and self.available(sku, location) >= qty
 
     def can_serve(self, location: str, lines: list[tuple[str, int]]) -> bool:
-        return all(self.available(sku, location) >= qty for sku, qty in lines)
+        return all(self.routable(sku, location, qty) for sku, qty in lines)
 
     def open_jobs(self) -> list[ModelJob]:
         return [job for job in self.jobs.values() if job.state not in FINAL_JOB_STATES]
@@ -170,12 +187,13 @@ class LedgerModel:
         if op_id in self.applied:
             raise ModelMismatch(f"{op_id} applied a second time (status {status})")
         kind = str(op["op"])
-        if kind in MOTION_OPS:
+        if kind in MOTION_OPS or kind in COUNTER_OPS:
             try:
-                self.motion.apply(op, status, body)
-            except MotionMismatch as mismatch:
+                (self.motion if kind in MOTION_OPS else self.counter).apply(op, status, body)
+            except (MotionMismatch, CounterMismatch) as mismatch:
                 raise ModelMismatch(str(mismatch)) from mismatch
             self.applied[op_id] = Applied(op_id, kind, status, body, owner)
+            self._check_positions(op_id, list(body.get("positions", [])))
             return
         handler = {
             "movements": self._movements,
@@ -200,27 +218,44 @@ class LedgerModel:
     def _check_positions(self, op_id: str, positions: list[dict[str, Any]]) -> None:
         for position in positions:
             key = (str(position["sku"]), str(position["location"]))
-            if (position["on_hand"], position["reserved"]) != (
+            have = (
+                position["on_hand"],
+                position["reserved"],
+                position.get("unavailable", 0),
+                position.get("dispositions", {}),
+                position["suspect"],
+            )
+            want = (
                 self.on_hand[key],
                 self.reserved[key],
-            ):
+                self.counter.unavailable[key],
+                self.counter.dispositions(key),
+                key in self.suspect,
+            )
+            if have != want:
                 raise ModelMismatch(
-                    f"{op_id}: the ledger reports {key} at on hand {position['on_hand']}, "
-                    f"reserved {position['reserved']}; the model has {self.on_hand[key]}, "
-                    f"{self.reserved[key]}"
+                    f"{op_id}: the ledger reports {key} at (on hand, reserved, unavailable, "
+                    f"set aside, suspect) {have}; the model has {want}"
                 )
 
     def _movements(self, op: dict[str, Any], status: int, body: dict[str, Any]) -> None:
         self._expect(op, status, body, 201)
+        sold: Counter[tuple[str, str]] = Counter()
         for line in op["lines"]:
             key = (str(line["sku"]), str(line["location"]))
             if line["kind"] == "sale":
                 self.on_hand[key] -= int(line["qty"])
+                sold[key] += int(line["qty"])
+                if self.on_hand[key] < 0:
+                    self.suspect.add(key)
             elif line["kind"] == "receipt":
                 self.on_hand[key] += int(line["qty"])
             else:
                 raise ModelMismatch(f"the simulation sends no {line['kind']} line")
             self.movements[str(op["op_id"])] += 1
+        for location in {location for _, location in sold}:
+            lines = {sku: qty for (sku, at), qty in sold.items() if at == location}
+            self.counter.sold(str(op["op_id"]), location, lines)
         self._check_positions(str(op["op_id"]), list(body.get("positions", [])))
 
     def _count(self, op: dict[str, Any], status: int, body: dict[str, Any]) -> None:
@@ -228,7 +263,8 @@ class LedgerModel:
             return
         self._expect(op, status, body, 201)
         key = (str(op["sku"]), str(op["location"]))
-        before = self.on_hand[key]
+        # A count counts the units on sale; those set aside are not on the shelf it counts.
+        before = self.on_hand[key] - self.counter.unavailable[key]
         expected, moved, delta = (
             int(body["expected_at_count"]),
             int(body["moved_since_count"]),
@@ -236,11 +272,12 @@ class LedgerModel:
         )
         if expected + moved != before or delta != int(op["counted"]) - expected:
             raise ModelMismatch(
-                f"count {op['op_id']}: on hand {before} before it, the ledger says expected "
+                f"count {op['op_id']}: {before} on sale before it, the ledger says expected "
                 f"{expected} at the count, {moved} moved since, delta {delta} for "
                 f"{op['counted']} counted"
             )
         self.on_hand[key] += delta
+        self.suspect.discard(key)
         if delta:
             self.movements[str(op["op_id"])] += 1
         self._check_positions(str(op["op_id"]), [body["position"]])
@@ -252,7 +289,7 @@ class LedgerModel:
         lines = [(n, str(line["sku"]), int(line["qty"])) for n, line in enumerate(op["lines"], 1)]
         collect_at = op["delivery"].get("collect_at")
         can_be_served = all(
-            any(self.available(sku, loc) >= qty for loc in self.locations) for _, sku, qty in lines
+            any(self.routable(sku, loc, qty) for loc in self.locations) for _, sku, qty in lines
         )
         if not can_be_served:
             if status != 409 or body.get("type") != UNFULFILLABLE:
@@ -398,6 +435,8 @@ class LedgerModel:
                 self._end_hold(line.reservation_id, "committed", op_id)
                 self.on_hand[key] -= line.qty
                 self.movements[op_id] += 1
+                if self.on_hand[key] < 0:
+                    self.suspect.add(key)
             line.state = _LINE_END[target]
             order.lines[line.order_line_no][2] = "in_transit" if to_store else _LINE_END[target]
         self._close_order_if_done(order)
@@ -429,6 +468,10 @@ class LedgerModel:
         op_id = str(op["op_id"])
         if self.holds[line.reservation_id].state == "pending":
             self._end_hold(line.reservation_id, "released", op_id)
+        if op.get("reason") == RejectReason.DAMAGED:
+            self.counter.damaged_pick(op_id, line.sku, job.location, line.qty)
+        else:
+            self.suspect.add((line.sku, job.location))
         line.state = "rejected"
         order = self.orders[job.order_id]
         failed = {
@@ -439,7 +482,7 @@ class LedgerModel:
             if other_line.order_line_no == line.order_line_no and other_line.state == "rejected"
         }
         candidates = [loc for loc in self.locations if loc not in failed]
-        able = [loc for loc in candidates if self.available(line.sku, loc) >= line.qty]
+        able = [loc for loc in candidates if self.routable(line.sku, loc, line.qty)]
         rerouted = body.get("rerouted_to")
         if not able:
             if rerouted is not None:

@@ -42,6 +42,7 @@ class Totals:
     seconds: float = 0.0
     faults: Counter[str] = field(default_factory=Counter)
     documents: Counter[str] = field(default_factory=Counter)
+    counter: Counter[str] = field(default_factory=Counter)
 
     def add(self, result: SeedResult) -> None:
         self.seeds += 1
@@ -52,6 +53,7 @@ class Totals:
         self.seconds += result.seconds
         self.faults.update(result.faults)
         self.documents.update(result.documents)
+        self.counter.update(result.counter)
 
 
 def default_root() -> Path:
@@ -159,6 +161,7 @@ def _run_here(args: argparse.Namespace, seeds: list[int], root: Path) -> dict[st
         "faults_total": sum(totals.faults.get(name, 0) for name in FAULT_CLASSES),
         "seed_seconds_total": round(totals.seconds, 1),
         "documents": dict(sorted(totals.documents.items())),
+        "counter": dict(sorted(totals.counter.items())),
     }
 
 
@@ -201,7 +204,7 @@ def _run_sharded(args: argparse.Namespace, argv: list[str], root: Path) -> dict[
                 merged[key] = value
             elif key == "faults":
                 merged[key] = {name: merged[key][name] + value[name] for name in merged[key]}
-            elif key == "documents":
+            elif key in ("documents", "counter"):
                 merged[key] = dict(sorted((Counter(merged[key]) + Counter(value)).items()))
             elif key == "first_seed":
                 merged[key] = min(merged[key], value)

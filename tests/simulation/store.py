@@ -38,8 +38,11 @@ from storeapp.services.lookup import LookupService
 from storeapp.services.orders import OrderInStoreService
 from storeapp.services.picking import PickingService
 from storeapp.services.receiving import ReceivingDesk
+from storeapp.services.returns import CounterReturns
 from storeapp.services.sales import CounterSales
+from storeapp.services.set_aside import StockSetAside
 from storeapp.services.transfers import TransferDesk
+from storeapp.services.voids import SaleVoids
 from storeapp.sync.client import LedgerClient
 from storeapp.sync.engine import SyncEngine
 
@@ -73,6 +76,11 @@ MOTION_CRASH_POINTS = (
     TRANSFER_BEFORE_SEND,
     TRANSFER_AFTER_SEND,
 )
+# Where a counter action dies (``tests.simulation.counter``): at its local commit (nothing
+# queued), right after it, or with the push carrying it in flight.
+COUNTER_KINDS = ("return", "void", "set_aside")
+COUNTER_CRASHES = ("before_commit", "after_commit", AFTER_SEND)
+COUNTER_CRASH_POINTS = tuple(f"{kind}.{when}" for kind in COUNTER_KINDS for when in COUNTER_CRASHES)
 CHILD_KILL_POINTS = ("push.sending", "push.replied", "push.settled", "pull.fetched", "pull.applied")
 
 
@@ -186,6 +194,14 @@ class Terminal:
         self.lookup = LookupService(engine, self.location, self.now, self._client)
         self.receiving = ReceivingDesk(engine, self.location, self.now, new_id=self.ids)
         self.transfers = TransferDesk(engine, self.location, self.now, new_id=self.ids)
+        self.returns = CounterReturns(engine, self.location, self.now, new_id=self.ids)
+        # The till's associate voids their own sales of the day; a manager writes units off.
+        self.voids = SaleVoids(
+            engine, self.location, self.now, new_id=self.ids, is_manager=lambda: False
+        )
+        self.set_aside = StockSetAside(
+            engine, self.location, self.now, new_id=self.ids, is_manager=lambda: True
+        )
         self.sync = SyncEngine(
             engine,
             self._client,
@@ -251,6 +267,19 @@ class Terminal:
 
     def pending(self) -> list[outbox.Entry]:
         return outbox.pending(self.db, 100_000)
+
+    def on_sale_as_last_pulled(self, sku: str) -> int:
+        """Units of ``sku`` on sale here in the ledger's view as of the cursor (on hand less the
+        units set aside; this terminal's unsent operations left out)."""
+        with self.db.connect() as connection:
+            units = connection.execute(
+                text(
+                    "SELECT on_hand - unavailable FROM positions WHERE sku = :sku "
+                    "AND location = :location"
+                ),
+                {"sku": sku, "location": self.location},
+            ).scalar_one_or_none()
+        return 0 if units is None else int(units)
 
     def cursor(self) -> int:
         return int(read_all_state(self.db).get(CURSOR, "0"))
