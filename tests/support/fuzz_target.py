@@ -3,9 +3,10 @@
 Before the fuzzer starts, the ledger gets stock at every location, pending reservations, web orders
 with their jobs, transfers (requested and sent), counter sales and a return, units set aside in
 every disposition, and spare device tokens, so that generated requests can name things that
-exist (and reach the ledger's rules) as well as things that do not. ``FuzzTarget.known`` maps the name of a parameter or body member to those real values; the
-fuzz test draws from it by name, so a new route whose parameters share these names is aimed at
-real data without any change here.
+exist (and reach the ledger's rules) as well as things that do not. ``FuzzTarget.known`` maps
+the name of a parameter or body member to those real values; the fuzz test draws from it by
+name, so a new route whose parameters share these names is aimed at real data without any
+change here.
 """
 
 from __future__ import annotations
