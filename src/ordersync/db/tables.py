@@ -247,6 +247,9 @@ class OrderLineRow(SQLModel, table=True):
     state: str = Field(max_length=16)
     returned_qty: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     """Units of the line the customer brought back, at any store."""
+    cancel_reason: str | None = Field(default=None, max_length=32)
+    """Why the line was cancelled (a ``CancelReason``); None while it is not, or from before
+    reasons were recorded."""
 
 
 class JobRow(SQLModel, table=True):
@@ -257,6 +260,7 @@ class JobRow(SQLModel, table=True):
         Index("ix_jobs_location_state", "location", "state"),
         Index("ix_jobs_location_created", "location", "created_at"),
         Index("ix_jobs_location_updated", "location", "updated_at"),
+        Index("ix_jobs_state_collect_by", "state", "collect_by"),
     )
     id: str = Field(primary_key=True, max_length=36)
     order_id: str = Field(index=True, max_length=36)
@@ -271,6 +275,16 @@ class JobRow(SQLModel, table=True):
     parcels: int | None = None
     weight_grams: int | None = None
     tracking: str | None = Field(default=None, max_length=64)
+    held_by_device: str | None = Field(default=None, max_length=64)
+    """The device picking the job (the first to start it, or a manager who took it over)."""
+    held_by_person: str | None = Field(default=None, max_length=32)
+    held_since: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    state_since: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    """When the job entered its current state (None: read ``updated_at``)."""
+    ready_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    collect_by: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    """A ready collection's deadline: past it, the job ends as a no-show."""
+    cancel_reason: str | None = Field(default=None, max_length=32)
 
 
 class JobLineRow(SQLModel, table=True):
