@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import platformdirs
 from pydantic import Field
@@ -85,9 +85,23 @@ class StoreSettings(BaseSettings):
     that slipped on the keypad), in the terminal UI with a question and with ``--yes`` on the
     command line."""
 
+    label_dir: Path | None = None
+    """Where carrier labels are written, one file per parcel (``labels`` in ``data_dir`` when
+    not set)."""
+
+    label_format: Literal["pdf", "zpl"] = "pdf"
+    """Carrier labels as ``pdf`` (a 4x6 in page, any printer) or ``zpl`` (thermal printers)."""
+
+    label_carrier: str = Field(default="", max_length=60)
+    """The carrier named on the labels (the store's contract); none named when empty."""
+
     @property
     def cache_path(self) -> Path:
         return self.data_dir / "cache.db"
+
+    @property
+    def labels_path(self) -> Path:
+        return self.label_dir or self.data_dir / "labels"
 
     @property
     def sync_lock_path(self) -> Path:

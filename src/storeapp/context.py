@@ -16,6 +16,7 @@ from storeapp.clock import Now, utc_now
 from storeapp.config import StoreSettings
 from storeapp.services.counting import CountingService
 from storeapp.services.day_queue import DayQueueService
+from storeapp.services.labels.printing import CarrierLabels
 from storeapp.services.lookup import LookupService
 from storeapp.services.orders import OrderInStoreService
 from storeapp.services.picking import PickingService
@@ -55,6 +56,7 @@ class StoreContext:
     returns: CounterReturns
     voids: SaleVoids
     set_aside: StockSetAside
+    labels: CarrierLabels
 
     def worker(self, on_report: Callable[..., None] | None = None) -> SyncWorker:
         return SyncWorker(
@@ -153,4 +155,11 @@ def open_store(
             timezone=settings.timezone,
         ),
         set_aside=StockSetAside(engine, location, now, person=person, is_manager=is_manager),
+        labels=CarrierLabels(
+            engine,
+            location,
+            settings.labels_path,
+            file_format=settings.label_format,
+            carrier=settings.label_carrier,
+        ),
     )

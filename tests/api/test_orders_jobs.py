@@ -368,7 +368,14 @@ def test_an_order_sent_again_is_replayed_and_a_changed_body_is_refused(shop: Sho
     assert shop.count("orders") == 1
     assert shop.stock("A", "S1") == (5, 2)
     assert shop.get_order(body["op_id"])["lines"] == [
-        {"line_no": 1, "sku": "S1", "qty": 2, "state": "routed", "returned": 0}
+        {
+            "line_no": 1,
+            "sku": "S1",
+            "qty": 2,
+            "state": "routed",
+            "returned": 0,
+            "cancel_reason": None,
+        }
     ]
 
 

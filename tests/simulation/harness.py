@@ -83,6 +83,16 @@ from tests.simulation.store import (
 )
 from tests.support.ledger_harness import START
 
+HOME_TOWNS = (
+    ("13001", "Marseille"),
+    ("33000", "Bordeaux"),
+    ("59000", "Lille"),
+    ("67000", "Strasbourg"),
+    ("69002", "Lyon"),
+    ("75001", "Paris"),
+)
+"""Where home deliveries go: postal codes the ledger places (a terminal types no coordinates)."""
+
 SYSTEM = Principal(token_id=0, location="WH", role=Role.ADMIN, device="simulation")
 WEB = "web"
 CITIES = (
@@ -856,11 +866,8 @@ class Simulation:
             return collect_at(here)
         if draw < 0.65:
             return collect_at(self.rng.choice(stores))
-        return home_delivery(
-            f"{self.rng.randint(1, 99)} rue de la Paix",
-            round(self.rng.uniform(43.0, 50.5), 4),
-            round(self.rng.uniform(-1.0, 7.0), 4),
-        )
+        postal_code, city = self.rng.choice(HOME_TOWNS)
+        return home_delivery(f"{self.rng.randint(1, 99)} rue de la Paix", postal_code, city)
 
     def _order_in_store(self, terminal: Terminal) -> None:
         sku, qty = self._sku(), self.rng.randint(1, 3)

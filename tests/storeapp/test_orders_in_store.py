@@ -40,7 +40,8 @@ from tests.support.store import (
     web_order,
 )
 
-PARIS = (48.86, 2.34)
+PARIS = ("75001", "Paris")
+"""A home address's postal code and town: the terminal asks for no coordinates."""
 
 
 class Switch(httpx.BaseTransport):
@@ -295,8 +296,10 @@ def test_a_live_refusal_shows_the_alternatives_at_once_and_leaves_nothing_to_att
         (lambda s: customer("Camille"), "no_contact"),
         (lambda s: customer("Camille", email="not an address"), "bad_customer"),
         (lambda s: customer("", phone="0612345678"), "bad_customer"),
-        (lambda s: home_delivery("Paris", 200.0, 2.0), "bad_delivery"),
-        (lambda s: home_delivery("", 48.0, 2.0), "bad_delivery"),
+        (lambda s: home_delivery("1 rue X", "99999", "Paris"), "unknown_postal_code"),
+        (lambda s: home_delivery("1 rue X", "7500", "Paris"), "bad_delivery"),
+        (lambda s: home_delivery("", *PARIS), "bad_delivery"),
+        (lambda s: home_delivery("1 rue X", "75001", " "), "bad_delivery"),
     ],
 )
 def test_bad_input_is_refused_before_anything_is_written(
@@ -323,7 +326,7 @@ def test_cli_order_prints_source_reasons_and_promise_then_routing_explains_it(
 ) -> None:
     receive(ledger, network, "S1", "B", 3)
     result = sh(
-        "order", "S1", "--home", "1 rue de Rivoli, Paris", "--lat", "48.86", "--lon", "2.34",
+        "order", "S1", "--home", "1 rue de Rivoli", "--postal-code", "75001", "--city", "Paris",
         "--name", "Camille Martin", "--email", "camille@example.org",
     )  # fmt: skip
     assert result.code == cli.EXIT_OK, result
@@ -360,11 +363,11 @@ def test_cli_order_offline_is_kept_and_refusals_list_alternatives(
     refused = sh("order", "S1", "--collect-here", "--name", "Camille", "--phone", "0612345678")
     assert refused.code == cli.EXIT_REFUSED, refused
     assert "cannot serve 1 x S1 now" in refused.err
-    assert "S2 — size 90C, noir: 2 available (instead of S1)" in refused.out
+    assert "S2 — nearby size 90C, noir: 2 available (instead of S1)" in refused.out
 
     usage = sh("order", "S1", "--home", "Paris", "--name", "Camille", "--phone", "0612345678")
     assert usage.code == cli.EXIT_USAGE
-    assert "--lat and --lon" in usage.err
+    assert "--postal-code and --city" in usage.err
     no_contact = sh("order", "S1", "--collect-here", "--name", "Camille")
     assert no_contact.code == cli.EXIT_USAGE
     assert sh("order", "S1", "--name", "Camille").code == cli.EXIT_USAGE

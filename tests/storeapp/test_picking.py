@@ -141,7 +141,9 @@ def test_pick_by_scans_pack_and_ship_with_the_ledger_right_at_each_step(
     s1, s2, s3 = gtin_of(store, "S1"), gtin_of(store, "S2"), gtin_of(store, "S3")
     picking = store.picking
 
-    assert refusal(lambda: picking.scan(job_id, s1)) is PickRefusal.NOT_PICKING
+    # A wrong item does not start the job (a right one would: test_pick_scan_starts).
+    assert refusal(lambda: picking.scan(job_id, s3)) is PickRefusal.NOT_ON_PICK_LIST
+    assert picking.job(job_id).state == "assigned"  # type: ignore[union-attr]
     assert refusal(lambda: picking.pack(job_id, 1, 500)) is PickRefusal.WRONG_STATE
     started = picking.start(job_id)
     assert (started.job.state, started.job.ledger_state) == ("picking", "assigned")

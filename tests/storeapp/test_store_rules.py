@@ -7,6 +7,7 @@ import random
 
 import pytest
 
+from ordersync.contract import SizeFit
 from storeapp.services.catalog import CatalogItem, size_order
 from storeapp.services.lookup import (
     OwnStock,
@@ -77,23 +78,24 @@ def test_items_without_a_grid_show_one_row_of_sizes() -> None:
     assert grid.columns == ["XS", "M", "L"]
 
 
-def test_suggestions_are_the_nearest_sizes_in_stock_here_then_the_same_size_in_another_colour() -> (
-    None
-):
+def test_suggestions_are_the_same_size_in_another_colour_then_sister_then_nearby_sizes() -> None:
     wanted = bra("85", "B")
     near = bra("85", "C")
     far = bra("95", "E")
     out = bra("80", "B")
     other_colour = bra("85", "B", colour="Ivoire")
-    variants = [wanted, near, far, out, other_colour, bra("90", "B"), bra("85", "E")]
+    sister = bra("90", "A", colour="Ivoire")
+    variants = [wanted, near, far, out, other_colour, sister, bra("90", "B"), bra("85", "E")]
     own = {v.sku: stock(0 if v in (wanted, out) else 2) for v in variants}
     network = {v.sku: 5 for v in variants}
-    suggestions = suggest_sizes(wanted, variants, own, network, limit=3)
-    assert [s.sku for s in suggestions][:1] == [near.sku]
-    assert other_colour.sku in [s.sku for s in suggestions]
-    assert out.sku not in [s.sku for s in suggestions]
-    assert far.sku not in [s.sku for s in suggestions]
-    assert len(suggestions) == 3
+    suggestions = suggest_sizes(wanted, variants, own, network, limit=4)
+    assert [(s.colour, s.size, s.kind) for s in suggestions] == [
+        ("Ivoire", "85B", SizeFit.SAME_SIZE_OTHER_COLOUR),
+        ("Ivoire", "90A", SizeFit.SISTER_SIZE),
+        ("Noir", "85C", SizeFit.NEIGHBOUR_SIZE),  # same band, next cup
+        ("Noir", "90B", SizeFit.NEIGHBOUR_SIZE),  # same cup, next band (80B is out here)
+    ]
+    assert (suggestions[0].store_available, suggestions[0].network_available) == (2, 5)
 
 
 def test_nothing_is_suggested_when_no_other_size_is_in_stock_here() -> None:

@@ -102,9 +102,11 @@ def job(name: str, state: str, created: str, due: str) -> JobFacts:
 def test_a_job_shows_its_age_and_the_minutes_left_before_its_due_time() -> None:
     overdue = queue_job(job("late", "assigned", "2026-03-02 09:00", "2026-03-02 11:00"), NOW)
     assert (overdue.age_minutes, overdue.minutes_to_due, overdue.late) == (120, -1, True)
-    # started in time: past its due time, but not late by the service level's rule
+    # started, and past the time its picking was due: late too, whatever the state
     started = queue_job(job("started", "picking", "2026-03-02 08:00", "2026-03-02 10:00"), NOW)
-    assert (started.age_minutes, started.minutes_to_due, started.late) == (180, -61, False)
+    assert (started.age_minutes, started.minutes_to_due, started.late) == (180, -61, True)
+    done = queue_job(job("done", "shipped", "2026-03-02 08:00", "2026-03-02 10:00"), NOW)
+    assert done.late is False
     fresh = queue_job(job("fresh", "assigned", "2026-03-02 11:00", "2026-03-02 13:00"), NOW)
     assert (fresh.age_minutes, fresh.minutes_to_due, fresh.late) == (0, 119, False)
 
@@ -112,7 +114,7 @@ def test_a_job_shows_its_age_and_the_minutes_left_before_its_due_time() -> None:
 def test_late_jobs_come_first_then_the_soonest_due() -> None:
     jobs = [
         job("due-later", "assigned", "2026-03-02 10:30", "2026-03-02 12:30"),
-        job("started-overdue", "picking", "2026-03-02 08:00", "2026-03-02 10:00"),
+        job("started-overdue", "picking", "2026-03-02 08:00", "2026-03-02 10:20"),
         job("late-recent", "assigned", "2026-03-02 08:50", "2026-03-02 10:50"),
         job("late-oldest", "assigned", "2026-03-02 08:00", "2026-03-02 10:00"),
         job("due-soon", "picked", "2026-03-02 10:00", "2026-03-02 12:00"),
@@ -120,8 +122,8 @@ def test_late_jobs_come_first_then_the_soonest_due() -> None:
     ordered = in_queue_order(queue_job(j, NOW) for j in jobs)
     assert [j.customer_name for j in ordered] == [
         "late-oldest",
-        "late-recent",
         "started-overdue",
+        "late-recent",
         "due-soon",
         "due-later",
     ]

@@ -321,7 +321,7 @@ def test_the_store_shows_a_waiting_line_with_the_day_it_is_expected(
     language: str, heading: str, line: str
 ) -> None:
     order = _waiting_order()
-    outcome = OrderOutcome(OrderStatus.PLACED, order.id, "S1", 2, order=order)
+    outcome = OrderOutcome(OrderStatus.PLACED, order.id, [("S1", 2)], order=order)
     before = active()
     use(Translator(language, "Europe/Paris"))
     try:
@@ -334,8 +334,7 @@ def test_the_store_shows_a_waiting_line_with_the_day_it_is_expected(
     nothing = OrderOutcome(
         OrderStatus.PLACED,
         order.id,
-        "S1",
-        2,
+        [("S1", 2)],
         order=order.model_copy(update={"lines": order.lines[:1], "holds": []}),
     )
     assert awaiting_lines(nothing) == []

@@ -158,9 +158,14 @@ def test_a_new_job_is_not_late() -> None:
     assert not is_late(S.ASSIGNED, CREATED + SLA, CREATED)
 
 
-@pytest.mark.parametrize("state", [s for s in JobStateName if s is not S.ASSIGNED])
-def test_a_started_or_finished_job_is_never_late(state: JobStateName) -> None:
+@pytest.mark.parametrize("state", sorted(FINAL_JOB_STATES))
+def test_a_finished_job_is_never_late(state: JobStateName) -> None:
     assert not is_late(state, CREATED + SLA, CREATED + timedelta(days=3))
+
+
+@pytest.mark.parametrize("state", [s for s in JobStateName if s not in FINAL_JOB_STATES])
+def test_a_job_in_any_open_state_is_late_past_its_step_due_time(state: JobStateName) -> None:
+    assert is_late(state, CREATED + SLA, CREATED + timedelta(days=3))
 
 
 def test_lateness_follows_the_due_time_the_job_was_given() -> None:

@@ -313,11 +313,13 @@ _MANAGER_ONLY = {
     Action.MANAGE_STAFF,
     Action.VOID_PAST_SALE,
     Action.WRITE_OFF,
+    Action.TAKE_OVER_JOB,
 }
 _ADMIN_ONLY = {
     Action.TAKE_WEB_ORDERS,
     Action.FOLLOW_WEB_ORDERS,
     Action.MANAGE_CATALOG,
+    Action.READ_NETWORK_ORDERS,
     Action.MANAGE_TOKENS,
     Action.TRANSFER,
     Action.ANNOUNCE_DELIVERY,

@@ -36,7 +36,7 @@ from ordersync.config import LedgerSettings
 from ordersync.contract import API_PREFIX
 from ordersync.db.migrate import is_up_to_date
 from ordersync.runtime import LedgerRuntime
-from ordersync.services.operations import expiry_work, retention_work
+from ordersync.services.operations import expiry_work, no_show_work, retention_work
 
 log = logging.getLogger(__name__)
 
@@ -49,13 +49,17 @@ RETENTION_SWEEP_SECONDS = 3600.0
 
 
 async def _housekeeping(runtime: LedgerRuntime) -> None:
-    """Expire reservations whose time is up; now and then, forget outcomes past retention."""
+    """End no-shows, expire reservations whose time is up; now and then, forget outcomes past
+    retention."""
     loop = asyncio.get_running_loop()
     next_retention = loop.time()
     while True:
         await asyncio.sleep(runtime.settings.expiry_sweep_seconds)
         try:
-            await runtime.writer.run(expiry_work())
+            policy = runtime.policy.current()
+            # No-shows first: their units go back to stock rather than have their holds renewed.
+            await runtime.writer.run(no_show_work(policy))
+            await runtime.writer.run(expiry_work(policy=policy))
             if loop.time() >= next_retention:
                 await runtime.writer.run(
                     retention_work(runtime.settings.idempotency_retention_days)

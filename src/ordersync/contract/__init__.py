@@ -2,7 +2,8 @@
 word of the shared vocabulary with the job state machine.
 
 This is the one package of ``ordersync`` that ``storeapp`` may import. It depends on nothing else
-in ``ordersync``, so a store terminal can speak to the ledger without loading the server. Import
+in ``ordersync`` but the postal-code table ``ordersync.geo`` (standard library only), so a store
+terminal can speak to the ledger without loading the server. Import
 from here (``from ordersync.contract import Job``); the modules below hold the definitions by
 area:
 
@@ -17,6 +18,7 @@ area:
 - ``staff``: the people who sign in on terminals, and the PIN they sign in with;
 - ``manager``: the manager's day and the rule that makes a job a row of the day's queue;
 - ``reports``: variance, sales intelligence and network figures;
+- ``sizes``: which other sizes fit (same size in another colour, sister sizes, neighbours);
 - ``problems``: RFC 9457 problem documents.
 """
 
@@ -125,6 +127,7 @@ from ordersync.contract.operations import (
     RequestTransferOp,
     ReserveOp,
     SendTransferOp,
+    TakeOverJobOp,
     VoidSaleOp,
     WriteOffOp,
 )
@@ -133,7 +136,9 @@ from ordersync.contract.orders import (
     Delivery,
     FutureHold,
     Job,
+    JobHolder,
     JobLine,
+    JobTakeOver,
     JobTransition,
     LineRejection,
     Order,
@@ -141,6 +146,7 @@ from ordersync.contract.orders import (
     OrderLine,
     OrderLineIn,
     RoutingRecord,
+    ShipTo,
 )
 from ordersync.contract.problems import (
     PROBLEM_MEDIA_TYPE,
@@ -164,6 +170,15 @@ from ordersync.contract.reports import (
     TrendRow,
     VariancePeriod,
     VarianceReport,
+)
+from ordersync.contract.sizes import (
+    SizedVariant,
+    SizeFit,
+    SizeRun,
+    SizeSuggestion,
+    cup_order,
+    rank_sizes,
+    size_order,
 )
 from ordersync.contract.staff import (
     PERSON_HEADER,
@@ -244,6 +259,7 @@ from ordersync.contract.vocabulary import (
     DEFAULT_DISCREPANCY_REASON,
     DEFAULT_RETURN_REASONS,
     FINAL_JOB_STATES,
+    HELD_JOB_STATES,
     LINE_END_STATES,
     LINE_REJECTABLE_STATES,
     NEXT_JOB_STATES,
@@ -253,6 +269,7 @@ from ordersync.contract.vocabulary import (
     RETURN_DISPOSITIONS,
     UNAVAILABLE_DISPOSITIONS,
     AuditedEntity,
+    CancelReason,
     Channel,
     CountTaskReason,
     DeliveryKind,
@@ -291,6 +308,7 @@ __all__ = [
     "DEFAULT_DISCREPANCY_REASON",
     "DEFAULT_RETURN_REASONS",
     "FINAL_JOB_STATES",
+    "HELD_JOB_STATES",
     "LINE_END_STATES",
     "LINE_REJECTABLE_STATES",
     "MAX_BATCH_LINES",
@@ -316,6 +334,7 @@ __all__ = [
     "AuditPositionChange",
     "AuditStateChange",
     "AuditedEntity",
+    "CancelReason",
     "CancelTransferOp",
     "Change",
     "ChangePage",
@@ -375,10 +394,12 @@ __all__ = [
     "Job",
     "JobChange",
     "JobFacts",
+    "JobHolder",
     "JobKind",
     "JobLine",
     "JobLineState",
     "JobStateName",
+    "JobTakeOver",
     "JobTransition",
     "JobTransitionOp",
     "LineRejection",
@@ -461,8 +482,13 @@ __all__ = [
     "SalesTrend",
     "ScannedLine",
     "SendTransferOp",
+    "ShipTo",
     "ShortText",
     "SignedQuantity",
+    "SizeFit",
+    "SizeRun",
+    "SizeSuggestion",
+    "SizedVariant",
     "Sku",
     "SkuAvailability",
     "SourceKind",
@@ -481,6 +507,7 @@ __all__ = [
     "Supplier",
     "SupplierIn",
     "SuspectRouting",
+    "TakeOverJobOp",
     "TimeZoneName",
     "TokenCreate",
     "TokenCreated",
@@ -511,6 +538,7 @@ __all__ = [
     "allowed_next",
     "arrivals_in_order",
     "can_reject_lines",
+    "cup_order",
     "deliveries_in_order",
     "gtin_check_digit",
     "gtin_problem",
@@ -518,7 +546,9 @@ __all__ = [
     "is_late",
     "is_valid_gtin",
     "queue_job",
+    "rank_sizes",
     "requests_in_order",
+    "size_order",
     "uuid7",
     "whole_minutes",
     "with_check_digit",

@@ -101,3 +101,5 @@ class ChangePage(Reply):
     head: int
     reset: bool = False
     """True when ``since`` is ahead of the ledger: the caller must drop its cache and start at 0."""
+    device: str | None = None
+    """The device that asked (its token's name): a terminal knows itself as a job's holder."""

@@ -20,7 +20,7 @@ from ordersync.contract.motion import (
     TransferRequest,
     TransferShipment,
 )
-from ordersync.contract.orders import JobTransition, LineRejection, OrderCreate
+from ordersync.contract.orders import JobTakeOver, JobTransition, LineRejection, OrderCreate
 from ordersync.contract.staff import StaffCode
 from ordersync.contract.stock import (
     CountIn,
@@ -75,6 +75,11 @@ class LineRejectionOp(LineRejection, _Pushed):
     line_no: Annotated[int, Field(ge=1, le=1000)]
 
 
+class TakeOverJobOp(JobTakeOver, _Pushed):
+    op: Literal["take_over_job"]
+    job_id: uuid.UUID
+
+
 class ReceiveDeliveryOp(DeliveryReceipt, _Pushed):
     op: Literal["receive_delivery"]
 
@@ -123,6 +128,7 @@ Operation = Annotated[
     | PlaceOrderOp
     | JobTransitionOp
     | LineRejectionOp
+    | TakeOverJobOp
     | ReceiveDeliveryOp
     | RequestTransferOp
     | SendTransferOp

@@ -67,6 +67,11 @@ class ItemsUpsert(Strict):
     items: Annotated[list[ItemIn], Field(min_length=1, max_length=MAX_BATCH_LINES)]
 
 
+LOCATION_GROUP_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}"
+"""A location group's name (routing rules may ask the locations of some groups only)."""
+LocationGroup = Annotated[str, StringConstraints(pattern=f"^{LOCATION_GROUP_PATTERN}$")]
+
+
 class LocationIn(Strict):
     """A store or warehouse of the network."""
 
@@ -79,6 +84,10 @@ class LocationIn(Strict):
     fulfils_web_orders: bool = True
     daily_job_capacity: Annotated[int, Field(ge=0, le=100_000)] = 50
     default_safety_stock: Annotated[int, Field(ge=0, le=MAX_QUANTITY)] = 0
+    groups: Annotated[list[LocationGroup], Field(max_length=20)] = []
+    """The groups it belongs to, for routing rules that ask some groups only."""
+    ship_cost_minor: Annotated[int, Field(ge=0, le=1_000_000_000)] = 0
+    """What a shipment from here costs, in minor units (routing rules may rank by it)."""
 
 
 class Location(LocationIn):

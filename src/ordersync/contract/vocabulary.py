@@ -136,6 +136,20 @@ class RoutingReason(StrEnum):
     """Won with units not yet on the shelf: a delivery or transfer expected within the horizon."""
     SUSPECT_RECORD = "suspect_record"
     """Its record of the SKU is suspect (a short pick, a sale below zero) until counted."""
+    NOT_IN_GROUP = "not_in_group"
+    """The rule asks only locations of some groups, and this one belongs to none of them."""
+    BELOW_MIN_UNITS = "below_min_units"
+    """Serving the line would leave fewer units than the rule's ``min_units_left``."""
+    LESS_COVER = "less_cover"
+    """Would keep fewer days of cover (units left over recent daily sales) than the winner."""
+    COSTLIER = "costlier"
+    """Costs more to ship from (``ship_cost_minor``) than the winner."""
+    SPLIT_REFUSED = "split_refused"
+    """Could serve part of the order, but the rule does not split orders."""
+    PROMISE_TOO_LATE = "promise_too_late"
+    """Its rule's plan would be promised later than the rule's promise tolerance allows."""
+    RULE_PASSED = "rule_passed"
+    """A rule of the rule set could not serve the order (or not in time) and passed it on."""
 
 
 class SuspectRouting(StrEnum):
@@ -190,12 +204,40 @@ class AuditedEntity(StrEnum):
     RETURN = "return"
     SALE = "sale"
     """A counter sale, named by its operation id (the receipt reference): voided."""
+    JOB_HOLDER = "job_holder"
+    """Who holds a job being picked, as ``device`` or ``device/person``: a manager took it over."""
+
+
+class CancelReason(StrEnum):
+    """Why a job, an order line or a job line ended without reaching the customer: one list for
+    jobs, routing and reports. A store gives one of the ``RejectReason`` subset when it rejects
+    a line; the ledger gives the others."""
+
+    NOT_FOUND = "not_found"
+    """Not in stock: the units were not where the record said (the word stores always sent)."""
+    DAMAGED = "damaged"
+    MISMATCH = "mismatch"
+    """The unit on the shelf is not the one ordered (another size or colour under the label)."""
+    NOT_CLAIMED_IN_TIME = "not_claimed_in_time"
+    """Offered to stores, and none claimed it before its timer ran out."""
+    NOT_PREPARED_IN_TIME = "not_prepared_in_time"
+    """Its hold ran out before the job was prepared, and its units had gone to other orders."""
+    NO_SHOW = "no_show"
+    """Ready for collection, and the customer did not come by the collection deadline."""
+    CUSTOMER_CANCELLED = "customer_cancelled"
+    UNFULFILLABLE = "unfulfillable"
+    """No location, shelf or incoming document, could serve it."""
+    OTHER = "other"
 
 
 class RejectReason(StrEnum):
-    NOT_FOUND = "not_found"
-    DAMAGED = "damaged"
-    OTHER = "other"
+    """The reasons a store may give when it rejects (short picks) a line: a subset of
+    ``CancelReason``, with the same words."""
+
+    NOT_FOUND = CancelReason.NOT_FOUND.value
+    DAMAGED = CancelReason.DAMAGED.value
+    MISMATCH = CancelReason.MISMATCH.value
+    OTHER = CancelReason.OTHER.value
 
 
 _S = JobStateName
@@ -222,6 +264,10 @@ NEXT_JOB_STATES: Mapping[JobKind, Mapping[JobStateName, frozenset[JobStateName]]
 LINE_REJECTABLE_STATES = frozenset({_S.ASSIGNED, _S.PICKING})
 """Lines are rejected (short pick) while the job is being picked, before it is picked."""
 
+HELD_JOB_STATES = frozenset({_S.PICKING})
+"""A job in these states belongs to the device that started picking it (or to the manager who
+took it over): another device's steps on it are refused until it is picked."""
+
 LINE_END_STATES: Mapping[JobStateName, JobLineState] = {
     _S.SHIPPED: JobLineState.SHIPPED,
     _S.COLLECTED: JobLineState.COLLECTED,
@@ -244,12 +290,14 @@ def can_reject_lines(state: str) -> bool:
 
 
 def is_late(state: str, due_at: datetime, now: datetime, *, reported_late: bool = False) -> bool:
-    """Not started by the time it was due (its creation plus the service level of that time).
+    """Still open past the time its current step was due: ``due_at`` is when the job entered
+    its state plus that state's target in the policy (to start, to pick, to pack, to ship, to
+    hand over), as the ledger worked it out.
 
     ``reported_late`` is the ledger's own last word: a store whose clock runs behind the
     ledger's still shows a job late once the ledger has said so.
     """
-    return state == JobStateName.ASSIGNED and (now > due_at or reported_late)
+    return state not in FINAL_JOB_STATES and (now > due_at or reported_late)
 
 
 # --- Counts and stock suggestions ------------------------------------------------------------

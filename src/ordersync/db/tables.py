@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Column, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from ordersync.db.name_list import NameList
 from ordersync.db.types import UtcDateTime
 
 # SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
@@ -43,6 +44,11 @@ class LocationRow(SQLModel, table=True):
     daily_job_capacity: int
     default_safety_stock: int
     updated_at: datetime = Field(sa_type=UtcDateTime)
+    groups: list[str] = Field(default_factory=list, sa_column=Column(NameList, nullable=True))
+    """The location groups routing rules may ask for (stored comma-separated)."""
+    ship_cost_minor: int = Field(
+        default=0, sa_type=BigInteger, sa_column_kwargs={"server_default": "0"}
+    )
 
 
 class ItemRow(SQLModel, table=True):

@@ -197,3 +197,13 @@ class NotEnoughSetAside(LedgerError):
     slug = "not-enough-units"
     title = "Not enough units in that disposition"
     status = 422
+
+
+class JobHeld(InvalidState):
+    """A step on a job being picked, from a device that does not hold it: the job belongs to
+    the device that started picking it (``held_by``: device, person, since) until it is picked,
+    or until a manager takes it over."""
+
+    slug = "job-held"
+    title = "Job held by another device"
+    status = 409

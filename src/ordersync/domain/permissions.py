@@ -28,6 +28,8 @@ class Action(StrEnum):
     TAKE_WEB_ORDERS = "take_web_orders"
     FOLLOW_WEB_ORDERS = "follow_web_orders"
     MANAGE_CATALOG = "manage_catalog"
+    READ_NETWORK_ORDERS = "read_network_orders"
+    """Read any order of the network, not only those of the caller's own location: admins."""
     MANAGE_TOKENS = "manage_tokens"
     MANAGE_STAFF = "manage_staff"
     """Admins: anyone anywhere; managers: the associates of their own location only."""
@@ -46,6 +48,8 @@ class Action(StrEnum):
     """Move units between dispositions: damaged, on display, in quarantine, back on sale."""
     WRITE_OFF = "write_off"
     """Take unavailable units out of the record for good, with a reason."""
+    TAKE_OVER_JOB = "take_over_job"
+    """Take over a job another device is picking: it becomes this device's (and person's)."""
 
 
 _STORE_FLOOR = frozenset(
@@ -72,6 +76,7 @@ _MANAGER_DESK = _STORE_FLOOR | {
     Action.MANAGE_STAFF,
     Action.VOID_PAST_SALE,
     Action.WRITE_OFF,
+    Action.TAKE_OVER_JOB,
 }
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {

@@ -1,9 +1,16 @@
-"""The reservation lifecycle: pending, then exactly one of committed, released or expired."""
+"""The reservation lifecycle: pending, then exactly one of committed, released or expired; and
+how long a hold lasts when an open job holds it.
+
+A job's units are held by the job, not by a timer: while the job is open its holds are renewed
+(at each step, and by the sweep should the job sit still), so a job's next step is never refused
+for an expired hold. A ready collection is held until its collection deadline, where the no-show
+sweep ends it; a ship job until it ships or is cancelled.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ordersync.contract import CommitLine, ReservationState
 from ordersync.domain.errors import InvalidCommit, InvalidState, ReservationExpired
@@ -73,3 +80,10 @@ def plan_commit(held: list[HeldLine], requested: list[CommitLine] | None) -> lis
             )
         settlements.append(LineSettlement(h.sku, h.location, h.qty, committed))
     return settlements
+
+
+def job_hold_until(now: datetime, hold: timedelta, collect_by: datetime | None) -> datetime:
+    """Until when an open job's units are held from ``now``: ``hold`` ahead (renewed again
+    before it runs out), and a ready collection at least until its deadline ``collect_by``."""
+    renewed = now + hold
+    return renewed if collect_by is None else max(renewed, collect_by)

@@ -6,6 +6,12 @@ when possible), then distance to the customer or the collection store, then stoc
 strip a store of its last units), then today's load. An order is split only when no single
 location can serve it.
 
+Which locations are asked, how they are ranked and whether an order may be split is a ``Rule``
+(``domain.rules``); ``policy_rule`` builds the one the top-level keys of the policy describe, and
+``domain.rule_sets`` chains the rules of a rule set. A rule may ask a stricter stock margin
+(``min_units_left``), some location kinds or groups only, and other sort keys (days of cover,
+shipping cost).
+
 A position whose record is suspect (a short pick, a sale below zero) until it is counted is, by
 the policy's ``suspect_positions``, either no candidate for its SKU (``exclude``) or still one,
 used only when the locations whose records are trusted cannot serve the order (``last``); its
@@ -15,10 +21,14 @@ verdict says so either way.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from itertools import combinations
 
 from ordersync.contract import LocationKind, RoutingReason, SuspectRouting
+from ordersync.domain.candidates import Candidate as Candidate
+from ordersync.domain.candidates import Line as Line
+from ordersync.domain.ranking import distance, rank, why_lost
+from ordersync.domain.rules import Filters, Rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,54 +46,6 @@ class RoutingPolicy:
     """How long routing holds units for a job."""
     suspect_positions: SuspectRouting = SuspectRouting.EXCLUDE
     """What routing does with a position whose record is suspect until it is counted."""
-
-
-@dataclass(frozen=True, slots=True)
-class Line:
-    line_no: int
-    sku: str
-    qty: int
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """A location as routing sees it: what it may ship and how busy it is today."""
-
-    code: str
-    kind: str
-    fulfils: bool
-    capacity_left: int
-    jobs_today: int
-    daily_capacity: int
-    distance_km: float | None
-    available: dict[str, int] = field(default_factory=dict)
-    """Units above safety stock per SKU (on hand - reserved - safety stock)."""
-    held_by_safety: dict[str, int] = field(default_factory=dict)
-    """Units on the shelf that safety stock keeps back, per SKU."""
-    suspect: frozenset[str] = frozenset()
-    """SKUs whose record here is suspect until counted."""
-
-    def can_serve(self, line: Line) -> bool:
-        return self.available.get(line.sku, 0) >= line.qty
-
-    def suspect_for(self, lines: list[Line]) -> list[str]:
-        """The SKUs of ``lines`` whose record here is suspect, in the lines' order."""
-        return [line.sku for line in lines if line.sku in self.suspect]
-
-    def trusted(self) -> Candidate:
-        """This location offering only the SKUs whose record is trusted."""
-        if not self.suspect:
-            return self
-        return replace(
-            self,
-            available={s: n for s, n in self.available.items() if s not in self.suspect},
-            held_by_safety={s: n for s, n in self.held_by_safety.items() if s not in self.suspect},
-            suspect=frozenset(),
-        )
-
-    @property
-    def load(self) -> float:
-        return self.jobs_today / self.daily_capacity if self.daily_capacity else 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,13 +71,27 @@ class RoutingDecision:
     unserved: list[Line]
     verdicts: list[Verdict]
     summary: str
+    rule_set: str | None = None
+    """The rule set that decided (None: routed by one rule, outside any rule set)."""
+    rule: str | None = None
+    """The rule of ``rule_set`` whose plan was taken (None: no rule's plan was)."""
+    rules_tried: tuple[dict[str, object], ...] = ()
+    """The rules of ``rule_set`` that passed the order on before, each with why."""
 
     @property
     def complete(self) -> bool:
         return not self.unserved
 
     def explanation(self) -> dict[str, object]:
+        named: dict[str, object] = {}
+        if self.rule_set is not None:
+            named = {
+                "rule_set": self.rule_set,
+                "rule": self.rule,
+                "rules_tried": list(self.rules_tried),
+            }
         return {
+            **named,
             "summary": self.summary,
             "assignments": [
                 {"location": a.location, "lines": [line.line_no for line in a.lines]}
@@ -151,35 +127,69 @@ def _km(value: float | None) -> str:
     return "unknown distance" if value is None else f"{value:.1f} km"
 
 
+def policy_rule(policy: RoutingPolicy) -> Rule:
+    """The one rule the policy's top-level keys describe: routing as it was before rule sets."""
+    kinds = frozenset(LocationKind) if policy.include_warehouses else {LocationKind.STORE}
+    return Rule(
+        filters=Filters(kinds=frozenset(kinds), max_distance_km=policy.max_distance_km),
+        distance_tolerance_km=policy.distance_tolerance_km,
+    )
+
+
 def exclusion(
-    candidate: Candidate, policy: RoutingPolicy, excluded: frozenset[str]
+    candidate: Candidate,
+    policy: RoutingPolicy,
+    excluded: frozenset[str],
+    rule: Rule | None = None,
 ) -> dict[str, object] | None:
     """Why ``candidate`` may not serve at all (whatever its stock), or None when it may."""
+    filters = (rule or policy_rule(policy)).filters
     if candidate.code in excluded:
         return {"code": RoutingReason.EXCLUDED, "detail": "already failed this order line"}
-    if candidate.kind == LocationKind.WAREHOUSE and not policy.include_warehouses:
+    if candidate.kind not in filters.kinds:
         return {
             "code": RoutingReason.NOT_FULFILLING,
-            "detail": "warehouses are left out by the policy",
+            "detail": f"{candidate.kind}s are left out by the policy",
         }
+    if filters.groups and not filters.groups & candidate.groups:
+        return {"code": RoutingReason.NOT_IN_GROUP, "groups": sorted(filters.groups)}
     if not candidate.fulfils:
         return {"code": RoutingReason.NOT_FULFILLING}
-    if candidate.capacity_left <= 0:
+    if candidate.capacity_left < max(filters.min_capacity_left, 1):
         return {"code": RoutingReason.NO_CAPACITY, "jobs_today": candidate.jobs_today}
     if (
-        policy.max_distance_km > 0
+        filters.max_distance_km > 0
         and candidate.distance_km is not None
-        and candidate.distance_km > policy.max_distance_km
+        and candidate.distance_km > filters.max_distance_km
     ):
         return {"code": RoutingReason.TOO_FAR, "distance_km": round(candidate.distance_km, 1)}
     return None
 
 
-def _stock_reasons(candidate: Candidate, lines: list[Line]) -> list[dict[str, object]]:
+def _keeping(candidate: Candidate, margin: int) -> Candidate:
+    """``candidate`` offering its units less the ``margin`` a rule keeps on every SKU."""
+    if margin <= 0:
+        return candidate
+    return replace(candidate, available={s: n - margin for s, n in candidate.available.items()})
+
+
+def _stock_reasons(candidate: Candidate, lines: list[Line], margin: int) -> list[dict[str, object]]:
     reasons: list[dict[str, object]] = []
     for line in lines:
-        available = candidate.available.get(line.sku, 0)
+        offered = candidate.available.get(line.sku, 0)
+        if offered >= line.qty:
+            continue
+        available = offered + margin
         if available >= line.qty:
+            reasons.append(
+                {
+                    "code": RoutingReason.BELOW_MIN_UNITS,
+                    "sku": line.sku,
+                    "requested": line.qty,
+                    "available": available,
+                    "min_units_left": margin,
+                }
+            )
             continue
         held = candidate.held_by_safety.get(line.sku, 0)
         code = (
@@ -192,7 +202,7 @@ def _stock_reasons(candidate: Candidate, lines: list[Line]) -> list[dict[str, ob
 
 
 def _loss_reasons(
-    candidate: Candidate, lines: list[Line], policy: RoutingPolicy
+    candidate: Candidate, lines: list[Line], policy: RoutingPolicy, rule: Rule
 ) -> list[dict[str, object]]:
     """Why ``candidate`` could not serve some of ``lines``: a suspect record (left out, or
     ranked last while it holds the units), else too little stock."""
@@ -203,59 +213,11 @@ def _loss_reasons(
         if line.sku in candidate.suspect and (exclude or candidate.can_serve(line))
     ]
     others = [line for line in lines if line.sku not in suspect]
-    return [*(_suspect_reason(sku, policy) for sku in suspect), *_stock_reasons(candidate, others)]
-
-
-def _depth(candidate: Candidate, lines: list[Line]) -> int:
-    """Units left after taking the lines, on the SKU left thinnest: bigger is safer to take."""
-    return min(candidate.available.get(line.sku, 0) - line.qty for line in lines)
-
-
-def _distance(candidate: Candidate) -> float:
-    return candidate.distance_km if candidate.distance_km is not None else math.inf
-
-
-def _rank_key(
-    candidate: Candidate, lines: list[Line], policy: RoutingPolicy, nearest: float
-) -> tuple[bool, float, int, float, str]:
-    """A trusted record first; then distance, but every location within the tolerance of the
-    nearest counts as equal."""
-    distance = _distance(candidate)
-    band = 0.0 if distance <= nearest + policy.distance_tolerance_km else distance
-    suspect = bool(candidate.suspect_for(lines))
-    return (suspect, band, -_depth(candidate, lines), candidate.load, candidate.code)
-
-
-def _rank(candidates: list[Candidate], lines: list[Line], policy: RoutingPolicy) -> list[Candidate]:
-    nearest = min((_distance(c) for c in candidates), default=math.inf)
-    return sorted(candidates, key=lambda c: _rank_key(c, lines, policy, nearest))
-
-
-def _why_lost(
-    winner: Candidate, loser: Candidate, lines: list[Line], policy: RoutingPolicy
-) -> dict[str, object]:
-    if _distance(loser) > _distance(winner) + policy.distance_tolerance_km:
-        return {
-            "code": RoutingReason.FARTHER,
-            "distance_km": None if loser.distance_km is None else round(loser.distance_km, 1),
-            "winner_distance_km": None
-            if winner.distance_km is None
-            else round(winner.distance_km, 1),
-        }
-    loser_depth, winner_depth = _depth(loser, lines), _depth(winner, lines)
-    if loser_depth != winner_depth:
-        return {
-            "code": RoutingReason.SHALLOWER,
-            "left_after": loser_depth,
-            "winner_left_after": winner_depth,
-        }
-    if loser.load != winner.load:
-        return {
-            "code": RoutingReason.BUSIER,
-            "load": round(loser.load, 2),
-            "winner_load": round(winner.load, 2),
-        }
-    return {"code": RoutingReason.TIE, "winner": winner.code}
+    margin = rule.filters.min_units_left
+    return [
+        *(_suspect_reason(sku, policy) for sku in suspect),
+        *_stock_reasons(candidate, others, margin),
+    ]
 
 
 def _suspect_reason(sku: str, policy: RoutingPolicy) -> dict[str, object]:
@@ -296,6 +258,25 @@ def _describe(reason: dict[str, object]) -> str:
         return (
             f"busier today ({reason['load']:.0%} of capacity against {reason['winner_load']:.0%})"
         )
+    if code == RoutingReason.NOT_IN_GROUP:
+        groups = reason["groups"]
+        return f"in none of the groups {', '.join(groups) if isinstance(groups, list) else groups}"
+    if code == RoutingReason.BELOW_MIN_UNITS:
+        return (
+            f"{reason['sku']} would keep fewer than {reason['min_units_left']} units "
+            f"({reason['available']} free of {reason['requested']})"
+        )
+    if code == RoutingReason.LESS_COVER:
+        days, winner_days = reason["days_left"], reason["winner_days_left"]
+        return f"would keep fewer days of cover ({days} against {winner_days})"
+    if code == RoutingReason.COSTLIER:
+        cost, winner_cost = reason["cost_minor"], reason["winner_cost_minor"]
+        return f"costs more to ship from ({cost} against {winner_cost})"
+    if code == RoutingReason.SPLIT_REFUSED:
+        return "can serve only part of the order, and the rule does not split orders"
+    if code == RoutingReason.PROMISE_TOO_LATE:
+        late, tolerance = reason["days_late"], reason["tolerance_days"]
+        return f"its plan comes {late} day(s) after the best promise; the rule allows {tolerance}"
     if code == RoutingReason.TIE:
         return f"equal on every rule; {reason['winner']} comes first by its code"
     if code == RoutingReason.PARTIAL:
@@ -308,38 +289,44 @@ def route(
     candidates: list[Candidate],
     policy: RoutingPolicy,
     excluded: frozenset[str] = frozenset(),
+    rule: Rule | None = None,
 ) -> RoutingDecision:
-    """Choose where each line is served; every candidate gets a verdict a person can read."""
+    """Choose where each line is served by ``rule`` (by default the one the policy's top-level
+    keys describe); every candidate gets a verdict a person can read."""
+    rule = rule or policy_rule(policy)
+    candidates = [_keeping(c, rule.filters.min_units_left) for c in candidates]
     exclusions: dict[str, dict[str, object]] = {}
     eligible: list[Candidate] = []
     for candidate in candidates:
-        reason = exclusion(candidate, policy, excluded)
+        reason = exclusion(candidate, policy, excluded, rule)
         if reason is None:
             eligible.append(candidate)
         else:
             exclusions[candidate.code] = reason
-    assignments, unserved, summary = _plan(lines, [c.trusted() for c in eligible], policy)
+    assignments, unserved, summary = _plan(lines, [c.trusted() for c in eligible], rule)
     if (
         unserved
         and policy.suspect_positions is SuspectRouting.LAST
         and any(c.suspect for c in eligible)
     ):
-        fallback = _plan(lines, eligible, policy)
+        fallback = _plan(lines, eligible, rule)
         if len(fallback[1]) < len(unserved):
             assignments, unserved, summary = fallback
-    return _decision(assignments, unserved, candidates, exclusions, lines, policy, summary)
+    return _decision(assignments, unserved, candidates, exclusions, lines, policy, rule, summary)
 
 
 def _plan(
-    lines: list[Line], eligible: list[Candidate], policy: RoutingPolicy
+    lines: list[Line], eligible: list[Candidate], rule: Rule
 ) -> tuple[list[Assignment], list[Line], str]:
     """The assignments, the lines left unserved and a summary, from the ``eligible`` only."""
     whole = [c for c in eligible if all(c.can_serve(line) for line in lines)]
     if whole:
-        winner = _rank(whole, lines, policy)[0]
+        winner = rank(whole, lines, rule)[0]
         summary = f"{winner.code} ships the whole order ({_km(winner.distance_km)})"
         return [Assignment(winner.code, list(lines))], [], summary
-    assignments, unserved = _split(lines, eligible, policy)
+    if not rule.split:
+        return [], list(lines), "no single location can serve the whole order, and it is not split"
+    assignments, unserved = _split(lines, eligible, rule)
     if not assignments:
         summary = "no location can serve any line of this order now"
     elif unserved:
@@ -354,7 +341,7 @@ _EXACT_MAX_LOCATIONS = 4
 
 
 def _split(
-    lines: list[Line], eligible: list[Candidate], policy: RoutingPolicy
+    lines: list[Line], eligible: list[Candidate], rule: Rule
 ) -> tuple[list[Assignment], list[Line]]:
     """Serve the order from as few locations as possible.
 
@@ -367,7 +354,7 @@ def _split(
     if servable:
         pool = sorted(
             useful,
-            key=lambda c: (-sum(c.can_serve(line) for line in lines), _distance(c), c.code),
+            key=lambda c: (-sum(c.can_serve(line) for line in lines), distance(c), c.code),
         )[:_EXACT_POOL]
         for size in range(2, min(len(lines), _EXACT_MAX_LOCATIONS) + 1):
             covers = [
@@ -377,8 +364,8 @@ def _split(
             ]
             if covers:
                 best = min(covers, key=lambda group: _cover_key(group, lines))
-                return _assign(lines, list(best), policy), []
-    return _greedy(lines, useful, policy)
+                return _assign(lines, list(best), rule), []
+    return _greedy(lines, useful, rule)
 
 
 def _cover_key(group: tuple[Candidate, ...], lines: list[Line]) -> tuple[int, float, float, str]:
@@ -387,21 +374,21 @@ def _cover_key(group: tuple[Candidate, ...], lines: list[Line]) -> tuple[int, fl
     on_suspect = sum(
         not any(c.can_serve(line) and line.sku not in c.suspect for c in group) for line in lines
     )
-    farthest = max(_distance(c) for c in group)
+    farthest = max(distance(c) for c in group)
     load = sum(c.load for c in group) / len(group)
     return (on_suspect, farthest, load, ",".join(sorted(c.code for c in group)))
 
 
-def _assign(lines: list[Line], group: list[Candidate], policy: RoutingPolicy) -> list[Assignment]:
+def _assign(lines: list[Line], group: list[Candidate], rule: Rule) -> list[Assignment]:
     served: dict[str, list[Line]] = {c.code: [] for c in group}
     for line in lines:
         able = [c for c in group if c.can_serve(line)]
-        served[_rank(able, [line], policy)[0].code].append(line)
+        served[rank(able, [line], rule)[0].code].append(line)
     return [Assignment(c.code, served[c.code]) for c in group if served[c.code]]
 
 
 def _greedy(
-    lines: list[Line], pool: list[Candidate], policy: RoutingPolicy
+    lines: list[Line], pool: list[Candidate], rule: Rule
 ) -> tuple[list[Assignment], list[Line]]:
     remaining = list(lines)
     assignments: list[Assignment] = []
@@ -413,7 +400,7 @@ def _greedy(
             break
         most = max(len(coverage[c.code]) for c in useful)
         widest = [c for c in useful if len(coverage[c.code]) == most]
-        best = _rank(widest, coverage[widest[0].code], policy)[0]
+        best = rank(widest, coverage[widest[0].code], rule)[0]
         served = coverage[best.code]
         assignments.append(Assignment(best.code, served))
         remaining = [line for line in remaining if line not in served]
@@ -428,6 +415,7 @@ def _decision(
     exclusions: dict[str, dict[str, object]],
     lines: list[Line],
     policy: RoutingPolicy,
+    rule: Rule,
     summary: str,
 ) -> RoutingDecision:
     winners = {a.location: a for a in assignments}
@@ -448,12 +436,14 @@ def _decision(
         if candidate.code in exclusions:
             reasons = [exclusions[candidate.code]]
         else:
-            reasons = _loss_reasons(candidate, lines, policy)
+            reasons = _loss_reasons(candidate, lines, policy, rule)
             if not reasons and assignments:
                 rival = by_code[assignments[0].location]
-                reasons = [_why_lost(rival, candidate, assignments[0].lines, policy)]
+                reasons = [why_lost(rival, candidate, assignments[0].lines, rule)]
             elif reasons and len(reasons) < len(lines) and len(assignments) > 1:
                 reasons = [{"code": RoutingReason.PARTIAL}, *reasons]
+            elif reasons and len(reasons) < len(lines) and not rule.split:
+                reasons = [{"code": RoutingReason.SPLIT_REFUSED}, *reasons]
         text = "; ".join(_describe(r) for r in reasons) or "not needed"
         verdicts.append(Verdict(candidate.code, False, reasons, text, candidate.distance_km))
     return RoutingDecision(assignments, unserved, verdicts, summary)

@@ -24,8 +24,15 @@ from ordersync.services.tokens import CLI_ACTOR
 
 COLUMNS = Columns(
     required=("code", "name", "kind", "timezone", "latitude", "longitude"),
-    optional=("fulfils_web_orders", "daily_job_capacity", "default_safety_stock"),
+    optional=(
+        "fulfils_web_orders",
+        "daily_job_capacity",
+        "default_safety_stock",
+        "groups",
+        "ship_cost_minor",
+    ),
 )
+"""``groups``: the location's group names separated by ``;`` (empty: none)."""
 
 
 class LocationsKind:
@@ -55,6 +62,14 @@ class LocationsKind:
             ),
             "default_safety_stock": cells.whole_number(
                 "default_safety_stock", low=0, high=1_000_000, default=0
+            ),
+            "groups": [
+                name.strip()
+                for name in (cells.optional_text("groups", max_length=700) or "").split(";")
+                if name.strip()
+            ],
+            "ship_cost_minor": cells.whole_number(
+                "ship_cost_minor", low=0, high=1_000_000_000, default=0
             ),
         }
         try:

@@ -6,7 +6,8 @@ and re-serialising models: the feed is what a store bootstraps its whole cache f
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Connection, select, union_all
 
@@ -27,6 +28,8 @@ class FeedPage:
     has_more: bool
     head: int
     reset: bool
+    device: str | None = None
+    """The device that asked, so a terminal knows itself among the jobs' holders."""
 
     def to_json(self) -> bytes:
         changes = ",".join(self.rows)
@@ -35,7 +38,8 @@ class FeedPage:
         return (
             f'{{"ledger_id":"{self.ledger_id}","location":"{self.location}",'
             f'"changes":[{changes}],"next_since":{self.next_since},'
-            f'"has_more":{has_more},"head":{self.head},"reset":{reset}}}'
+            f'"has_more":{has_more},"head":{self.head},"reset":{reset},'
+            f'"device":{json.dumps(self.device)}}}'
         ).encode()
 
 
@@ -89,4 +93,5 @@ def read_changes(
     """The page of a location the caller may read (its own by default): at most ``limit`` rows,
     and never more than ``most``, the largest page this ledger serves."""
     scope = readable_location(connection, principal, Action.READ_STOCK, location)
-    return read_page(connection, scope, since, min(limit, most))
+    page = read_page(connection, scope, since, min(limit, most))
+    return replace(page, device=principal.device)

@@ -26,6 +26,7 @@ from ordersync.domain.future_stock import (
     with_future,
 )
 from ordersync.domain.routing import Line, RoutingDecision
+from ordersync.domain.rule_sets import named_as
 from ordersync.services.incoming_units import hold_incoming
 from ordersync.services.jobs import close_order_if_done
 from ordersync.services.orders import (
@@ -36,6 +37,7 @@ from ordersync.services.orders import (
     record_decision,
     shelf_promise,
 )
+from ordersync.services.routing_context import context_of_order
 from ordersync.services.routing_policy import PolicyDocument
 
 
@@ -245,7 +247,14 @@ def _route_again(
     )
     line = hold.line
     candidates = gather_candidates(tx, [line.sku], facts.target)
-    shelf = decide_routing([line], candidates, policy, facts.collect_at, excluded=failed)
+    shelf = decide_routing(
+        [line],
+        candidates,
+        policy,
+        facts.collect_at,
+        excluded=failed,
+        context=context_of_order(tx, hold.order_id),
+    )
     decision: RoutingDecision
     if shelf.complete:
         create_jobs(
@@ -274,7 +283,7 @@ def _route_again(
             excluded=failed,
             skip_documents=frozenset({document.id}),
         )
-        decision = with_future(shelf, plans, unserved)
+        decision = named_as(shelf, with_future(shelf, plans, unserved))
         if plans:
             hold_incoming(tx, hold.order_id, plans)
             _promise_no_earlier(tx, hold.order_id, plans[0].promised_at)

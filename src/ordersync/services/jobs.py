@@ -10,6 +10,10 @@ incoming units (future stock) when no shelf can serve it; if nothing can, the or
 marked unfulfillable. A unit not found proves the record wrong: the position is flagged suspect
 with a count task. A damaged unit is set aside as damaged (unavailable, so never routed again);
 the position is flagged only when its record did not hold the units on sale.
+While a job is being picked, its steps belong to the device holding it (``job_holders``).
+A job's units stay held while it is open, and each step records when it is due (``job_holds``);
+a cancelled job and its order lines record why (a ``CancelReason``: ``other`` when not given),
+and a line nothing can serve records ``unfulfillable``.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import Any
 from ordersync.contract import (
     LINE_END_STATES,
     AuditedEntity,
+    CancelReason,
     CountTaskReason,
     Disposition,
     JobKind,
@@ -41,9 +46,12 @@ from ordersync.domain.future_stock import with_future
 from ordersync.domain.jobs import ensure_transition
 from ordersync.domain.permissions import Action, Principal
 from ordersync.domain.routing import Line
+from ordersync.domain.rule_sets import named_as
 from ordersync.services.count_tasks import open_count_task
 from ordersync.services.dispositions import set_aside, units_held
 from ordersync.services.incoming_units import hold_incoming
+from ordersync.services.job_holders import ensure_holder, take_hold
+from ordersync.services.job_holds import LostLine, enter_state, prepare_step
 from ordersync.services.movements import Poster
 from ordersync.services.order_views import load_job, load_order, record_job_change
 from ordersync.services.orders import (
@@ -55,6 +63,7 @@ from ordersync.services.orders import (
     record_decision,
 )
 from ordersync.services.reservations import commit_reservation, release_reservation
+from ordersync.services.routing_context import context_of_order
 from ordersync.services.routing_policy import PolicyDocument
 from ordersync.services.stock_checks import KnownEntities
 
@@ -77,6 +86,7 @@ def transition_job(
 ) -> dict[str, Any]:
     order_id, location, kind, current = _job_row(tx, job_id)
     principal.require(Action.FULFIL, location)
+    ensure_holder(tx, principal, job_id)
     target = command.to
     if command.from_state is not None and command.from_state.value != current.value:
         # The device acted on a state another device has already moved the job out of.
@@ -89,12 +99,22 @@ def transition_job(
         raise InvalidRequest("packing needs the number of parcels and the weight")
     if target is JobStateName.SHIPPED and command.tracking is None:
         raise InvalidRequest("shipping needs the carrier's tracking reference")
+    if command.reason is not None and target is not JobStateName.CANCELLED:
+        raise InvalidRequest("a reason is given only when cancelling a job")
+    # A cancel gives back what is still held; any other step first makes sure it still is.
+    lost = [] if target is JobStateName.CANCELLED else prepare_step(tx, job_id, policy)
+    if _reroute_lost(tx, job_id, order_id, current, lost, policy):
+        # Every unit it held went to other orders while its hold had lapsed: the answer is the
+        # job, cancelled, its lines routed again.
+        return load_job(tx, job_id, policy).model_dump(mode="json")
     changed = tx.sql.rowcount(
         "UPDATE jobs SET state = :to, updated_at = :now, updated_by = :actor, "
         "parcels = COALESCE(:parcels, parcels), weight_grams = COALESCE(:weight, weight_grams), "
-        "tracking = COALESCE(:tracking, tracking) WHERE id = :id AND state = :from",
+        "tracking = COALESCE(:tracking, tracking), cancel_reason = COALESCE(:reason, "
+        "cancel_reason) WHERE id = :id AND state = :from",
         {
             "to": target.value,
+            "reason": _cancel_reason(target, command),
             "now": tx.sql.time(tx.now),
             "actor": principal.token_id,
             "parcels": command.parcels,
@@ -105,10 +125,14 @@ def transition_job(
         },
     )
     if changed != 1:
-        # Another device moved it first: say where it stands now.
+        # Another device moved it first: say who holds it now, or where it stands.
+        ensure_holder(tx, principal, job_id)
         _, _, _, now_state = _job_row(tx, job_id)
         raise InvalidState(f"the job is {now_state.value} now", current_state=now_state.value)
     tx.journal.state(AuditedEntity.JOB, job_id, current.value, target.value)
+    enter_state(tx, job_id, kind, target, policy)
+    if target is JobStateName.PICKING:
+        take_hold(tx, principal, job_id)
     if target in LINE_END_STATES:
         destination = _settle_lines(tx, principal, job_id, order_id, target, command)
         if destination is not None:
@@ -117,13 +141,55 @@ def transition_job(
     return job.model_dump(mode="json")
 
 
+def _cancel_reason(target: JobStateName, command: JobTransition) -> str | None:
+    """Why a cancelled job (and its lines) ended: as the caller said, else ``other``."""
+    if target is not JobStateName.CANCELLED:
+        return None
+    return (command.reason or CancelReason.OTHER).value
+
+
+def _reroute_lost(
+    tx: LedgerTx,
+    job_id: str,
+    order_id: str,
+    state: JobStateName,
+    lost: list[LostLine],
+    policy: PolicyDocument,
+) -> bool:
+    """Route again the lines whose lapsed holds could not be held again (``job_holds``); True
+    when that left the job without an open line, and so cancelled it."""
+    for line in lost:
+        units = Line(line.order_line_no, line.sku, line.qty)
+        _reroute(tx, order_id, units, line.order_line_state, policy)
+    if not lost:
+        return False
+    remaining = tx.sql.first(
+        "SELECT COUNT(*) FROM job_lines WHERE job_id = :id AND state = 'open'", {"id": job_id}
+    )
+    if remaining is not None and int(remaining[0]) > 0:
+        return False
+    tx.sql.execute(
+        "UPDATE jobs SET state = 'cancelled', cancel_reason = :reason, updated_at = :now, "
+        "state_since = :now WHERE id = :id",
+        {
+            "reason": CancelReason.NOT_PREPARED_IN_TIME.value,
+            "now": tx.sql.time(tx.now),
+            "id": job_id,
+        },
+    )
+    tx.journal.state(AuditedEntity.JOB, job_id, state.value, JobStateName.CANCELLED.value)
+    record_job_change(tx, job_id, policy)
+    close_order_if_done(tx, order_id)
+    return True
+
+
 def _open_handover(
     tx: LedgerTx, shipped_job: str, order_id: str, store: str, policy: PolicyDocument
 ) -> None:
     """A parcel on its way to the collection store becomes a job there: it is marked ready when
     it arrives and ends with the customer's pickup."""
     handover = job_id_for(order_id, store, f"handover-{shipped_job}")
-    due = tx.now + timedelta(minutes=policy.routing.service_level_minutes)
+    due = tx.now + timedelta(minutes=policy.service_level.to_pack_minutes)
     tx.sql.execute(
         "INSERT INTO jobs (id, order_id, location, kind, state, destination, created_at, due_at, "
         "updated_at, updated_by) VALUES (:id, :order_id, :location, 'collect', 'picked', NULL, "
@@ -143,6 +209,7 @@ def _open_handover(
         {"handover": handover, "shipped": shipped_job},
     )
     tx.journal.state(AuditedEntity.JOB, handover, None, JobStateName.PICKED.value)
+    enter_state(tx, handover, JobKind.COLLECT, JobStateName.PICKED, policy)
     record_job_change(tx, handover, policy)
 
 
@@ -189,8 +256,14 @@ def _settle_lines(
             {"state": LINE_END_STATES[target], "id": job_id, "line_no": line_no},
         )
         tx.sql.execute(
-            "UPDATE order_lines SET state = :state WHERE order_id = :order AND line_no = :line",
-            {"state": order_line_state, "order": order_id, "line": order_line_no},
+            "UPDATE order_lines SET state = :state, cancel_reason = :reason "
+            "WHERE order_id = :order AND line_no = :line",
+            {
+                "state": order_line_state,
+                "reason": _cancel_reason(target, command),
+                "order": order_id,
+                "line": order_line_no,
+            },
         )
         tx.journal.state(
             AuditedEntity.JOB_LINE,
@@ -246,6 +319,7 @@ def reject_line(
 ) -> dict[str, Any]:
     order_id, location, _, state = _job_row(tx, job_id)
     principal.require(Action.FULFIL, location)
+    ensure_holder(tx, principal, job_id)
     if not can_reject_lines(state):
         raise InvalidState(
             f"lines can be rejected while a job is assigned or picking, not {state.value}",
@@ -359,7 +433,8 @@ def _reroute(
     else:
         target = (float(delivery["latitude"]), float(delivery["longitude"]))
     candidates = gather_candidates(tx, [line.sku], target)
-    decision = decide_routing([line], candidates, policy, collect_at, excluded=failed)
+    context = context_of_order(tx, order_id)
+    decision = decide_routing([line], candidates, policy, collect_at, failed, context)
     if not decision.complete:
         # No shelf left: units on their way may still serve it (future stock).
         plans, unserved = plan_future(tx, [line], candidates, policy, collect_at, excluded=failed)
@@ -367,13 +442,19 @@ def _reroute(
             tx,
             order_id,
             "short_pick",
-            with_future(decision, plans, unserved) if plans else decision,
+            named_as(decision, with_future(decision, plans, unserved)) if plans else decision,
         )
         hold_incoming(tx, order_id, plans)
         after = OrderLineState.AWAITING_STOCK if plans else OrderLineState.UNFULFILLABLE
         tx.sql.execute(
-            "UPDATE order_lines SET state = :state WHERE order_id = :o AND line_no = :n",
-            {"state": after.value, "o": order_id, "n": line.line_no},
+            "UPDATE order_lines SET state = :state, cancel_reason = :reason "
+            "WHERE order_id = :o AND line_no = :n",
+            {
+                "state": after.value,
+                "reason": None if plans else CancelReason.UNFULFILLABLE.value,
+                "o": order_id,
+                "n": line.line_no,
+            },
         )
         tx.journal.state(
             AuditedEntity.ORDER_LINE, order_id, line_state, after.value, line_no=line.line_no

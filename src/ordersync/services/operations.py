@@ -24,6 +24,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from functools import cache, partial
 from typing import Any, Generic, TypeVar
 
@@ -37,6 +38,7 @@ from ordersync.contract import (
     DispositionMove,
     InboundDeliveryCancel,
     InboundDeliveryCreate,
+    JobTakeOver,
     JobTransition,
     LineRejection,
     MovementBatch,
@@ -67,12 +69,15 @@ from ordersync.services.idempotency import (
     request_fingerprint,
     run_idempotent,
 )
+from ordersync.services.job_holders import take_over_job
 from ordersync.services.jobs import reject_line, transition_job
 from ordersync.services.movements import apply_movements
+from ordersync.services.no_shows import sweep_no_shows
 from ordersync.services.orders import place_order
 from ordersync.services.positions import set_safety_stock
 from ordersync.services.replenishment_documents import replenishment_transfer
 from ordersync.services.reservations import (
+    DEFAULT_JOB_HOLD,
     commit_reservation,
     create_reservation,
     expire_due,
@@ -306,6 +311,16 @@ OPERATIONS: dict[str, OperationSpec[Any]] = {
             audit_location=_job_location,
         ),
         OperationSpec(
+            op="take_over_job",
+            command=JobTakeOver,
+            name="job.take_over",
+            path=("job_id",),
+            apply=lambda call: take_over_job(
+                call.tx, call.principal, call.key("job_id"), call.command, call.routing()
+            ),
+            audit_location=_job_location,
+        ),
+        OperationSpec(
             op="announce_delivery",
             command=InboundDeliveryCreate,
             name="delivery.announce",
@@ -482,9 +497,24 @@ def pushed_work(
     )
 
 
-def expiry_work(limit: int = 500) -> Callable[[LedgerTx], int]:
+def expiry_work(
+    limit: int = 500, policy: PolicyDocument | None = None
+) -> Callable[[LedgerTx], int]:
+    """Expire the reservations whose time is up; those open jobs hold are renewed for the
+    policy's ``hold_hours``."""
+    job_hold = DEFAULT_JOB_HOLD if policy is None else timedelta(hours=policy.routing.hold_hours)
+
     def work(tx: LedgerTx) -> int:
-        return expire_due(tx, limit=limit)
+        return expire_due(tx, limit=limit, job_hold=job_hold)
+
+    return work
+
+
+def no_show_work(policy: PolicyDocument, limit: int = 100) -> Callable[[LedgerTx], int]:
+    """End the ready collections past their collection deadline (``services.no_shows``)."""
+
+    def work(tx: LedgerTx) -> int:
+        return sweep_no_shows(tx, policy, limit=limit)
 
     return work
 

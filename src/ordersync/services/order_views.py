@@ -8,15 +8,21 @@ it, or is where the customer collects it; an admin reads them all.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from ordersync.contract import (
+    HELD_JOB_STATES,
     Channel,
     DocumentKind,
     FutureHold,
     HoldState,
     Job,
+    JobHolder,
+    JobKind,
     JobLine,
+    JobLineState,
     JobStateName,
     Order,
     OrderLine,
@@ -27,8 +33,10 @@ from ordersync.contract import (
 from ordersync.db.ledger_tx import LedgerTx
 from ordersync.domain.errors import NotFound
 from ordersync.domain.permissions import Action, Principal
-from ordersync.services.access import readable_location
+from ordersync.domain.service_levels import step_due
+from ordersync.services.access import readable_location, require_order_reader
 from ordersync.services.routing_policy import PolicyDocument
+from ordersync.services.ship_to import ship_to
 
 _JOB_COLUMNS = (
     "id, order_id, location, kind, state, destination, created_at, due_at, parcels, "
@@ -51,6 +59,9 @@ def _job(tx: LedgerTx, row: tuple[Any, ...], policy: PolicyDocument, customer: s
         tracking,
     ) = row
     created_at = tx.sql.read_time(created)
+    # A collection's parcel on its way here: its lines hold no units of this store (they left
+    # the network when it shipped) until the store says it arrived (ready).
+    awaiting_parcel = kind == JobKind.COLLECT and state == JobStateName.PICKED
     lines = [
         JobLine(
             line_no=int(n),
@@ -59,13 +70,15 @@ def _job(tx: LedgerTx, row: tuple[Any, ...], policy: PolicyDocument, customer: s
             qty=int(qty),
             state=line_state,
             reject_reason=reason,
+            in_transit=awaiting_parcel and not held and line_state == JobLineState.OPEN,
         )
-        for n, order_line, sku, qty, line_state, reason in tx.sql.all(
-            "SELECT line_no, order_line_no, sku, qty, state, reject_reason FROM job_lines "
-            "WHERE job_id = :id ORDER BY line_no",
+        for n, order_line, sku, qty, line_state, reason, held in tx.sql.all(
+            "SELECT line_no, order_line_no, sku, qty, state, reject_reason, reservation_id "
+            "FROM job_lines WHERE job_id = :id ORDER BY line_no",
             {"id": job_id},
         )
     ]
+    timing = _timing(tx, job_id, kind, state, tx.sql.read_time(due), policy, lines)
     return Job(
         id=job_id,
         order_id=order_id,
@@ -75,13 +88,87 @@ def _job(tx: LedgerTx, row: tuple[Any, ...], policy: PolicyDocument, customer: s
         destination=destination,
         lines=lines,
         created_at=created_at,
-        due_at=tx.sql.read_time(due),
-        late=is_late(state, tx.sql.read_time(due), tx.now),
+        due_at=timing.due_at,
+        late=is_late(state, timing.due_at, tx.now),
         parcels=parcels,
         weight_grams=weight,
         tracking=tracking,
         customer_name=customer,
+        held_by=_held_by(tx, job_id, state),
+        ship_to=ship_to(tx, order_id, kind, destination),
+        state_since=timing.state_since,
+        ready_at=timing.ready_at,
+        collect_by=timing.collect_by,
+        cancel_reason=timing.cancel_reason,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Timing:
+    due_at: datetime
+    state_since: datetime
+    ready_at: datetime | None
+    collect_by: datetime | None
+    cancel_reason: str | None
+
+
+def _timing(
+    tx: LedgerTx,
+    job_id: str,
+    kind: str,
+    state: str,
+    stored_due: datetime,
+    policy: PolicyDocument,
+    lines: list[JobLine],
+) -> _Timing:
+    """When the job entered its state and when that step is due: as recorded when it entered
+    it (by the policy of that time), a parcel on its way when the order promised it; a job that
+    entered a later state than ``assigned`` before steps were timed reads ``updated_at`` as its
+    state's start and the policy in force."""
+    row = tx.sql.first(
+        "SELECT j.state_since, j.updated_at, j.ready_at, j.collect_by, j.cancel_reason, "
+        "o.promised_by FROM jobs j LEFT JOIN orders o ON o.id = j.order_id WHERE j.id = :id",
+        {"id": job_id},
+    )
+    assert row is not None
+    since = tx.sql.read_time(row[0] if row[0] is not None else row[1])
+    collect_by = None if row[3] is None else tx.sql.read_time(row[3])
+    open_lines = [line for line in lines if line.state == JobLineState.OPEN]
+    in_transit = bool(open_lines) and all(line.in_transit for line in open_lines)
+    promised = None if row[5] is None or not in_transit else tx.sql.read_time(row[5])
+    due = stored_due
+    if promised is not None or (row[0] is None and state != JobStateName.ASSIGNED):
+        due = (
+            step_due(
+                policy.service_level,
+                JobKind(kind),
+                JobStateName(state),
+                since,
+                collect_by=collect_by,
+                parcel_promised=promised,
+            )
+            or stored_due
+        )
+    return _Timing(
+        due_at=due,
+        state_since=since,
+        ready_at=None if row[2] is None else tx.sql.read_time(row[2]),
+        collect_by=collect_by,
+        cancel_reason=row[4],
+    )
+
+
+def _held_by(tx: LedgerTx, job_id: str, state: str) -> JobHolder | None:
+    """Who holds a job being picked (see ``services.job_holders``); None in any other state."""
+    if state not in HELD_JOB_STATES:
+        return None
+    row = tx.sql.first(
+        "SELECT held_by_device, held_by_person, held_since FROM jobs WHERE id = :id",
+        {"id": job_id},
+    )
+    if row is None or row[0] is None or row[2] is None:
+        return None
+    return JobHolder(device=row[0], person=row[1], since=tx.sql.read_time(row[2]))
 
 
 def _customer_name(tx: LedgerTx, order_id: str) -> str:
@@ -133,10 +220,17 @@ def load_order(tx: LedgerTx, order_id: str, policy: PolicyDocument) -> Order:
         raise NotFound(f"no order {order_id}", order_id=order_id)
     customer = json.loads(row[5])
     lines = [
-        OrderLine(line_no=int(n), sku=sku, qty=int(qty), state=state, returned=int(returned))
-        for n, sku, qty, state, returned in tx.sql.all(
-            "SELECT line_no, sku, qty, state, returned_qty FROM order_lines WHERE order_id = :id "
-            "ORDER BY line_no",
+        OrderLine(
+            line_no=int(n),
+            sku=sku,
+            qty=int(qty),
+            state=state,
+            returned=int(returned),
+            cancel_reason=reason,
+        )
+        for n, sku, qty, state, returned, reason in tx.sql.all(
+            "SELECT line_no, sku, qty, state, returned_qty, cancel_reason FROM order_lines "
+            "WHERE order_id = :id ORDER BY line_no",
             {"id": order_id},
         )
     ]
@@ -244,7 +338,10 @@ def read_order(tx: LedgerTx, principal: Principal, order_id: str, policy: Policy
     if principal.location not in locations:
         # The e-commerce platform follows the web orders it placed, wherever they went.
         follows = order.channel is Channel.WEB and principal.role is Role.WEB
-        principal.require(Action.FOLLOW_WEB_ORDERS if follows else Action.MANAGE_CATALOG)
+        if follows:
+            principal.require(Action.FOLLOW_WEB_ORDERS)
+        else:
+            require_order_reader(principal, order_id, locations)
     return order
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,15 +29,24 @@ from ordersync.contract import (
     ReservationCreate,
     ReservationLineIn,
     Role,
+    SizedVariant,
+    rank_sizes,
 )
 from ordersync.db.ledger_tx import LedgerTx
 from ordersync.domain.errors import InvalidRequest, LedgerError
 from ordersync.domain.future_stock import FuturePlan, plan_incoming, with_future
 from ordersync.domain.permissions import Action, Principal
-from ordersync.domain.routing import Candidate, Line, RoutingDecision, haversine_km, route
+from ordersync.domain.routing import Candidate, Line, RoutingDecision, haversine_km
+from ordersync.domain.rule_sets import named_as, route_by_rules
 from ordersync.services.incoming_units import free_incoming, hold_incoming
 from ordersync.services.order_views import load_order, record_job_change
 from ordersync.services.reservations import create_reservation
+from ordersync.services.routing_context import (
+    RoutingContext,
+    context_of_command,
+    rule_set_for,
+    with_daily_sales,
+)
 from ordersync.services.routing_policy import PolicyDocument, Promise
 from ordersync.services.stock_checks import KnownEntities
 
@@ -54,7 +63,7 @@ class OrderUnfulfillable(LedgerError):
 def _location_facts(tx: LedgerTx) -> dict[str, dict[str, Any]]:
     rows = tx.sql.all(
         "SELECT code, kind, name, timezone, latitude, longitude, fulfils_web_orders, "
-        "daily_job_capacity FROM locations"
+        "daily_job_capacity, groups, ship_cost_minor FROM locations"
     )
     return {
         row[0]: {
@@ -66,6 +75,8 @@ def _location_facts(tx: LedgerTx) -> dict[str, dict[str, Any]]:
             "longitude": float(row[5]),
             "fulfils": bool(row[6]),
             "capacity": int(row[7]),
+            "groups": frozenset(name for name in (row[8] or "").split(",") if name),
+            "ship_cost_minor": int(row[9] or 0),
         }
         for row in rows
     }
@@ -136,6 +147,8 @@ def gather_candidates(
                 available=available[code],
                 held_by_safety=held[code],
                 suspect=frozenset(suspect[code]),
+                groups=place["groups"],
+                ship_cost_minor=place["ship_cost_minor"],
             )
         )
     return candidates
@@ -156,7 +169,7 @@ def place_order(
             raise InvalidRequest("name each SKU once per order", sku=line.sku)
         seen.add(line.sku)
     places = _location_facts(tx)
-    delivery = command.delivery
+    delivery = command.delivery.located()
     if delivery.kind is DeliveryKind.COLLECT:
         assert delivery.collect_at is not None
         collect = places.get(delivery.collect_at)
@@ -172,9 +185,10 @@ def place_order(
         target = (delivery.latitude, delivery.longitude)
     lines = [Line(n, line.sku, line.qty) for n, line in enumerate(command.lines, start=1)]
     candidates = gather_candidates(tx, [line.sku for line in lines], target)
-    decision = decide_routing(lines, candidates, policy, delivery.collect_at)
+    context = context_of_command(tx, command)
+    decision = decide_routing(lines, candidates, policy, delivery.collect_at, context=context)
     plans, unserved = plan_future(tx, decision.unserved, candidates, policy, delivery.collect_at)
-    explained = with_future(decision, plans, unserved) if plans else decision
+    explained = named_as(decision, with_future(decision, plans, unserved)) if plans else decision
     if unserved:
         raise OrderUnfulfillable(
             "no location can serve every line of this order now",
@@ -238,20 +252,38 @@ def decide_routing(
     policy: PolicyDocument,
     collect_at: str | None,
     excluded: frozenset[str] = frozenset(),
+    context: RoutingContext | None = None,
 ) -> RoutingDecision:
+    """Route by the rule set the order's ``context`` chooses (without one: the rule set that
+    needs no condition, else the default built from the policy's top-level keys)."""
+    rule_set, named = rule_set_for(policy.rule_sets, policy.routing, context)
+    candidates = with_daily_sales(candidates, rule_set, context)
+
+    def route(among: list[Candidate]) -> RoutingDecision:
+        return route_by_rules(
+            lines,
+            among,
+            policy.routing,
+            rule_set,
+            lambda decision, places: _promise_delay(decision, places, policy, collect_at),
+            timedelta(days=policy.promise.near_days),
+            excluded,
+            named=named,
+        )
+
     if collect_at is not None and collect_at not in excluded:
         # Collection from the store's own shelf beats any shipment to it.
         here = [c for c in candidates if c.code == collect_at]
         if here and all(here[0].can_serve(line) for line in lines):
             relaxed = [c if c.code != collect_at else _as_collection_point(c) for c in candidates]
-            decision = route(lines, relaxed, policy.routing, excluded)
+            decision = route(relaxed)
             if decision.assignments and decision.assignments[0].location == collect_at:
                 return decision
             if here[0].suspect_for(lines):
                 # Its own record is suspect: the policy decides, as for any other location.
                 return decision
-            return route(lines, [_as_collection_point(here[0])], policy.routing, excluded)
-    return route(lines, candidates, policy.routing, excluded)
+            return route([_as_collection_point(here[0])])
+    return route(candidates)
 
 
 def _as_collection_point(candidate: Candidate) -> Candidate:
@@ -281,6 +313,19 @@ def shelf_promise(
     return now + timedelta(days=days)
 
 
+_ANY_MOMENT = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _promise_delay(
+    decision: RoutingDecision,
+    candidates: list[Candidate],
+    policy: PolicyDocument,
+    collect_at: str | None,
+) -> timedelta:
+    """How long after the order ``shelf_promise`` promises ``decision`` (whatever the moment)."""
+    return shelf_promise(_ANY_MOMENT, decision, candidates, policy, collect_at) - _ANY_MOMENT
+
+
 def shipping_days(distance_km: float | None, promise: Promise) -> int:
     """Days a parcel takes over ``distance_km`` (unknown: as if near)."""
     return promise.near_days if (distance_km or 0.0) <= promise.near_km else promise.far_days
@@ -302,7 +347,7 @@ def create_jobs(
 ) -> list[str]:
     """One job per location of the decision, each line held by its own reservation."""
     created = []
-    due = tx.now + timedelta(minutes=policy.routing.service_level_minutes)
+    due = tx.now + timedelta(minutes=policy.service_level.to_start_minutes)
     for assignment in decision.assignments:
         job_id = job_id_for(order_id, assignment.location, attempt)
         at_counter = collect_at == assignment.location
@@ -411,26 +456,36 @@ def alternatives(
     limit: int = 5,
 ) -> dict[str, Any]:
     """Other sizes and colours of the same references in stock, stores holding the lines, and
-    units on their way that could serve a line (whatever the future stock policy says)."""
+    units on their way that could serve a line (whatever the future stock policy says).
+
+    Other sizes are those with the line's quantity available in the network, best fit first
+    (``ordersync.contract.sizes``: the same size in another colour, sister sizes, neighbours),
+    each with its ``kind``; never ranked by how many units there are."""
     sizes: list[dict[str, Any]] = []
     for line in unserved:
+        # The whole reference, in stock or not: sizes step in the bands and cups it is made in.
         rows = tx.sql.all(
-            "SELECT i.sku, i.size, i.colour, t.available FROM items i "
-            "JOIN sku_totals t ON t.sku = i.sku "
-            "WHERE i.reference = (SELECT reference FROM items WHERE sku = :sku) "
-            "AND i.sku <> :sku AND t.available >= :qty "
-            "ORDER BY t.available DESC, i.sku LIMIT :limit",
-            {"sku": line.sku, "qty": line.qty, "limit": limit},
+            "SELECT i.sku, i.size, i.size_row, i.size_column, i.colour, "
+            "COALESCE(t.available, 0) FROM items i LEFT JOIN sku_totals t ON t.sku = i.sku "
+            "WHERE i.reference = (SELECT reference FROM items WHERE sku = :sku)",
+            {"sku": line.sku},
         )
+        made = [SizedVariant(*row[:5]) for row in rows]
+        available = {row[0]: int(row[5]) for row in rows}
+        asked = next((v for v in made if v.sku == line.sku), None)
+        if asked is None:
+            continue
+        in_stock = [v for v in made if available[v.sku] >= line.qty]
         sizes.extend(
             {
                 "instead_of": line.sku,
-                "sku": sku,
-                "size": size,
-                "colour": colour,
-                "available": int(n),
+                "sku": offer.variant.sku,
+                "size": offer.variant.size,
+                "colour": offer.variant.colour,
+                "available": available[offer.variant.sku],
+                "kind": offer.kind.value,
             }
-            for sku, size, colour, n in rows
+            for offer in rank_sizes(asked, in_stock, made)[:limit]
         )
     # A store whose record of a line's SKU is suspect is no place to send a customer.
     holding = [

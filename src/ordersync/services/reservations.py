@@ -1,8 +1,12 @@
-"""Reservations: hold units all-or-nothing, then commit (fully or partly), release, or expire."""
+"""Reservations: hold units all-or-nothing, then commit (fully or partly), release, or expire.
+
+A reservation an open job holds does not expire: the sweep renews it instead (see
+``domain.reservations``), so the job's own end frees its units.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from ordersync.contract import (
@@ -16,11 +20,13 @@ from ordersync.contract import (
 from ordersync.db.ledger_tx import LedgerTx
 from ordersync.domain.errors import InsufficientStock, InvalidRequest, NotFound
 from ordersync.domain.permissions import Action, Principal
-from ordersync.domain.reservations import HeldLine, ensure_pending, plan_commit
+from ordersync.domain.reservations import HeldLine, ensure_pending, job_hold_until, plan_commit
 from ordersync.services.movements import Poster
 from ordersync.services.stock_checks import KnownEntities
 
 SYSTEM_ACTOR = 0
+DEFAULT_JOB_HOLD = timedelta(hours=72)
+"""How far ahead the sweep renews a job's hold when it is not told the policy's."""
 
 
 def create_reservation(
@@ -177,11 +183,25 @@ def _give_back(tx: LedgerTx, reservation: Reservation) -> None:
 
 
 def expire_due(
-    tx: LedgerTx, *, limit: int = 500, sku: str | None = None, location: str | None = None
+    tx: LedgerTx,
+    *,
+    limit: int = 500,
+    sku: str | None = None,
+    location: str | None = None,
+    job_hold: timedelta = DEFAULT_JOB_HOLD,
 ) -> int:
-    """End every pending reservation whose time is up (optionally only those on one position)."""
+    """End every pending reservation whose time is up (optionally only those on one position);
+    one an open job holds is renewed for ``job_hold`` instead (a ready collection at least to
+    its deadline)."""
     expired = 0
     for reservation_id in tx.due_reservations(limit, sku, location):
+        held_until = _job_hold(tx, reservation_id, job_hold)
+        if held_until is not None:
+            tx.sql.execute(
+                "UPDATE reservations SET expires_at = :until WHERE id = :id AND state = 'pending'",
+                {"until": tx.sql.time(held_until), "id": reservation_id},
+            )
+            continue
         # Its changes go to its own audit row, not to the operation whose reservation swept it.
         since = tx.journal.mark()
         if not tx.end_reservation(reservation_id, ReservationState.EXPIRED.value, None):
@@ -199,3 +219,17 @@ def expire_due(
         )
         expired += 1
     return expired
+
+
+def _job_hold(tx: LedgerTx, reservation_id: str, hold: timedelta) -> datetime | None:
+    """Until when an open job holds this reservation, or None when no open job does."""
+    # A job's reservations name its order: the job's index finds it without scanning lines.
+    row = tx.sql.first(
+        "SELECT j.collect_by FROM reservations r JOIN jobs j ON j.order_id = r.order_ref "
+        "JOIN job_lines l ON l.job_id = j.id AND l.reservation_id = r.id "
+        "WHERE r.id = :id AND l.state = 'open'",
+        {"id": reservation_id},
+    )
+    if row is None:
+        return None
+    return job_hold_until(tx.now, hold, None if row[0] is None else tx.sql.read_time(row[0]))

@@ -17,6 +17,9 @@ from ordersync.contract import SuspectRouting
 from ordersync.domain.counter_policy import CounterPolicy
 from ordersync.domain.future_stock import FutureStockPolicy, IncomingSource
 from ordersync.domain.routing import RoutingPolicy
+from ordersync.domain.rule_sets import RuleSet
+from ordersync.domain.service_levels import ServiceLevels
+from ordersync.services.rule_set_file import RULE_SETS, RuleSetError, parse_rule_sets
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +37,9 @@ class PolicyDocument:
     promise: Promise
     future_stock: FutureStockPolicy = field(default_factory=FutureStockPolicy)
     counter: CounterPolicy = field(default_factory=CounterPolicy)
+    service_level: ServiceLevels = field(default_factory=ServiceLevels)
+    rule_sets: tuple[RuleSet, ...] = ()
+    """The file's ``[[rule_sets]]`` in order; none: the top-level keys make the only one."""
 
 
 class PolicyError(ValueError):
@@ -50,6 +56,12 @@ _LIMITS: dict[str, tuple[float, float]] = {
     "near_km": (0, 20_000),
     "future_stock.horizon_days": (0, 366),
     "counter.max_line_units": (1, 1_000_000),
+    "service_level.to_start_minutes": (1, 7 * 24 * 60),
+    "service_level.to_pick_minutes": (1, 7 * 24 * 60),
+    "service_level.to_pack_minutes": (1, 7 * 24 * 60),
+    "service_level.to_ship_minutes": (1, 7 * 24 * 60),
+    "service_level.to_hand_over_hours": (1, 90 * 24),
+    "service_level.collection_days": (1, 90),
 }
 _CHOICES: dict[str, type[StrEnum]] = {"suspect_positions": SuspectRouting}
 """Settings that name one word of a vocabulary, and that vocabulary."""
@@ -89,7 +101,13 @@ def parse_policy(text: str, source: str = "routing policy") -> PolicyDocument:
     promise: dict[str, Any] = {}
     future_stock = FutureStockPolicy()
     counter = CounterPolicy()
+    service_level: dict[str, Any] = {}
     for key, value in raw.items():
+        if key == RULE_SETS:
+            continue
+        if key == _SERVICE_LEVEL:
+            service_level = _service_level(value, source)
+            continue
         if key in (_FUTURE_STOCK, _COUNTER):
             if not isinstance(value, dict):
                 raise PolicyError(f"{source}: {key} is a table: write it as [{key}]")
@@ -102,11 +120,26 @@ def parse_policy(text: str, source: str = "routing policy") -> PolicyDocument:
             raise PolicyError(f"{source}: unknown setting {key!r}")
         target = routing if key in routing_keys else promise
         target[key] = _checked(key, kinds[key], value, source)
-    return PolicyDocument(RoutingPolicy(**routing), Promise(**promise), future_stock, counter)
+    routing_policy = RoutingPolicy(**routing)
+    # The old top-level service_level_minutes stays the target to start unless the table says.
+    service_level.setdefault("to_start_minutes", routing_policy.service_level_minutes)
+    try:
+        rule_sets = parse_rule_sets(raw.get(RULE_SETS), routing_policy)
+    except RuleSetError as error:
+        raise PolicyError(f"{source}: {error}") from None
+    return PolicyDocument(
+        routing_policy,
+        Promise(**promise),
+        future_stock,
+        counter,
+        ServiceLevels(**service_level),
+        rule_sets=rule_sets,
+    )
 
 
 _FUTURE_STOCK = "future_stock"
 _COUNTER = "counter"
+_SERVICE_LEVEL = "service_level"
 _REASON_CODE = re.compile(r"[a-z][a-z0-9_]{0,31}")
 
 
@@ -124,6 +157,20 @@ def _future_stock(table: dict[str, Any], source: str) -> FutureStockPolicy:
         else:
             raise PolicyError(f"{source}: unknown setting {name!r}")
     return FutureStockPolicy(**values)
+
+
+def _service_level(table: object, source: str) -> dict[str, Any]:
+    """The ``[service_level]`` table: each open state's target, the collection deadline."""
+    if not isinstance(table, dict):
+        raise PolicyError(f"{source}: {_SERVICE_LEVEL} is a table: write it as [{_SERVICE_LEVEL}]")
+    known = {f.name for f in fields(ServiceLevels)}
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        name = f"{_SERVICE_LEVEL}.{key}"
+        if key not in known:
+            raise PolicyError(f"{source}: unknown setting {name!r}")
+        values[key] = _checked(name, "int", value, source)
+    return values
 
 
 def _sources(name: str, value: object, source: str) -> frozenset[IncomingSource]:

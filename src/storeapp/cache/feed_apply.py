@@ -20,6 +20,7 @@ from typing_extensions import TypedDict  # pydantic reads only this one's fields
 
 from ordersync.contract import InboundDelivery, Job, Transfer
 from storeapp.cache.incoming import UPSERT_INCOMING_SQL, FeedIncomingChange, incoming_row
+from storeapp.cache.job_holders import remember_device
 from storeapp.cache.jobs import upsert_jobs
 from storeapp.cache.motion import (
     MOTION_VIEW_TABLES,
@@ -46,6 +47,7 @@ _VIEW_TABLES = (
     "network_totals",
     "remote_positions",
     "jobs",
+    "job_holders",
     "staff",
     *MOTION_VIEW_TABLES,
     "incoming",
@@ -172,6 +174,8 @@ class FeedPage:
     has_more: bool
     head: int
     reset: bool = False
+    device: str | None = None
+    """The device that asked (see ``storeapp.cache.job_holders``)."""
 
 
 FEED_PAGE: TypeAdapter[FeedPage] = TypeAdapter(FeedPage)
@@ -317,6 +321,7 @@ def apply_page(engine: Engine, page: FeedPage, now: datetime) -> int:
         write_state(connection, CURSOR, str(page.next_since))
         write_state(connection, LEDGER_ID, page.ledger_id)
         write_state(connection, LOCATION, page.location)
+        remember_device(connection, page.device)
         write_state(connection, LAST_CONTACT, now.isoformat())
         write_state(connection, LAST_FEED_AT, now.isoformat())
     return len(page.changes)

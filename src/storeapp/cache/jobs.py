@@ -3,7 +3,8 @@ device's own work laid over it (transitions and short picks not yet seen back, s
 
 The same rule as for stock: the ledger's answer replaces the local effect, never adds to it. An
 action counts while its outbox entry waits, and after the ledger accepted it until the feed
-brings the job back; a refused action is ignored at once, so the feed's job stands.
+brings the job back; a refused action is ignored at once, so the feed's job stands. A start or
+a takeover made here makes this terminal the job's holder until the feed says who holds it.
 """
 
 from __future__ import annotations
@@ -18,15 +19,20 @@ from sqlalchemy import Connection, text
 
 from ordersync.contract import (
     FINAL_JOB_STATES,
+    HELD_JOB_STATES,
     LINE_END_STATES,
     Job,
     JobLineState,
     JobStateName,
 )
+from storeapp.cache.job_holders import Holder, read_holders, this_device, upsert_holders
+from storeapp.cache.ship_to import upsert_ship_to
 
 TRANSITION = "transition"
 REJECT = "reject"
-"""The two kinds of local action on a job: a transition to a state, or a short pick of a line."""
+TAKEOVER = "takeover"
+"""The kinds of local action on a job: a transition to a state, a short pick of a line, or a
+manager's takeover of a job another device is picking."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +48,8 @@ class CachedLine:
     """Units confirmed by scanning on this device."""
     unconfirmed: bool = False
     """A short pick of this line made here and not yet seen back from the ledger."""
+    in_transit: bool = False
+    """Its units are in a parcel on its way to this store (a collection), not here yet."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +74,8 @@ class CachedJob:
     lines: list[CachedLine]
     unconfirmed: int
     """Actions made here that the ledger has not confirmed through the feed yet."""
+    held_by: Holder | None = None
+    """Who is picking it (only while it is being picked), with this device's work laid over."""
 
 
 def _job_row(change_seq: int, job: Job, now: datetime) -> dict[str, Any]:
@@ -113,6 +123,8 @@ def upsert_jobs(connection: Connection, jobs: Sequence[tuple[int, Job]], now: da
         ),
         [_job_row(seq, job, now) for seq, job in jobs],
     )
+    upsert_holders(connection, jobs)
+    upsert_ship_to(connection, jobs)
     connection.execute(
         text(
             "DELETE FROM job_actions WHERE job_id = :job_id AND op_id NOT IN "
@@ -222,7 +234,10 @@ def _with_local_work(connection: Connection, rows: Sequence[Any]) -> list[Cached
     actions: dict[str, list[Any]] = {}
     for action in connection.execute(
         text(
-            "SELECT a.*, o.state AS outbox_state FROM job_actions a "
+            "SELECT a.*, o.state AS outbox_state, "
+            "json_extract(o.payload, '$.person') AS outbox_person, "
+            "(SELECT name FROM staff WHERE code = json_extract(o.payload, '$.person')) "
+            "AS outbox_person_name FROM job_actions a "
             f"LEFT JOIN outbox o ON o.op_id = a.op_id WHERE a.job_id IN ({marks}) ORDER BY a.id"
         ),
         params,
@@ -237,10 +252,21 @@ def _with_local_work(connection: Connection, rows: Sequence[Any]) -> list[Cached
             params,
         )
     }
-    return [_overlay(row, actions.get(str(row.id), []), scans) for row in rows]
+    holders = read_holders(connection, (str(row.id) for row in rows))
+    device = this_device(connection)
+    return [
+        _overlay(row, actions.get(str(row.id), []), scans, holders.get(str(row.id)), device)
+        for row in rows
+    ]
 
 
-def _overlay(row: Any, actions: list[Any], scans: dict[tuple[str, int], int]) -> CachedJob:
+def _overlay(
+    row: Any,
+    actions: list[Any],
+    scans: dict[tuple[str, int], int],
+    holder: Holder | None,
+    device: str | None,
+) -> CachedJob:
     job_id = str(row.id)
     lines = [
         CachedLine(
@@ -251,6 +277,7 @@ def _overlay(row: Any, actions: list[Any], scans: dict[tuple[str, int], int]) ->
             state=str(raw["state"]),
             reject_reason=raw.get("reject_reason"),
             scanned=scans.get((job_id, int(raw["line_no"])), 0),
+            in_transit=bool(raw.get("in_transit", False)),
         )
         for raw in json.loads(row.lines)
     ]
@@ -272,14 +299,30 @@ def _overlay(row: Any, actions: list[Any], scans: dict[tuple[str, int], int]) ->
         seq=int(row.seq),
         lines=lines,
         unconfirmed=len(actions),
+        held_by=holder,
     )
     for action in actions:
         job = _apply(job, action)
+        if action.action == TAKEOVER or action.to_state == JobStateName.PICKING:
+            # Started or taken over here: this terminal holds it until the feed says otherwise.
+            since = datetime.fromisoformat(action.created_at)
+            mine = Holder(
+                device or "",
+                action.outbox_person,
+                action.outbox_person_name,
+                since,
+                this_terminal=True,
+            )
+            job = replace(job, held_by=mine)
+    if job.state not in HELD_JOB_STATES:
+        job = replace(job, held_by=None)
     return job
 
 
 def _apply(job: CachedJob, action: Any) -> CachedJob:
     """What the ledger will do with the action, as far as this store's screens show it."""
+    if action.action == TAKEOVER:
+        return job
     if action.action == REJECT:
         lines = [
             replace(

@@ -51,6 +51,7 @@ from storeapp.services.picking import PickingService
 from storeapp.services.reports import Refusal, ask, known_access
 from storeapp.sync.client import LedgerClient
 from storeapp.sync.heartbeat import read_heartbeat
+from storeapp.wording.ids import short_ids
 
 
 class Source(StrEnum):
@@ -117,6 +118,18 @@ class DayView:
     to_receive: list[QueueTransfer] = field(default_factory=list)
     """Transfers sent to this store, late first, then by expected arrival."""
 
+    def short_job_ids(self) -> dict[str, str]:
+        """Every job id the view shows (open, waiting for collection, with a rejected line), as
+        staff read it: cut where the others are told apart, the same in every table."""
+        return short_ids(
+            [str(job.id) for job in (*self.open_jobs, *self.collections_waiting)]
+            + [rejection.job_id for rejection in self.rejections]
+        )
+
+    def short_order_ids(self) -> dict[str, str]:
+        """The ids of the orders placed in store today, each cut where the others differ."""
+        return short_ids(str(placed.order_id) for placed in self.store_orders or [])
+
 
 @dataclass(frozen=True, slots=True)
 class DayRefused:
@@ -163,11 +176,6 @@ def _transfer_of_cache(transfer: CachedDocument, now: datetime, *, sending: bool
         units=sum(quantities),
         late=not sending and expected_at is not None and expected_at < now,
     )
-
-
-def short_id(job: QueueJob) -> str:
-    """The start of the job's id, as staff read and type it."""
-    return str(job.id)[:8]
 
 
 def job_age(job: QueueJob) -> timedelta:

@@ -14,7 +14,9 @@ from datetime import datetime
 from sqlalchemy import Connection, text
 
 from ordersync.contract import FINAL_JOB_STATES, JobLineState, allowed_next, is_late
+from storeapp.cache.job_holders import Holder
 from storeapp.cache.jobs import CachedJob
+from storeapp.wording.ids import SHORTEST, short_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +34,8 @@ class PickLine:
     reject_reason: str | None
     unconfirmed: bool
     """Short picked here; the ledger has not confirmed it yet."""
+    in_transit: bool = False
+    """In a parcel on its way to this store (a collection), not here yet."""
 
     @property
     def is_open(self) -> bool:
@@ -49,6 +53,8 @@ class PickLine:
 @dataclass(frozen=True, slots=True)
 class JobView:
     id: str
+    short_id: str
+    """The start of ``id`` that tells it apart from the store's other jobs (``wording.ids``)."""
     order_id: str
     kind: str
     """``ship`` (pick, pack, ship) or ``collect`` (pick, make ready, hand over here)."""
@@ -61,7 +67,8 @@ class JobView:
     created_at: datetime
     due_at: datetime
     late: bool
-    """Not started in time, by this device's clock or by the ledger's last report."""
+    """Past the time its current step was due, by this device's clock or by the ledger's last
+    report."""
     ledger_late: bool
     """The late flag the feed last reported."""
     parcels: int | None
@@ -72,10 +79,8 @@ class JobView:
     """Actions made here not yet confirmed by the ledger through the feed."""
     allowed: frozenset[str]
     """States this job may move to now (checked again by the ledger)."""
-
-    @property
-    def short_id(self) -> str:
-        return self.id[:8]
+    held_by: Holder | None = None
+    """Who is picking it, while it is being picked (``this_terminal``: this device)."""
 
     @property
     def open_lines(self) -> list[PickLine]:
@@ -98,6 +103,13 @@ class JobView:
     @property
     def done(self) -> bool:
         return self.state in FINAL_JOB_STATES
+
+    @property
+    def on_its_way(self) -> bool:
+        """A collection whose parcel has not reached this store yet: marking it ready is
+        recording its arrival."""
+        lines = self.open_lines
+        return self.state == "picked" and bool(lines) and all(line.in_transit for line in lines)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,11 +148,13 @@ def job_view(connection: Connection, job: CachedJob, now: datetime) -> JobView:
             state=line.state,
             reject_reason=line.reject_reason,
             unconfirmed=line.unconfirmed,
+            in_transit=line.in_transit,
         )
         for line in job.lines
     ]
     return JobView(
         id=job.id,
+        short_id=_short_id(connection, job),
         order_id=job.order_id,
         kind=job.kind,
         state=job.state,
@@ -149,7 +163,10 @@ def job_view(connection: Connection, job: CachedJob, now: datetime) -> JobView:
         customer_name=job.customer_name,
         created_at=job.created_at,
         due_at=job.due_at,
-        late=is_late(job.state, job.due_at, now, reported_late=job.ledger_late),
+        # A step taken here starts a new one whose due time the ledger sends when it confirms
+        # it: until then the old step's due time no longer counts.
+        late=job.state == job.ledger_state
+        and is_late(job.state, job.due_at, now, reported_late=job.ledger_late),
         ledger_late=job.ledger_late,
         parcels=job.parcels,
         weight_grams=job.weight_grams,
@@ -157,7 +174,20 @@ def job_view(connection: Connection, job: CachedJob, now: datetime) -> JobView:
         lines=lines,
         unconfirmed=job.unconfirmed,
         allowed=allowed_next(job.kind, job.state),
+        held_by=job.held_by,
     )
+
+
+def _short_id(connection: Connection, job: CachedJob) -> str:
+    """The job's id cut where no other job of its store in the cache shares the start."""
+    head = job.id[:SHORTEST]
+    # A range on the primary key: the jobs whose id starts with ``head`` (hex digits, so the
+    # next character up bounds them).
+    alike = connection.execute(
+        text("SELECT id FROM jobs WHERE id >= :low AND id < :high AND location = :location"),
+        {"low": head, "high": head[:-1] + chr(ord(head[-1]) + 1), "location": job.location},
+    )
+    return short_id(job.id, (str(row[0]) for row in alike))
 
 
 def job_queue(jobs: list[JobView]) -> JobQueue:

@@ -26,8 +26,10 @@ from ordersync.contract import (
     Arrival,
     LocationKind,
     Position,
+    SizeFit,
     SkuAvailability,
     gtin_problem,
+    rank_sizes,
 )
 from storeapp.cache.incoming import NOTHING_COMING, Coming
 from storeapp.cache.state import LAST_FEED_AT, parse_time, read_state
@@ -99,6 +101,8 @@ class Suggestion:
     colour: str
     store_available: int
     network_available: int
+    kind: SizeFit
+    """How it fits against the size looked up: same size in another colour, sister, nearby."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -462,28 +466,18 @@ def suggest_sizes(
     network: dict[str, int],
     limit: int = 4,
 ) -> list[Suggestion]:
-    """The nearest sizes of the same colour in stock here, then the same size in other colours."""
-    rows = sorted({v.size_row or "" for v in variants}, key=size_order)
-    columns = sorted({v.size_column or v.size for v in variants}, key=size_order)
-
-    def distance(v: CatalogItem) -> float:
-        if item.size_row and item.size_column and v.size_row and v.size_column:
-            return abs(rows.index(v.size_row) - rows.index(item.size_row)) + abs(
-                columns.index(v.size_column) - columns.index(item.size_column)
-            )
-        return abs(
-            columns.index(v.size_column or v.size) - columns.index(item.size_column or item.size)
-        )
-
-    in_stock = [v for v in variants if v.sku != item.sku and own[v.sku].available > 0]
-    same_colour = sorted(
-        (v for v in in_stock if v.colour == item.colour), key=lambda v: (distance(v), v.sku)
-    )
-    other_colours = sorted(
-        (v for v in in_stock if v.colour != item.colour and v.size == item.size),
-        key=lambda v: v.colour,
-    )
-    chosen = (same_colour[: limit - min(len(other_colours), 1)] + other_colours)[:limit]
+    """The sizes of the reference in stock here that fit best, in the ledger's order
+    (``ordersync.contract.sizes``): the same size in another colour, then sister sizes, then
+    the nearest sizes; steps are counted in every size the reference is made in."""
+    in_stock = [v for v in variants if own[v.sku].available > 0]
     return [
-        Suggestion(v.sku, v.size, v.colour, own[v.sku].available, network[v.sku]) for v in chosen
+        Suggestion(
+            sku=offer.variant.sku,
+            size=offer.variant.size,
+            colour=offer.variant.colour,
+            store_available=own[offer.variant.sku].available,
+            network_available=network[offer.variant.sku],
+            kind=offer.kind,
+        )
+        for offer in rank_sizes(item, in_stock, variants)[:limit]
     ]

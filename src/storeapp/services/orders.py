@@ -1,5 +1,6 @@
-"""Order in store (endless aisle): the associate orders an item the store cannot hand over now,
-for home delivery, for collection here or at another store.
+"""Order in store (endless aisle): the associate orders items the store cannot hand over now,
+one line per SKU, for home delivery (placed by its postal code), for collection here or at
+another store.
 
 The order is written to the outbox first, under an id generated once, and then sent live. Online,
 the associate sees at once where it comes from, why (the routing explanation) and the promised
@@ -19,7 +20,7 @@ from typing import Any
 from uuid import UUID
 
 from pydantic import ValidationError
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from ordersync.contract import (
     Channel,
@@ -32,15 +33,24 @@ from ordersync.contract import (
     Order,
     OrderLineIn,
     PlaceOrderOp,
-    RoutingRecord,
     uuid7,
 )
+from ordersync.contract.orders import POSTAL_CODE_UNKNOWN
 from storeapp.cache import outbox
 from storeapp.clock import NewId, Now, PersonOf, nobody
 from storeapp.services.catalog import by_sku
+from storeapp.services.order_explanations import (
+    Alternatives,
+    Explanation,
+    alternatives_of,
+    explain,
+)
 from storeapp.sync.client import LedgerClient, LedgerRefused, LedgerUnavailable
 
 MAX_ORDER_QTY = 100
+"""Units of one line (the ledger's limit)."""
+MAX_ORDER_LINES = 50
+"""Lines of one order (the ledger's limit)."""
 UNFULFILLABLE = "urn:ordersync:problem:order-unfulfillable"
 
 
@@ -55,6 +65,10 @@ class OrderRefusal(StrEnum):
     """Neither an email address nor a phone number to reach the customer."""
     BAD_CUSTOMER = "bad_customer"
     BAD_DELIVERY = "bad_delivery"
+    UNKNOWN_POSTAL_CODE = "unknown_postal_code"
+    """Five digits, but no department of the ledger's table holds that postal code."""
+    NO_LINES = "no_lines"
+    """Nothing to order, or more lines than an order takes."""
 
 
 class OrderInputError(Exception):
@@ -79,9 +93,25 @@ class OrderStatus(StrEnum):
 # --- Building the request ----------------------------------------------------------------------
 
 
-def home_delivery(address: str, latitude: float, longitude: float) -> Delivery:
+def home_delivery(
+    address: str | Sequence[str], postal_code: str, city: str, country: str = "FR"
+) -> Delivery:
+    """Delivery to the customer's home: the street lines, the postal code (which places the
+    address for routing) and the town. Nobody types coordinates."""
+    given = [address] if isinstance(address, str) else list(address)
+    lines = [line.strip() for line in given if line.strip()]
+    if not lines:
+        raise OrderInputError(OrderRefusal.BAD_DELIVERY, "give the street address", "address")
+    if not postal_code.strip():
+        raise OrderInputError(OrderRefusal.BAD_DELIVERY, "give the postal code", "postal_code")
+    if not city.strip():
+        raise OrderInputError(OrderRefusal.BAD_DELIVERY, "give the town", "city")
     return _delivery(
-        kind=DeliveryKind.HOME, address=address.strip(), latitude=latitude, longitude=longitude
+        kind=DeliveryKind.HOME,
+        address="\n".join(lines),
+        postal_code=postal_code.strip(),
+        city=city.strip(),
+        country=country.strip().upper(),
     )
 
 
@@ -93,8 +123,11 @@ def _delivery(**values: Any) -> Delivery:
     try:
         return Delivery(**values)
     except ValidationError as error:
+        unknown = error.errors()[0].get("type") == POSTAL_CODE_UNKNOWN
         raise OrderInputError(
-            OrderRefusal.BAD_DELIVERY, _first_problem(error), _first_field(error)
+            OrderRefusal.UNKNOWN_POSTAL_CODE if unknown else OrderRefusal.BAD_DELIVERY,
+            _first_problem(error),
+            _first_field(error),
         ) from error
 
 
@@ -131,42 +164,6 @@ def _first_field(error: ValidationError) -> str | None:
 
 
 @dataclass(frozen=True, slots=True)
-class Verdict:
-    """One candidate location of a routing decision: won, or why it lost."""
-
-    location: str
-    name: str
-    won: bool
-    distance_km: float | None
-    reasons: list[dict[str, Any]]
-    """Machine-readable reasons: ``code`` is a ``RoutingReason`` value, with its numbers."""
-    text: str
-    """The ledger's own sentence (English)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Explanation:
-    """A routing decision as a person reads it."""
-
-    trigger: str
-    """``order`` (first routing) or ``short_pick`` (routed again after a short pick)."""
-    created_at: datetime | None
-    summary: str
-    assignments: list[tuple[str, list[int]]]
-    """(location, order line numbers it serves)."""
-    unserved: list[dict[str, Any]]
-    candidates: list[Verdict]
-
-    @property
-    def winners(self) -> list[Verdict]:
-        return [c for c in self.candidates if c.won]
-
-    @property
-    def losers(self) -> list[Verdict]:
-        return [c for c in self.candidates if not c.won]
-
-
-@dataclass(frozen=True, slots=True)
 class Source:
     """Where (part of) the order comes from: a job at a location."""
 
@@ -180,40 +177,12 @@ class Source:
 
 
 @dataclass(frozen=True, slots=True)
-class OtherSize:
-    instead_of: str
-    sku: str
-    size: str
-    colour: str
-    available: int
-
-
-@dataclass(frozen=True, slots=True)
-class CollectPoint:
-    location: str
-    name: str
-    distance_km: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class Alternatives:
-    other_sizes: list[OtherSize]
-    """Other sizes and colours of the same reference the network holds."""
-    collect_at: list[CollectPoint]
-    """Stores holding every unserved line, where the customer could collect."""
-
-    @property
-    def empty(self) -> bool:
-        return not self.other_sizes and not self.collect_at
-
-
-@dataclass(frozen=True, slots=True)
 class OrderOutcome:
     status: OrderStatus
     op_id: UUID
     """Also the order's id on the ledger."""
-    sku: str
-    qty: int
+    lines: list[tuple[str, int]]
+    """(SKU, quantity) of each line, in the order's order."""
     order: Order | None = None
     sources: list[Source] = field(default_factory=list)
     explanation: Explanation | None = None
@@ -293,23 +262,29 @@ class OrderInStoreService:
         external_ref: str | None = None,
         live: bool = True,
     ) -> OrderOutcome:
+        """An order of one line: ``place_lines`` with ``[(sku, qty)]``."""
+        return self.place_lines(
+            [(sku, qty)], delivery, contact, external_ref=external_ref, live=live
+        )
+
+    def place_lines(
+        self,
+        lines: Sequence[tuple[str, int]],
+        delivery: Delivery,
+        contact: Customer,
+        *,
+        external_ref: str | None = None,
+        live: bool = True,
+    ) -> OrderOutcome:
         """Write the order to the outbox (one id, generated here once), then send it live.
 
-        Returns PLACED with where it comes from, why and the promise; PENDING when the ledger
-        cannot be reached (the sync sends it later); REFUSED with the alternatives.
+        ``lines`` are (SKU, quantity); a SKU named twice is one line of both quantities (the
+        ledger takes each SKU once). Returns PLACED with where it comes from, why and the
+        promise; PENDING when the ledger cannot be reached (the sync sends it later); REFUSED
+        with the alternatives.
         """
-        if not 1 <= qty <= MAX_ORDER_QTY:
-            raise OrderInputError(
-                OrderRefusal.BAD_QUANTITY,
-                f"order between 1 and {MAX_ORDER_QTY} units",
-                "qty",
-            )
         with self._engine.connect() as connection:
-            item = by_sku(connection, sku.strip())
-            if item is None:
-                raise OrderInputError(
-                    OrderRefusal.UNKNOWN_SKU, f"no item {sku} in the catalog", "sku"
-                )
+            merged = self._checked_lines(connection, lines)
             if delivery.kind is DeliveryKind.COLLECT:
                 kind = connection.execute(
                     text("SELECT kind FROM locations WHERE code = :code"),
@@ -326,48 +301,72 @@ class OrderInStoreService:
             op_id=self._new_id(),
             channel=Channel.STORE,
             external_ref=external_ref,
-            lines=[OrderLineIn(sku=item.sku, qty=qty)],
+            lines=[OrderLineIn(sku=sku, qty=qty) for sku, qty in merged],
             customer=contact,
             delivery=delivery,
             person=self._person(),
         )
         now = self._now()
+        items = ", ".join(f"{qty} x {sku}" for sku, qty in merged)
         with self._engine.begin() as connection:
             entry_id = outbox.enqueue(
                 connection,
                 operation,
-                summary=f"order {qty} x {item.sku} for {contact.name} ({_delivery_text(delivery)})",
+                summary=f"order {items} for {contact.name} ({_delivery_text(delivery)})",
                 effects=[],
                 now=now,
                 person=operation.person,
             )
         if not live or self._client is None:
-            return OrderOutcome(OrderStatus.PENDING, operation.op_id, item.sku, qty)
+            return OrderOutcome(OrderStatus.PENDING, operation.op_id, merged)
         return self.send(entry_id, operation)
+
+    @staticmethod
+    def _checked_lines(
+        connection: Connection, lines: Sequence[tuple[str, int]]
+    ) -> list[tuple[str, int]]:
+        """The lines as the catalog names their SKUs, one line per SKU, each quantity checked."""
+        merged: dict[str, int] = {}
+        for sku, qty in lines:
+            item = by_sku(connection, sku.strip())
+            if item is None:
+                raise OrderInputError(
+                    OrderRefusal.UNKNOWN_SKU, f"no item {sku} in the catalog", "sku"
+                )
+            merged[item.sku] = merged.get(item.sku, 0) + qty
+            if not 1 <= qty <= MAX_ORDER_QTY or merged[item.sku] > MAX_ORDER_QTY:
+                raise OrderInputError(
+                    OrderRefusal.BAD_QUANTITY,
+                    f"order between 1 and {MAX_ORDER_QTY} units of {item.sku}",
+                    "qty",
+                )
+        if not 1 <= len(merged) <= MAX_ORDER_LINES:
+            raise OrderInputError(
+                OrderRefusal.NO_LINES, f"order 1 to {MAX_ORDER_LINES} different items", "lines"
+            )
+        return list(merged.items())
 
     def send(self, entry_id: int, operation: PlaceOrderOp) -> OrderOutcome:
         """Send a kept order now (the same id: placed once however often it is sent)."""
-        sku, qty = operation.lines[0].sku, operation.lines[0].qty
+        lines = [(line.sku, line.qty) for line in operation.lines]
         if self._client is None:
-            return OrderOutcome(OrderStatus.PENDING, operation.op_id, sku, qty)
+            return OrderOutcome(OrderStatus.PENDING, operation.op_id, lines)
         try:
             order = self._client.place_order(operation)
         except LedgerRefused as error:
             if error.status in (401, 408, 425, 429):
-                return OrderOutcome(
-                    OrderStatus.PENDING, operation.op_id, sku, qty, reason=str(error)
-                )
+                return OrderOutcome(OrderStatus.PENDING, operation.op_id, lines, reason=str(error))
             # The associate sees the refusal now: it is kept on record, not left to attend to.
             outbox.refuse(self._engine, entry_id, error.problem, self._now())
             outbox.dismiss(self._engine, entry_id, self._now())
-            return self._refused(operation.op_id, sku, qty, error.problem)
+            return self._refused(operation.op_id, lines, error.problem)
         except LedgerUnavailable as error:
             outbox.note_failure(self._engine, [entry_id], str(error), self._now())
-            return OrderOutcome(OrderStatus.PENDING, operation.op_id, sku, qty, reason=str(error))
+            return OrderOutcome(OrderStatus.PENDING, operation.op_id, lines, reason=str(error))
         outbox.accept(self._engine, entry_id, [], self._now())
-        return self.outcome_of(order, sku, qty)
+        return self.outcome_of(order)
 
-    def outcome_of(self, order: Order, sku: str = "", qty: int = 0) -> OrderOutcome:
+    def outcome_of(self, order: Order) -> OrderOutcome:
         """A placed order as the associate reads it: sources, explanation, promise."""
         names = self._location_names()
         explanation = explain(order.routing[-1], names) if order.routing else None
@@ -389,24 +388,23 @@ class OrderInStoreService:
             for job in order.jobs
             if job.state not in (JobStateName.REJECTED, JobStateName.CANCELLED)
         ]
-        first = order.lines[0] if order.lines else None
         return OrderOutcome(
             OrderStatus.PLACED,
             order.id,
-            sku or (first.sku if first else ""),
-            qty or (first.qty if first else 0),
+            [(line.sku, line.qty) for line in order.lines],
             order=order,
             sources=sources,
             explanation=explanation,
             promised_by=order.promised_by,
         )
 
-    def _refused(self, op_id: UUID, sku: str, qty: int, problem: dict[str, Any]) -> OrderOutcome:
+    def _refused(
+        self, op_id: UUID, lines: list[tuple[str, int]], problem: dict[str, Any]
+    ) -> OrderOutcome:
         return OrderOutcome(
             OrderStatus.REFUSED,
             op_id,
-            sku,
-            qty,
+            lines,
             unserved=list(problem.get("unserved") or []),
             alternatives=alternatives_of(problem, self._location_names()),
             problem=problem,
@@ -492,76 +490,19 @@ def _lines(payload: Mapping[str, Any]) -> list[tuple[str, int]]:
 def _delivery_text(delivery: Delivery) -> str:
     if delivery.kind is DeliveryKind.COLLECT:
         return f"collect at {delivery.collect_at}"
-    return "home delivery"
+    return f"home delivery to {delivery.postal_code or ''} {delivery.city or ''}".rstrip()
 
 
-def _float(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) else None
-
-
-def explain(record: RoutingRecord, names: Mapping[str, str] | None = None) -> Explanation:
-    """Read a routing record's explanation (a JSON document) into plain fields."""
-    names = names or {}
-    raw = record.explanation
-    candidates = [
-        Verdict(
-            location=str(c.get("location", "")),
-            name=names.get(str(c.get("location", "")), str(c.get("location", ""))),
-            won=bool(c.get("won")),
-            distance_km=_float(c.get("distance_km")),
-            reasons=[dict(r) for r in c.get("reasons") or [] if isinstance(r, Mapping)],
-            text=str(c.get("text", "")),
-        )
-        for c in raw.get("candidates") or []
-        if isinstance(c, Mapping)
-    ]
-    assignments = [
-        (str(a.get("location", "")), [int(n) for n in a.get("lines") or []])
-        for a in raw.get("assignments") or []
-        if isinstance(a, Mapping)
-    ]
-    return Explanation(
-        trigger=record.trigger,
-        created_at=record.created_at,
-        summary=str(raw.get("summary", "")),
-        assignments=assignments,
-        unserved=[dict(u) for u in raw.get("unserved") or [] if isinstance(u, Mapping)],
-        candidates=candidates,
-    )
-
-
-def alternatives_of(
-    problem: Mapping[str, Any], names: Mapping[str, str] | None = None
-) -> Alternatives | None:
-    """The alternatives an ``order-unfulfillable`` problem offers, or None for other problems."""
-    raw = problem.get("alternatives")
-    if not isinstance(raw, Mapping):
-        return None
-    names = names or {}
-    sizes: Sequence[Any] = raw.get("other_sizes") or []
-    points: Sequence[Any] = raw.get("collect_at") or []
-    return Alternatives(
-        other_sizes=[
-            OtherSize(
-                instead_of=str(s.get("instead_of", "")),
-                sku=str(s.get("sku", "")),
-                size=str(s.get("size", "")),
-                colour=str(s.get("colour", "")),
-                available=int(s.get("available", 0)),
-            )
-            for s in sizes
-            if isinstance(s, Mapping)
-        ],
-        collect_at=[
-            CollectPoint(
-                location=str(p.get("location", "")),
-                name=names.get(str(p.get("location", "")), str(p.get("location", ""))),
-                distance_km=_float(p.get("distance_km")),
-            )
-            for p in points
-            if isinstance(p, Mapping)
-        ],
-    )
+def split_line(text: str) -> tuple[str, int | None]:
+    """``SKU`` or ``SKU:QTY`` as typed (a SKU or a barcode never holds a colon): the item and its
+    units when given; ValueError when the units are not a whole number of at least 1."""
+    item, colon, qty = text.strip().rpartition(":")
+    if not colon:
+        return text.strip(), None
+    units = int(qty) if qty.strip().isdigit() else 0
+    if units < 1 or not item.strip():
+        raise ValueError(f"{text!r} is not SKU:QTY with QTY a whole number of at least 1")
+    return item.strip(), units
 
 
 def order_id_of(value: str) -> UUID:

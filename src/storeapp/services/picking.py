@@ -9,6 +9,11 @@ of it, its outbox entry in one transaction. Scanned units stay on this device: o
 transitions and short picks they lead to are sent. A transition the ledger refuses (another
 device moved the job first) lands in "needs attention" with the job's ``current_state``, and
 the job on screen is the feed's again.
+
+One picker per job (``pick_holds``): a job another device is picking is neither started,
+scanned, short picked nor marked picked here; a manager takes it over (``take_over``), which
+makes this terminal its holder at once. A scan of a unit of an assigned job that nobody holds
+starts picking it: the start is queued and the unit counted in one transaction.
 """
 
 from __future__ import annotations
@@ -16,7 +21,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
@@ -29,6 +33,7 @@ from ordersync.contract import (
     JobTransitionOp,
     LineRejectionOp,
     RejectReason,
+    TakeOverJobOp,
     allowed_next,
     can_reject_lines,
     gtin_problem,
@@ -39,51 +44,32 @@ from storeapp.cache import outbox
 from storeapp.clock import NewId, Now, PersonOf, nobody
 from storeapp.services.catalog import by_gtin
 from storeapp.services.job_views import JobQueue, JobView, PickLine, job_queue, job_view
+from storeapp.services.pick_holds import (
+    may_take_over,
+    refuse_if_held_elsewhere,
+    refuse_unless_manager,
+    refuse_unless_takeable,
+)
+from storeapp.services.pick_refusals import PickingRefused, PickRefusal
+
+__all__ = [
+    "MAX_NOTE",
+    "MAX_PARCELS",
+    "MAX_TRACKING",
+    "MAX_WEIGHT_GRAMS",
+    "ActionRecorded",
+    "JobAttention",
+    "PickRefusal",
+    "PickingRefused",
+    "PickingService",
+    "ScanResult",
+]
 
 MAX_PARCELS = 100
 MAX_WEIGHT_GRAMS = 1_000_000
 MAX_TRACKING = 64
 MAX_NOTE = 200
-JOB_OPERATIONS = ("job_transition", "reject_line")
-
-
-class PickRefusal(StrEnum):
-    """Why the service refused an action; stable codes the screens translate."""
-
-    UNKNOWN_JOB = "unknown_job"
-    AMBIGUOUS_JOB = "ambiguous_job"
-    OTHER_STORE = "other_store"
-    INVALID_BARCODE = "invalid_barcode"
-    """Not a GTIN-8/13 or its check digit is wrong (``problem`` says which)."""
-    UNKNOWN_BARCODE = "unknown_barcode"
-    """A valid GTIN no item of the cached catalog carries."""
-    NOT_ON_PICK_LIST = "not_on_pick_list"
-    """The scanned item is not on an open line of this job (``sku``)."""
-    TOO_MANY = "too_many"
-    """Every unit of that line is already scanned (``sku``, ``qty``)."""
-    NOT_PICKING = "not_picking"
-    """Scans are taken while the job is being picked (``state``)."""
-    UNKNOWN_LINE = "unknown_line"
-    LINE_NOT_OPEN = "line_not_open"
-    NOTHING_SCANNED = "nothing_scanned"
-    WRONG_STATE = "wrong_state"
-    """The job's state does not allow it (``state``, ``allowed``)."""
-    NOT_ALL_SCANNED = "not_all_scanned"
-    """Some open line still misses units (``missing``: line number → units)."""
-    BAD_PARCELS = "bad_parcels"
-    BAD_WEIGHT = "bad_weight"
-    BAD_TRACKING = "bad_tracking"
-    BAD_NOTE = "bad_note"
-
-
-class PickingRefused(Exception):
-    """An action the service refused before anything was written; ``facts`` details it."""
-
-    def __init__(self, code: PickRefusal, message: str, **facts: Any) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.facts = facts
+JOB_OPERATIONS = ("job_transition", "reject_line", "take_over_job")
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +79,8 @@ class ScanResult:
     """The line the unit was counted on, after the scan."""
     complete: bool
     """Every open line of the job is now fully scanned: it can be marked picked."""
+    started: bool = False
+    """The scan started picking the job (it was assigned, and nobody held it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +99,7 @@ class JobAttention:
     op_id: str
     job_id: str
     action: str
-    """The target state of a transition, or ``reject`` for a short pick."""
+    """The target state of a transition, ``reject`` for a short pick, ``take_over``."""
     line_no: int | None
     current_state: str | None
     """Where the ledger says the job (or line) stands now."""
@@ -206,7 +194,11 @@ class PickingService:
                     entry_id=entry.id,
                     op_id=entry.op_id,
                     job_id=str(payload.get("job_id", "")),
-                    action=str(payload.get("to", "reject")),
+                    action=(
+                        "take_over"
+                        if entry.kind == "take_over_job"
+                        else str(payload.get("to", "reject"))
+                    ),
                     line_no=payload.get("line_no"),
                     current_state=problem.get("current_state"),
                     problem_type=str(problem.get("type", "")),
@@ -238,10 +230,12 @@ class PickingService:
         now = self._now()
         with self._engine.begin() as connection:
             job = self._load(connection, job_id)
-            if job.state != JobStateName.PICKING:
+            refuse_if_held_elsewhere(job)
+            starts = JobStateName.PICKING in allowed_next(job.kind, job.state)
+            if job.state != JobStateName.PICKING and not starts:
                 raise PickingRefused(
                     PickRefusal.NOT_PICKING,
-                    f"start picking the job before scanning (it is {job.state})",
+                    f"units are scanned while the job is being picked (it is {job.state})",
                     state=job.state,
                 )
             item = by_gtin(connection, code)
@@ -270,10 +264,13 @@ class PickingService:
                     sku=item.sku,
                     qty=sum(ln.qty for ln in lines),
                 )
+            if starts:
+                # The first unit in hand is as good as pressing start.
+                self._queue_transition(connection, job, JobStateName.PICKING, now)
             cached.set_scanned(connection, job.id, line.line_no, line.scanned + 1, now)
             after = job_view(connection, self._load(connection, job.id), now)
         counted = next(ln for ln in after.lines if ln.line_no == line.line_no)
-        return ScanResult(job=after, line=counted, complete=after.fully_scanned)
+        return ScanResult(job=after, line=counted, complete=after.fully_scanned, started=starts)
 
     def unscan(self, job_id: str, line_no: int) -> PickLine:
         """Take back one scanned unit of a line (scanned by mistake, put back on the shelf)."""
@@ -281,6 +278,7 @@ class PickingService:
         with self._engine.begin() as connection:
             job = self._load(connection, job_id)
             line = self._line(job, line_no)
+            refuse_if_held_elsewhere(job)
             if job.state != JobStateName.PICKING:
                 raise PickingRefused(
                     PickRefusal.NOT_PICKING,
@@ -361,6 +359,7 @@ class PickingService:
         with self._engine.begin() as connection:
             job = self._load(connection, job_id)
             line = self._line(job, line_no)
+            refuse_if_held_elsewhere(job)
             if not can_reject_lines(job.state):
                 raise PickingRefused(
                     PickRefusal.WRONG_STATE,
@@ -420,6 +419,7 @@ class PickingService:
         now = self._now()
         with self._engine.begin() as connection:
             job = self._load(connection, job_id)
+            refuse_if_held_elsewhere(job)
             allowed = allowed_next(job.kind, job.state)
             if to.value not in allowed:
                 raise PickingRefused(
@@ -441,20 +441,45 @@ class PickingService:
                         "scan every unit (or short pick the line) before marking it picked",
                         missing=missing,
                     )
-            operation = JobTransitionOp(
-                op="job_transition",
-                op_id=self._new_id(),
-                job_id=uuid.UUID(job.id),
-                to=to,
-                from_state=JobStateName(job.state),
+            op_id, entry_id = self._queue_transition(
+                connection,
+                job,
+                to,
+                now,
                 parcels=parcels,
                 weight_grams=weight_grams,
                 tracking=tracking,
             )
+            after = job_view(connection, self._load(connection, job.id), now)
+        return ActionRecorded(op_id, entry_id, after)
+
+    def may_take_over(self) -> bool:
+        """Whether a takeover made here now has a manager behind it (see ``pick_holds``)."""
+        return may_take_over(self._engine, self._person())
+
+    def take_over(self, job_id: str) -> ActionRecorded:
+        """A manager takes over a job another device is picking: this terminal holds it at once
+        (the ledger moves the hold when the takeover reaches it)."""
+        refuse_unless_manager(self._engine, self._person())
+        now = self._now()
+        with self._engine.begin() as connection:
+            job = self._load(connection, job_id)
+            if job.state != JobStateName.PICKING:
+                raise PickingRefused(
+                    PickRefusal.WRONG_STATE,
+                    f"only a job being picked is taken over (it is {job.state})",
+                    state=job.state,
+                    allowed=[JobStateName.PICKING.value],
+                )
+            refuse_unless_takeable(job)
+            operation = TakeOverJobOp(
+                op="take_over_job", op_id=self._new_id(), job_id=uuid.UUID(job.id)
+            )
+            holder = "" if job.held_by is None else f" from {job.held_by.device}"
             entry_id = outbox.enqueue(
                 connection,
                 operation,
-                summary=f"job {job.id[:8]} {job.state} → {to.value}",
+                summary=f"take over job {job.id[:8]}{holder}",
                 effects=[],
                 now=now,
                 person=self._person(),
@@ -463,15 +488,55 @@ class PickingService:
                 connection,
                 op_id=str(operation.op_id),
                 job_id=job.id,
-                action=cached.TRANSITION,
-                to_state=to.value,
-                parcels=parcels,
-                weight_grams=weight_grams,
-                tracking=tracking,
+                action=cached.TAKEOVER,
                 now=now,
             )
             after = job_view(connection, self._load(connection, job.id), now)
         return ActionRecorded(operation.op_id, entry_id, after)
+
+    def _queue_transition(
+        self,
+        connection: Connection,
+        job: cached.CachedJob,
+        to: JobStateName,
+        now: datetime,
+        *,
+        parcels: int | None = None,
+        weight_grams: int | None = None,
+        tracking: str | None = None,
+    ) -> tuple[UUID, int]:
+        """Put the transition in the outbox and lay it over the cached job (in the caller's
+        transaction); answers its operation id and outbox entry."""
+        operation = JobTransitionOp(
+            op="job_transition",
+            op_id=self._new_id(),
+            job_id=uuid.UUID(job.id),
+            to=to,
+            from_state=JobStateName(job.state),
+            parcels=parcels,
+            weight_grams=weight_grams,
+            tracking=tracking,
+        )
+        entry_id = outbox.enqueue(
+            connection,
+            operation,
+            summary=f"job {job.id[:8]} {job.state} → {to.value}",
+            effects=[],
+            now=now,
+            person=self._person(),
+        )
+        cached.record_action(
+            connection,
+            op_id=str(operation.op_id),
+            job_id=job.id,
+            action=cached.TRANSITION,
+            to_state=to.value,
+            parcels=parcels,
+            weight_grams=weight_grams,
+            tracking=tracking,
+            now=now,
+        )
+        return operation.op_id, entry_id
 
     # --- Helpers ----------------------------------------------------------------------------
 

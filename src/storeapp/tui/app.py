@@ -47,11 +47,12 @@ from storeapp.tui.messages import (
     SyncReported,
 )
 from storeapp.tui.scan import Monotonic, ScanDetector
-from storeapp.tui.screens.base import StoreScreen
+from storeapp.tui.screens.base import StoreModal, StoreScreen
 from storeapp.tui.screens.count import CountScreen, CountSessionScreen, CountSubmitted
 from storeapp.tui.screens.help import HelpScreen
 from storeapp.tui.screens.item import ItemScreen
 from storeapp.tui.screens.lookup import LookupScreen
+from storeapp.tui.screens.order import OrderScreen
 from storeapp.tui.screens.pick import PickScreen
 from storeapp.tui.screens.receive import MotionRecorded, SheetScreen
 from storeapp.tui.screens.returns import ReturnsScreen
@@ -435,6 +436,8 @@ class StoreApp(App[None]):
     def _scanned(self, code: str, snapshot: _InputSnapshot | None) -> None:
         # Runs in the focused widget's queue, maybe inside the dialog it closes: never await
         # here (waiting for that dialog to go would wait for this very callback).
+        if isinstance(self.screen, StoreModal) and self.screen.take_scan(code):
+            return  # a dialog that reads barcodes itself (a tracking number)
         if snapshot is not None:
             # The scanner typed into a field: give the field back what it held before.
             field, value, cursor = snapshot
@@ -448,9 +451,15 @@ class StoreApp(App[None]):
         if isinstance(screen, LookupScreen):
             screen.run_query(code)
         elif isinstance(
-            screen, PickScreen | CountScreen | CountSessionScreen | SheetScreen | ReturnsScreen
+            screen,
+            PickScreen
+            | CountScreen
+            | CountSessionScreen
+            | SheetScreen
+            | ReturnsScreen
+            | OrderScreen,
         ):
-            screen.scan(code)  # a unit of the job, count or return on screen, not an item to open
+            screen.scan(code)  # a unit of the job, count, return or order on screen
         else:
             self._find_scanned(code)
 

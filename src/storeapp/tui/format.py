@@ -14,6 +14,7 @@ from storeapp.cache.outbox import Entry
 from storeapp.i18n import N_, _, active
 from storeapp.wording.figures import NO_VALUE, age, never_synced, number
 from storeapp.wording.jobs import reject_reason, state_name
+from storeapp.wording.sizes import fit_name
 
 _LINE_KINDS = {
     "sale": N_("Sale"),
@@ -39,6 +40,7 @@ LEDGER_TITLES = (
     N_("Missing or invalid token"),
     N_("Invalid request"),
     N_("Request is not valid"),
+    N_("Job held by another device"),
 )
 _OPERATIONS = {
     "movements": N_("Stock movement"),
@@ -50,6 +52,7 @@ _OPERATIONS = {
     "void_sale": N_("Sale void"),
     "move_disposition": N_("Set aside"),
     "write_off": N_("Write-off"),
+    "take_over_job": N_("Job takeover"),
 }
 
 
@@ -174,8 +177,9 @@ def _alternatives(raw: Any) -> str:
                 "other sizes: {sizes}",
                 sizes=", ".join(
                     _(
-                        "{sku} ({size} {colour}, {available} available)",
+                        "{sku} ({fit} {size} {colour}, {available} available)",
                         sku=s.get("sku", "?"),
+                        fit=fit_name(str(s.get("kind") or "")),
                         size=s.get("size", ""),
                         colour=s.get("colour", ""),
                         available=s.get("available", 0),

@@ -21,6 +21,7 @@ Modules: ``figures`` (numbers, amounts, spans, ages, days, distances), ``catalog
 items named by what was scanned or typed), ``orders`` (routing explanations, alternatives, order
 form problems), ``jobs`` (job states and kinds, short-pick reasons, where a job goes, pick
 refusals), ``counts`` (count-task reasons, count refusals), ``manager`` (the day's queue and
-the sales reports) and ``staff`` (who is signed in, sign-in refusals). This module imports none
-of them: import the one you need.
+the sales reports), ``sizes`` (how an offered size fits: same size, sister size, nearby size)
+and ``staff`` (who is signed in, sign-in refusals). This module imports none of them: import the
+one you need.
 """

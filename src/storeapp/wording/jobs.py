@@ -1,5 +1,5 @@
 """Pick & pack: a job's (or a pick line's) state, its kind, why a line was short picked, where
-the job goes, and why the picking service refused a scan or an action.
+the job goes, who is picking it, and why the picking service refused a scan or an action.
 
 States and reasons are the ledger's codes; an unknown code shows as it came, so a newer ledger
 never makes a screen fail.
@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ordersync.contract import JobKind, JobLineState, JobStateName, RejectReason
-from storeapp.i18n import N_, _
-from storeapp.services.job_views import JobView
+from ordersync.contract import CancelReason, JobKind, JobLineState, JobStateName
+from storeapp.cache.job_holders import Holder
+from storeapp.i18n import N_, _, active
+from storeapp.services.job_views import JobView, PickLine
 from storeapp.services.picking import (
     MAX_NOTE,
     MAX_PARCELS,
@@ -36,17 +37,52 @@ _STATES: dict[str, str] = {
     JobLineState.OPEN: N_("to pick"),
 }
 """Job states, and the one line state that is not a job's (a line still to pick)."""
-_REJECT_REASONS: dict[str, str] = {
-    RejectReason.NOT_FOUND: N_("not found"),
-    RejectReason.DAMAGED: N_("damaged"),
-    RejectReason.OTHER: N_("other reason"),
+_REASONS: dict[str, str] = {
+    CancelReason.NOT_FOUND: N_("not found"),
+    CancelReason.DAMAGED: N_("damaged"),
+    CancelReason.MISMATCH: N_("not the item ordered"),
+    CancelReason.NOT_CLAIMED_IN_TIME: N_("not claimed in time"),
+    CancelReason.NOT_PREPARED_IN_TIME: N_("not prepared in time"),
+    CancelReason.NO_SHOW: N_("customer did not come"),
+    CancelReason.CUSTOMER_CANCELLED: N_("cancelled by the customer"),
+    CancelReason.UNFULFILLABLE: N_("no stock anywhere"),
+    CancelReason.OTHER: N_("other reason"),
 }
+"""Why a line was rejected or a job or line cancelled: the ledger's one list of reasons."""
 
 
 def state_name(state: str) -> str:
     """A job's (or a pick line's) state as staff read it."""
     label = _STATES.get(state)
     return _(label) if label else state
+
+
+def line_state_name(line: PickLine) -> str:
+    """A pick line's state: ``scanned`` once every unit of an open line is, else its state."""
+    return _("scanned") if line.complete else state_name(line.state)
+
+
+def holder_text(holder: Holder) -> str:
+    """``picking: device TILL-2, Léa since 10:42``: who is picking a job, and since when."""
+    when = active().moment(holder.since, "HH:mm")
+    person = holder.person_name or holder.person
+    if holder.this_terminal:
+        if person:
+            return _("picking on this terminal, {person} since {time}", person=person, time=when)
+        return _("picking on this terminal since {time}", time=when)
+    if person:
+        return _(
+            "picking: device {device}, {person} since {time}",
+            device=holder.device,
+            person=person,
+            time=when,
+        )
+    return _("picking: device {device} since {time}", device=holder.device, time=when)
+
+
+def held_elsewhere(job: JobView) -> bool:
+    """Another device is picking the job: only it (or a manager taking over) continues."""
+    return job.held_by is not None and not job.held_by.this_terminal
 
 
 def state_count(state: str, count: int) -> str:
@@ -61,8 +97,27 @@ def kind_name(kind: str) -> str:
 
 def reject_reason(reason: str) -> str:
     """Why a line was short picked."""
-    label = _REJECT_REASONS.get(reason)
+    return cancel_reason(reason)
+
+
+def cancel_reason(reason: str) -> str:
+    """Why a job or an order line was cancelled (or a line rejected)."""
+    label = _REASONS.get(reason)
     return _(label) if label else reason
+
+
+def job_state_label(job: JobView) -> str:
+    """The job's state as staff read it; a collection whose parcel has not reached the store
+    yet is on its way, not picked."""
+    return _("on its way") if job.on_its_way else state_name(job.state)
+
+
+def parcel_on_its_way() -> str:
+    """The next step of a collection whose parcel is still travelling to this store."""
+    return _(
+        "The parcel is on its way to this store. When it arrives, press y "
+        "(arrived, ready for collection)."
+    )
 
 
 def late_mark() -> str:
@@ -127,9 +182,19 @@ def pick_refusal(error: PickingRefused, sync_hint: str) -> str:
         )
     if code is PickRefusal.NOT_PICKING:
         return _(
-            "Start picking (s) before scanning: the job is {state}.",
+            "Units are scanned while the job is being picked: it is {state}.",
             state=state_name(str(facts.get("state", ""))),
         )
+    if code is PickRefusal.HELD_ELSEWHERE and isinstance(facts.get("holder"), Holder):
+        return _(
+            "Another terminal has this job ({holder}): only it continues, unless a manager "
+            "takes it over.",
+            holder=holder_text(facts["holder"]),
+        )
+    if code is PickRefusal.ALREADY_HELD:
+        return _("This terminal is already picking this job.")
+    if code is PickRefusal.MANAGERS_ONLY:
+        return _("Only a manager takes over a job another terminal is picking.")
     if code is PickRefusal.WRONG_STATE:
         return _(
             "Not possible now: the job is {state}.",
@@ -172,3 +237,10 @@ def weight_problem() -> str:
 
 def tracking_problem() -> str:
     return _("The tracking reference has 1 to {most} characters.", most=MAX_TRACKING)
+
+
+def step_recorded(state: str) -> str:
+    """A job's step recorded on this device, before the ledger has heard of it."""
+    return _(
+        "Recorded: {state}. It reaches the ledger with the next sync.", state=state_name(state)
+    )

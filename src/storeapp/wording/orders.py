@@ -10,7 +10,7 @@ the reading order: winners, then losers with their reasons, then what is unserve
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -18,15 +18,16 @@ from typing import Any
 
 from ordersync.contract import HoldState, OrderLineState, RoutingReason, SuspectRouting
 from storeapp.i18n import N_, _, active
+from storeapp.services.order_explanations import Alternatives, Explanation
 from storeapp.services.orders import (
+    MAX_ORDER_LINES,
     MAX_ORDER_QTY,
-    Alternatives,
-    Explanation,
     OrderInputError,
     OrderOutcome,
     OrderRefusal,
 )
 from storeapp.wording.figures import distance_text, number
+from storeapp.wording.sizes import fit_name
 
 PROMISE_FORMAT = "EEEE d MMMM y"
 """The promised date in full (``Wednesday 4 March 2026``): a date the customer is told."""
@@ -102,7 +103,55 @@ def routing_reason(reason: Mapping[str, Any]) -> str:
                 sku=reason.get("sku"),
             )
         return _("its record of {sku} is suspect until counted", sku=reason.get("sku"))
+    return _rule_reason(code, reason)
+
+
+def _rule_reason(code: str, reason: Mapping[str, Any]) -> str:
+    """Why a location lost under a rule of the policy's rule sets (its filters, its sort keys,
+    its split and promise settings); an unknown code is shown as it is."""
+    if code == RoutingReason.NOT_IN_GROUP:
+        return _(
+            "not in the groups this rule asks ({groups})",
+            groups=", ".join(str(group) for group in reason.get("groups") or ()),
+        )
+    if code == RoutingReason.BELOW_MIN_UNITS:
+        return _(
+            "would keep fewer than {margin} units of {sku}",
+            margin=reason.get("min_units_left"),
+            sku=reason.get("sku"),
+        )
+    if code == RoutingReason.LESS_COVER:
+        return _(
+            "fewer days of cover left ({days} against {winner_days})",
+            days=_cover_days(reason.get("days_left")),
+            winner_days=_cover_days(reason.get("winner_days_left")),
+        )
+    if code == RoutingReason.COSTLIER:
+        return _(
+            "costlier to ship from ({cost} against {winner_cost})",
+            cost=number(int(reason.get("cost_minor") or 0) / 100),
+            winner_cost=number(int(reason.get("winner_cost_minor") or 0) / 100),
+        )
+    if code == RoutingReason.SPLIT_REFUSED:
+        return _("this rule does not split an order")
+    if code == RoutingReason.PROMISE_TOO_LATE:
+        return _(
+            "its promise comes {days} day(s) after the best one; the rule allows {tolerance}",
+            days=reason.get("days_late"),
+            tolerance=reason.get("tolerance_days"),
+        )
+    if code == RoutingReason.RULE_PASSED:
+        why = reason.get("why")
+        because = routing_reason({**reason, "code": why}) if why else ""
+        return _('rule "{rule}" passed the order on: {why}', rule=reason.get("rule"), why=because)
     return code
+
+
+def _cover_days(value: Any) -> str:
+    """Days of cover as a number, or "no sales" when the item does not sell there."""
+    if value is None:
+        return _("no sales")
+    return number(float(value))
 
 
 def _awaiting_document(reason: Mapping[str, Any]) -> str:
@@ -176,18 +225,21 @@ def unserved_lines(unserved: list[dict[str, Any]]) -> list[Line]:
 
 
 def alternative_lines(alternatives: Alternatives | None) -> list[Line]:
-    """Other sizes and colours in stock, and stores where the customer could collect."""
+    """Other sizes and colours in stock, best fit first, each saying how it fits (``sister size
+    70D``), and stores where the customer could collect."""
     if alternatives is None or alternatives.empty:
         return [Line(_("The ledger offered no alternative."))]
     lines = []
     if alternatives.other_sizes:
-        lines.append(Line(_("Other sizes and colours in stock in the network:"), Tone.HEADING))
+        heading = _("Other sizes and colours in stock in the network, best fit first:")
+        lines.append(Line(heading, Tone.HEADING))
         lines.extend(
             Line(
                 _(
-                    "  {sku} — size {size}, {colour}: {available} available "
+                    "  {sku} — {fit} {size}, {colour}: {available} available "
                     "(instead of {instead_of})",
                     sku=size.sku,
+                    fit=fit_name(size.kind),
                     size=size.size,
                     colour=size.colour,
                     available=number(size.available),
@@ -262,10 +314,15 @@ _FIELD_PROBLEMS = {
     "email": N_("Not a valid email address."),
     "phone": N_("Not a valid phone number."),
     "address": N_("Give the delivery address."),
-    "latitude": N_("A latitude is between -90 and 90."),
-    "longitude": N_("A longitude is between -180 and 180."),
+    "postal_code": N_("A French postal code has 5 digits, such as 69002."),
+    "city": N_("Give the town."),
     "collect_at": N_("Give the code of a store, such as B."),
 }
+
+
+def ordered_items(lines: Sequence[tuple[str, int]], times: str = "×") -> str:  # noqa: RUF001
+    """``2 × S1, 1 × S2``: the lines of an order, as the associate reads them back."""  # noqa: RUF002
+    return ", ".join(f"{number(qty)} {times} {sku}" for sku, qty in lines)
 
 
 def quantity_problem() -> str:
@@ -283,6 +340,10 @@ def order_input_problem(error: OrderInputError) -> str:
         return _("Give an email address or a phone number.")
     if code is OrderRefusal.BAD_QUANTITY:
         return quantity_problem()
+    if code is OrderRefusal.UNKNOWN_POSTAL_CODE:
+        return _("No French department has this postal code.")
+    if code is OrderRefusal.NO_LINES:
+        return _("Order 1 to {most} different items.", most=MAX_ORDER_LINES)
     if error.field in _FIELD_PROBLEMS:
         return _(_FIELD_PROBLEMS[error.field])
     return _("Not valid: {problem}", problem=error.message)

@@ -168,9 +168,9 @@ async def test_a_lingerie_grid_of_bands_and_cups_with_suggestions(
         assert cell(grid, "85", "C").plain.strip() == "2 · 5"
         assert cell(grid, "95", "D").plain.strip() == "0 · 12"
         assert grid.cursor_coordinate == (1, 1)
-        suggestions = rendered(screen.query_one("#suggestions", Static))
-        # Both one step away from 90C: nearest first, then by SKU.
-        assert suggestions == "In stock here: 85C 2 · 5   90B 1 · 1"
+        suggestions = rendered(screen.query_one("#suggestions", Static)).replace("\xa0", " ")
+        # Both one step away from 90C: the same band's next cup before the same cup's next band.
+        assert suggestions == "In stock here: nearby size 90B 1 · 1  85C 2 · 5"
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, LookupScreen)

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from textual.pilot import Pilot
-from textual.widgets import Input, Static
+from textual.widgets import DataTable, Static
 
 from ordersync.clock import ManualClock
 from ordersync.contract import Role
@@ -68,19 +68,25 @@ async def test_an_order_for_home_delivery_shows_where_why_and_when(
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         screen = await open_order_form(pilot, "S1")
-        assert "Item S1 · S1 · noir 85B" in str(screen.query_one("#order-title", Static).render())
+        assert [(line.item.sku, line.qty) for line in screen.lines] == [("S1", 1)]
         assert not screen.query_one("#row-address").display
         await pilot.press("tab", "down", "down", "enter")  # delivery: home
         await settle(pilot)
         assert screen.delivery_choice() == "home"
         assert screen.query_one("#row-address").display
-        screen.field("address").value = "1 rue de Rivoli, Paris"
-        screen.field("latitude").value = "48,86"  # a French keyboard's decimal comma
+        screen.field("address").value = "1 rue de Rivoli"
         screen.field("name").value = "Camille Martin"
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert error_at(screen, "longitude") == "A number, such as 48.86."
-        screen.field("longitude").value = "2.34"
+        assert (
+            error_at(screen, "postal-code") == "A French postal code has 5 digits, such as 69002."
+        )
+        screen.field("postal_code").value = "75001"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert error_at(screen, "city") == "Give the town."
+        assert app.focused is screen.field("city")
+        screen.field("city").value = "Paris"
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert error_at(screen, "email") == "Give an email address or a phone number."
@@ -155,7 +161,7 @@ async def test_an_order_kept_offline_then_refused_shows_in_the_sync_screen_with_
         assert isinstance(sync_screen, SyncScreen)
         detail = str(sync_screen.query_one("#entry-detail", Static).render())
         assert detail.startswith("Order 1 × S1 for Camille Martin · ")
-        assert "other sizes: S2 (90C noir, 2 available)" in detail
+        assert "other sizes: S2 (nearby size 90C noir, 2 available)" in detail
 
 
 async def test_a_refused_order_shows_the_alternatives_and_nothing_is_kept(
@@ -167,13 +173,11 @@ async def test_a_refused_order_shows_the_alternatives_and_nothing_is_kept(
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         screen = await open_order_form(pilot, "S1")
-        field = screen.query_one("#order-qty", Input)
-        assert app.focused is field
-        field.value = "0"
-        await pilot.press("ctrl+s")
-        await settle(pilot)
-        assert error_at(screen, "qty") == "Order 1 to 100 units."
-        field.value = "1"
+        assert app.focused is screen.field("add")
+        screen.query_one("#order-lines", DataTable).focus()
+        await pilot.press("minus")  # below one unit: refused, the line keeps its unit
+        assert error_at(screen, "add") == "Order 1 to 100 units."
+        assert [line.qty for line in screen.lines] == [1]
         screen.field("name").value = "Camille Martin"
         screen.field("email").value = "camille@example.org"
         await pilot.press("ctrl+s")
@@ -181,6 +185,6 @@ async def test_a_refused_order_shows_the_alternatives_and_nothing_is_kept(
         text = outcome_text(screen)
         assert "✘ The ledger cannot serve 1 × S1 for Camille Martin now." in text
         assert "Nobody can serve 1 × S1 now." in text
-        assert "S2 — size 90C, noir: 2 available (instead of S1)" in text
+        assert "S2 — nearby size 90C, noir: 2 available (instead of S1)" in text
         assert "Stores holding it" not in text
     assert outbox.pending(store.engine, 10) == []

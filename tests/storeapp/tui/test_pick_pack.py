@@ -98,15 +98,10 @@ async def test_a_web_order_is_picked_by_scans_packed_and_shipped(
         pick = app.screen
         assert isinstance(pick, PickScreen)
         assert "Camille Martin" in str(pick.query_one("#pick-header", Static).render())
-        await scan(pilot, clock, gtin_of(store, "S1"))  # not started yet
-        assert said(pick) == "✘ Start picking (s) before scanning: the job is assigned."
-        await pilot.press("s")
-        await settle(pilot)
+        await scan(pilot, clock, gtin_of(store, "S1"))  # the first unit starts picking
+        assert said(pick) == "✔ S1 · Item S1: 1 of 2. Picking started."
         assert pick.job is not None
         assert pick.job.state == "picking"
-
-        await scan(pilot, clock, gtin_of(store, "S1"))
-        assert said(pick) == "✔ S1 · Item S1: 1 of 2."
         await scan(pilot, clock, gtin_of(store, "S3"))
         assert said(pick) == (
             "✘ Wrong item: S3 is not on this pick list. Put it back on the shelf."

@@ -23,7 +23,7 @@ from storeapp.cli.arguments import Subcommands, add_command, add_json_option
 from storeapp.cli.output import headed_table, plain, print_json
 from storeapp.cli.session import EXIT_OK, Cli, refusal_error
 from storeapp.i18n import _
-from storeapp.services.day_queue import DayRefused, DayView, Source, job_age, short_id, time_to_due
+from storeapp.services.day_queue import DayRefused, DayView, Source, job_age, time_to_due
 from storeapp.services.motion_sheets import short_id as transfer_short_id
 from storeapp.wording.figures import NO_VALUE, due_text, known_count, span
 from storeapp.wording.incoming import window_text
@@ -79,7 +79,7 @@ def day_data(view: DayView) -> dict[str, Any]:
     return data
 
 
-def _job_table(title: str, jobs: list[QueueJob]) -> Table:
+def _job_table(title: str, jobs: list[QueueJob], short_ids: dict[str, str]) -> Table:
     table = Table(title=title, title_justify="left")
     table.add_column(_("Job"))
     table.add_column(_("State"))
@@ -90,7 +90,7 @@ def _job_table(title: str, jobs: list[QueueJob]) -> Table:
     for job in jobs:
         style = "bold red" if job.late else ""
         table.add_row(
-            short_id(job),
+            short_ids[str(job.id)],
             state_name(job.state),
             job.customer_name,
             span(job_age(job)),
@@ -103,6 +103,7 @@ def _job_table(title: str, jobs: list[QueueJob]) -> Table:
 
 def print_day(cli: Cli, view: DayView) -> None:
     t = cli.translator
+    short_ids = view.short_job_ids()
     day = format_date(view.day, "EEEE d MMMM y", locale=t.locale)
     cli.say(
         _(
@@ -123,7 +124,7 @@ def print_day(cli: Cli, view: DayView) -> None:
     cli.say(_("Jobs today: {states}", states=states or NO_VALUE))
     cli.say(_("Late: {count}", count=view.late_jobs), style="bold red" if view.late_jobs else "")
     if view.open_jobs:
-        cli.out.print(_job_table(open_jobs_caption(len(view.open_jobs)), view.open_jobs))
+        cli.out.print(_job_table(open_jobs_caption(len(view.open_jobs)), view.open_jobs, short_ids))
     else:
         cli.say(open_jobs_caption(0))
     if view.rejections:
@@ -136,7 +137,7 @@ def print_day(cli: Cli, view: DayView) -> None:
                 NO_VALUE
                 if rejection.rejected_at is None
                 else t.moment(rejection.rejected_at, "HH:mm"),
-                rejection.job_id[:8],
+                short_ids[rejection.job_id],
                 rejection.sku,
                 rejection.name,
                 str(rejection.qty),
@@ -147,7 +148,7 @@ def print_day(cli: Cli, view: DayView) -> None:
         cli.say(rejections_caption(0))
     waiting = view.collections_waiting
     if waiting:
-        cli.out.print(_job_table(collections_caption(len(waiting)), waiting))
+        cli.out.print(_job_table(collections_caption(len(waiting)), waiting, short_ids))
     else:
         cli.say(collections_caption(0))
     if view.store_orders is None:

@@ -1,6 +1,7 @@
 """``storeapp jobs`` and ``storeapp job``: the store's queue of jobs to pick (oldest due first,
-late ones flagged) and one job's pick list, as of the last sync; what was changed here and not yet
-confirmed by the ledger is marked."""
+late ones flagged, who is picking each) and one job's pick list, as of the last sync; what was
+changed here and not yet confirmed by the ledger is marked. ``storeapp takeover``: a manager
+takes over a job another terminal is picking (exit 5 when only a manager may)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ from rich.table import Table
 from rich.text import Text
 
 from storeapp.cli.arguments import Subcommands, add_command
-from storeapp.cli.session import EXIT_OK, Cli, CliError, sync_hint
+from storeapp.cli.session import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, Cli, CliError, sync_hint
 from storeapp.i18n import _
-from storeapp.services.picking import PickingRefused
+from storeapp.services.picking import PickingRefused, PickRefusal
 from storeapp.wording.figures import NO_VALUE, view_age_text
 from storeapp.wording.jobs import (
     delivery_text,
+    holder_text,
     kind_name,
     late_mark,
     parcels_text,
@@ -51,7 +53,10 @@ def cmd_jobs(cli: Cli, args: argparse.Namespace) -> int:
         table.add_column(_("Lines"))
         table.add_column(_("Scanned"), justify="right")
         for job in queue.jobs:
-            state = Text(state_name(job.state) + (" *" if job.unconfirmed else ""))
+            state = Text(
+                (state_name(job.state) if job.held_by is None else holder_text(job.held_by))
+                + (" *" if job.unconfirmed else "")
+            )
             due = Text(t.moment(job.due_at))
             if job.late:
                 state.append(" · " + late_mark(), style="bold red")
@@ -99,7 +104,8 @@ def cmd_job(cli: Cli, args: argparse.Namespace) -> int:
         style="bold",
     )
     cli.say(_("Order {order}", order=job.order_id))
-    state = _("State: {state}", state=state_name(job.state))
+    shown = state_name(job.state) if job.held_by is None else holder_text(job.held_by)
+    state = _("State: {state}", state=shown)
     cli.say(state, style="bold red" if job.late else "bold")
     if job.unconfirmed:
         cli.say(
@@ -153,6 +159,25 @@ def cmd_job(cli: Cli, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_takeover(cli: Cli, args: argparse.Namespace) -> int:
+    with cli.store() as context:
+        try:
+            job_id = context.picking.resolve(args.job)
+            taken = context.picking.take_over(job_id)
+        except PickingRefused as error:
+            code = EXIT_REFUSED if error.code is PickRefusal.MANAGERS_ONLY else EXIT_FAILED
+            raise CliError(pick_refusal(error, sync_hint()), code) from error
+    cli.say(
+        _(
+            "Job {job} taken over: this terminal picks it now; the ledger hears of it with the "
+            "next sync.",
+            job=taken.job.short_id,
+        ),
+        style="bold green",
+    )
+    return EXIT_OK
+
+
 def add_commands(commands: Subcommands) -> None:
     jobs = add_command(
         commands,
@@ -175,3 +200,15 @@ def add_commands(commands: Subcommands) -> None:
         description=_("A job's pick list (lines, units scanned) and its state."),
     )
     job.add_argument("job", metavar="JOB_ID", help=_("the job's id, or its first characters"))
+    takeover = add_command(
+        commands,
+        "takeover",
+        cmd_takeover,
+        help=_("take over a job another terminal is picking (managers)"),
+        description=_(
+            "A manager takes over a job another terminal is picking: this terminal picks it "
+            "from now on and the other one's next steps are refused. Managers only."
+        ),
+        makes_operations=True,
+    )
+    takeover.add_argument("job", metavar="JOB_ID", help=_("the job's id, or its first characters"))

@@ -1,6 +1,7 @@
-"""``storeapp order`` and ``storeapp routing``: order an item for a customer (home delivery or
-collection) and print where it comes from, why and by when; and every routing decision of an
-order. The explanations are ``storeapp.wording.orders``'s, the ones the terminal UI shows."""
+"""``storeapp order`` and ``storeapp routing``: order items for a customer (``SKU[:QTY]``, one
+line per SKU; home delivery by postal code, or collection) and print where they come from, why
+and by when; and every routing decision of an order. The explanations are
+``storeapp.wording.orders``'s, the ones the terminal UI shows."""
 
 from __future__ import annotations
 
@@ -19,9 +20,8 @@ from storeapp.cli.session import (
     CliError,
 )
 from storeapp.i18n import _
+from storeapp.services.order_explanations import Alternatives, Explanation
 from storeapp.services.orders import (
-    Alternatives,
-    Explanation,
     OrderInputError,
     OrderOutcome,
     OrderRefusal,
@@ -30,6 +30,7 @@ from storeapp.services.orders import (
     customer,
     home_delivery,
     order_id_of,
+    split_line,
 )
 from storeapp.sync.client import LedgerRefused
 from storeapp.wording.figures import distance_text
@@ -40,6 +41,7 @@ from storeapp.wording.orders import (
     awaiting_lines,
     explanation_lines,
     order_input_problem,
+    ordered_items,
     promise,
 )
 
@@ -47,8 +49,8 @@ ORDER_OPTIONS = {
     "qty": "--qty",
     "collect_at": "--collect-at",
     "address": "--home",
-    "latitude": "--lat",
-    "longitude": "--lon",
+    "postal_code": "--postal-code",
+    "city": "--city",
     "name": "--name",
     "email": "--email",
     "phone": "--phone",
@@ -67,7 +69,11 @@ TONE_STYLES: dict[Tone, str | None] = {
 def _order_input_error(error: OrderInputError) -> CliError:
     problem = order_input_problem(error)
     option = ORDER_OPTIONS.get(error.field or "")
-    unknown = error.code in (OrderRefusal.UNKNOWN_SKU, OrderRefusal.UNKNOWN_STORE)
+    unknown = error.code in (
+        OrderRefusal.UNKNOWN_SKU,
+        OrderRefusal.UNKNOWN_STORE,
+        OrderRefusal.UNKNOWN_POSTAL_CODE,
+    )
     return CliError(
         f"{option}: {problem}" if option else problem, EXIT_FAILED if unknown else EXIT_USAGE
     )
@@ -90,11 +96,10 @@ def print_order_outcome(cli: Cli, outcome: OrderOutcome, customer_name: str) -> 
     if outcome.status is OrderStatus.PENDING:
         cli.say(
             _(
-                "The ledger cannot be reached: order {order} ({qty} x {sku} for {customer}) is "
+                "The ledger cannot be reached: order {order} ({items} for {customer}) is "
                 "kept on this terminal and will be sent when the ledger is back online.",
                 order=outcome.op_id,
-                qty=outcome.qty,
-                sku=outcome.sku,
+                items=ordered_items(outcome.lines, "x"),
                 customer=customer_name,
             ),
             style="bold yellow",
@@ -108,9 +113,8 @@ def print_order_outcome(cli: Cli, outcome: OrderOutcome, customer_name: str) -> 
             reason = _("no location of the network can serve it")
         cli.error(
             _(
-                "the ledger cannot serve {qty} x {sku} now: {reason}",
-                qty=outcome.qty,
-                sku=outcome.sku,
+                "the ledger cannot serve {items} now: {reason}",
+                items=ordered_items(outcome.lines, "x"),
                 reason=reason,
             )
         )
@@ -118,10 +122,9 @@ def print_order_outcome(cli: Cli, outcome: OrderOutcome, customer_name: str) -> 
         return EXIT_REFUSED
     cli.say(
         _(
-            "Order {order} placed: {qty} x {sku} for {customer}.",
+            "Order {order} placed: {items} for {customer}.",
             order=outcome.op_id,
-            qty=outcome.qty,
-            sku=outcome.sku,
+            items=ordered_items(outcome.lines, "x"),
             customer=customer_name,
         ),
         style="bold green",
@@ -154,22 +157,43 @@ def print_order_outcome(cli: Cli, outcome: OrderOutcome, customer_name: str) -> 
     return EXIT_OK
 
 
+def order_line(value: str) -> tuple[str, int | None]:
+    """An item argument: ``SKU`` or ``SKU:QTY``."""
+    try:
+        return split_line(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(
+            _("{value}: the units after the colon are a whole number of at least 1", value=value)
+        ) from error
+
+
 def cmd_order(cli: Cli, args: argparse.Namespace) -> int:
-    if args.home is not None and (args.lat is None or args.lon is None):
-        raise CliError(
-            _("home delivery needs the address's coordinates: --lat and --lon"), EXIT_USAGE
-        )
+    home_only = {
+        "--postal-code": args.postal_code,
+        "--city": args.city,
+        "--address-line": args.address_line,
+    }
+    if args.home is None and any(home_only.values()):
+        given = ", ".join(option for option, value in home_only.items() if value)
+        raise CliError(_("{options}: only with --home", options=given), EXIT_USAGE)
+    if args.home is not None and (not args.postal_code or not args.city):
+        raise CliError(_("home delivery needs the address's --postal-code and --city"), EXIT_USAGE)
     with cli.store() as context:
-        sku = one_item(context.lookup.find(args.sku)).sku
+        lines = [
+            (one_item(context.lookup.find(item)).sku, args.qty if qty is None else qty)
+            for item, qty in args.items
+        ]
         try:
             if args.collect_here:
                 delivery = context.orders.collect_here()
             elif args.collect_at:
                 delivery = collect_at(args.collect_at)
             else:
-                delivery = home_delivery(args.home, args.lat, args.lon)
+                delivery = home_delivery(
+                    [args.home, *(args.address_line or [])], args.postal_code, args.city
+                )
             contact = customer(args.name, email=args.email, phone=args.phone)
-            outcome = context.orders.place(sku, args.qty, delivery, contact)
+            outcome = context.orders.place_lines(lines, delivery, contact)
         except OrderInputError as error:
             raise _order_input_error(error) from error
     return print_order_outcome(cli, outcome, contact.name)
@@ -212,16 +236,22 @@ def add_commands(commands: Subcommands) -> None:
         commands,
         "order",
         cmd_order,
-        help=_("order an item for a customer (home delivery or collection)"),
+        help=_("order items for a customer (home delivery or collection)"),
         description=_(
-            "Order an item the store cannot hand over now: the network routes it to where it "
-            "is. Prints where it comes from, why, and the promised date; when the ledger "
+            "Order items the store cannot hand over now: the network routes each to where it "
+            "is. Prints where they come from, why, and the promised date; when the ledger "
             "cannot be reached, the order is kept and sent at the next sync."
         ),
         makes_operations=True,
     )
-    order.add_argument("sku", metavar="SKU", help=_("SKU or barcode of the item"))
-    add_quantity_option(order, _("units ordered (default 1)"))
+    order.add_argument(
+        "items",
+        metavar="SKU[:QTY]",
+        nargs="+",
+        type=order_line,
+        help=_("SKU or barcode of each item, with its units after a colon (BRA-ELO-NOIR-85B:2)"),
+    )
+    add_quantity_option(order, _("units of each item given without :QTY (default 1)"))
     where = order.add_mutually_exclusive_group(required=True)
     where.add_argument(
         "--collect-here",
@@ -234,8 +264,16 @@ def add_commands(commands: Subcommands) -> None:
     where.add_argument(
         "--home", metavar="ADDRESS", help=_("delivered to the customer's home at this address")
     )
-    order.add_argument("--lat", type=float, help=_("latitude of the home address"))
-    order.add_argument("--lon", type=float, help=_("longitude of the home address"))
+    order.add_argument(
+        "--address-line",
+        action="append",
+        metavar="LINE",
+        help=_("one more line of the home address (building, floor); may be repeated"),
+    )
+    order.add_argument(
+        "--postal-code", metavar="CODE", help=_("postal code of the home address (69002)")
+    )
+    order.add_argument("--city", metavar="TOWN", help=_("town of the home address"))
     order.add_argument("--name", required=True, help=_("the customer's name"))
     order.add_argument("--email", help=_("the customer's email address"))
     order.add_argument("--phone", help=_("the customer's phone number"))

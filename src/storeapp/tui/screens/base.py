@@ -30,8 +30,14 @@ class StoreScreen(Screen[None]):
 
 
 class StoreModal(ModalScreen[R]):
-    """A small dialog over the current screen; a scan closes it (see ``StoreApp``)."""
+    """A small dialog over the current screen; a scan closes it (see ``StoreApp``), unless the
+    dialog takes it (``take_scan``)."""
 
     def __init__(self) -> None:
         super().__init__()
         translate_bindings(self)
+
+    def take_scan(self, code: str) -> bool:
+        """A scan while this dialog is on top: True when the dialog keeps it (what the scanner
+        typed stays in the focused field); False, the default, closes the dialog."""
+        return False

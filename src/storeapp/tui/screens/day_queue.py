@@ -24,7 +24,7 @@ from textual.widgets import DataTable, Footer, Static
 from textual.widgets.data_table import RowDoesNotExist
 
 from storeapp.i18n import N_, _, active
-from storeapp.services.day_queue import DayRefused, DayView, Source, job_age, short_id, time_to_due
+from storeapp.services.day_queue import DayRefused, DayView, Source, job_age, time_to_due
 from storeapp.services.motion_sheets import short_id as transfer_short_id
 from storeapp.services.reports import Refusal
 from storeapp.tui.format import clock_time
@@ -345,6 +345,7 @@ class DayQueueScreen(StoreScreen):
         self.query_one(f"#day-{section}-caption", Static).update(text)
 
     def _show_jobs(self, view: DayView) -> None:
+        short_ids = view.short_job_ids()
         table = self.query_one("#day-jobs", DataTable)
         current = self._current_key(table)
         table.clear()
@@ -357,7 +358,7 @@ class DayQueueScreen(StoreScreen):
                 (due_text(time_to_due(job)), style),
             )
             row = [
-                Text(short_id(job)),
+                Text(short_ids[str(job.id)]),
                 Text(state_name(job.state)),
                 Text(kind_name(job.kind)),
                 Text(job.customer_name, overflow="ellipsis", no_wrap=True),
@@ -375,6 +376,7 @@ class DayQueueScreen(StoreScreen):
         table = self.query_one("#day-rejections", DataTable)
         table.clear()
         self._caption("rejections", rejections_caption(len(view.rejections)))
+        short_ids = view.short_job_ids()
         for index, rejection in enumerate(view.rejections):
             table.add_row(
                 Text(
@@ -382,7 +384,7 @@ class DayQueueScreen(StoreScreen):
                     if rejection.rejected_at is None
                     else clock_time(rejection.rejected_at, now)
                 ),
-                Text(rejection.job_id[:8]),
+                Text(short_ids[rejection.job_id]),
                 Text(rejection.sku),
                 Text(rejection.name, overflow="ellipsis", no_wrap=True),
                 Text(number(rejection.qty), justify="right"),
@@ -394,9 +396,10 @@ class DayQueueScreen(StoreScreen):
         table = self.query_one("#day-collections", DataTable)
         table.clear()
         self._caption("collections", collections_caption(len(view.collections_waiting)))
+        short_ids = view.short_job_ids()
         for job in view.collections_waiting:
             table.add_row(
-                Text(short_id(job)),
+                Text(short_ids[str(job.id)]),
                 Text(job.customer_name, overflow="ellipsis", no_wrap=True),
                 Text(span(job_age(job)), justify="right"),
                 Text(number(job.units), justify="right"),
@@ -407,10 +410,11 @@ class DayQueueScreen(StoreScreen):
         table = self.query_one("#day-orders", DataTable)
         table.clear()
         self._caption("orders", store_orders_caption(view))
+        short_ids = view.short_order_ids()
         for placed in view.store_orders or []:
             table.add_row(
                 Text(clock_time(placed.created_at, now)),
-                Text(str(placed.order_id)[:8]),
+                Text(short_ids[str(placed.order_id)]),
                 Text(number(placed.units), justify="right"),
                 Text(money(placed.value_minor, placed.currency), justify="right"),
                 Text(order_state(placed.state)),

@@ -20,7 +20,7 @@ from storeapp.tui.screens.pick import PickScreen
 from storeapp.tui.widgets.jobs_table import JobsTable
 from storeapp.tui.widgets.status_bar import StatusBar
 from storeapp.wording.figures import number
-from storeapp.wording.jobs import state_count
+from storeapp.wording.jobs import held_elsewhere, holder_text, state_count
 
 REFRESH_SECONDS = 30.0
 """How often the queue is read again between syncs (late flags follow the clock)."""
@@ -78,11 +78,20 @@ class JobsScreen(StoreScreen):
         self.query_one(JobsTable).show(queue.jobs, self.context.now())
         self.query_one("#jobs-counts", Static).update(self.counts_text(queue))
         self.query_one("#jobs-counts", Static).set_class(queue.late > 0, "-late")
-        self.query_one("#jobs-hint", Static).update(
-            _("Enter opens the job's pick list · F4 shows this list from any screen.")
-            if queue.jobs
-            else _("No job waiting at this store. New ones arrive with the sync, on their own.")
-        )
+        self._hint()
+
+    @on(DataTable.RowHighlighted, "#jobs")
+    def _hint(self) -> None:
+        """Who is picking the job under the cursor, when another terminal is; else what to do."""
+        table = self.query_one(JobsTable)
+        job = table.highlighted()
+        if job is not None and job.held_by is not None and held_elsewhere(job):
+            hint = holder_text(job.held_by)
+        elif table.jobs:
+            hint = _("Enter opens the job's pick list · F4 shows this list from any screen.")
+        else:
+            hint = _("No job waiting at this store. New ones arrive with the sync, on their own.")
+        self.query_one("#jobs-hint", Static).update(hint)
 
     @staticmethod
     def counts_text(queue: JobQueue) -> str:

@@ -2,7 +2,9 @@
 (start, picked, pack, ship, ready, hand over, cancel), as ``JobView.allowed`` permits.
 
 A scan on this screen counts a unit of this job (the app hands it over instead of opening the
-item); a wrong item is refused with a message that says what to do.
+item), and the first one starts picking it; a wrong item is refused with a message that says
+what to do. A job another terminal is picking shows who and since when, and offers no step here
+but a manager's takeover (o, confirmed first).
 """
 
 from __future__ import annotations
@@ -32,19 +34,24 @@ from storeapp.tui.messages import (
 from storeapp.tui.screens.base import StoreScreen
 from storeapp.tui.screens.confirm import ConfirmScreen
 from storeapp.tui.screens.pack import PackScreen, Parcels
-from storeapp.tui.screens.ship import ShipScreen
+from storeapp.tui.screens.ship import ShipScreen, write_labels
 from storeapp.tui.screens.short_pick import ShortPick, ShortPickScreen
 from storeapp.tui.widgets.pick_list import PickListTable
 from storeapp.tui.widgets.status_bar import StatusBar
 from storeapp.wording.figures import number
 from storeapp.wording.jobs import (
     delivery_text,
+    held_elsewhere,
+    holder_text,
     job_gone,
+    job_state_label,
     kind_name,
     late_mark,
+    parcel_on_its_way,
     parcels_text,
     pick_refusal,
     state_name,
+    step_recorded,
     tracking_text,
 )
 
@@ -75,12 +82,15 @@ class PickScreen(StoreScreen):
         Binding("x", "short_pick", N_("Short pick")),
         Binding("u", "unscan", N_("Unscan one"), show=False),
         Binding("c", "cancel_job", N_("Cancel job"), show=False),
+        Binding("o", "take_over", N_("Take over")),
     ]
 
     def __init__(self, context: StoreContext, job_id: str) -> None:
         super().__init__(context)
         self.job_id = job_id
         self.job: JobView | None = None
+        self.may_take_over = False
+        """A manager stands at this terminal, as far as it knows (the ledger checks again)."""
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -137,7 +147,7 @@ class PickScreen(StoreScreen):
         )
         state = Text.assemble(
             _("State: "),
-            (state_name(job.state), "bold"),
+            (job_state_label(job) if job.held_by is None else holder_text(job.held_by), "bold"),
             " · ",
             _("due {when}", when=translator.moment(job.due_at, "d MMM HH:mm")),
         )
@@ -156,6 +166,7 @@ class PickScreen(StoreScreen):
         )
         self.query_one("#pick-header", Static).update(Text("\n").join([title, state, Text(where)]))
         self.query_one(PickListTable).show(job)
+        self.may_take_over = self.context.picking.may_take_over()
         self.query_one("#pick-next", Static).update(self._next_step(job))
         self.set_class(job.late, "-late")
         self.refresh_bindings()
@@ -167,13 +178,17 @@ class PickScreen(StoreScreen):
             scanned=number(job.scanned_units),
             units=number(job.units),
         )
+        if held_elsewhere(job):
+            return _("Another terminal is picking this job: only a manager can take it over (o).")
         if job.state == "assigned":
-            return _("Press s to start picking, then scan each unit.")
+            return _("Scan a unit (or press s) to start picking, then scan each unit.")
         if job.state == "picking":
             if job.fully_scanned:
                 return scanned + " " + _("Every unit is scanned: press p (picked).")
             return scanned + " " + _("Scan each unit; x short picks the selected line.")
         if job.state == "picked":
+            if job.on_its_way:
+                return parcel_on_its_way()
             if job.kind == "collect":
                 return _("Put it at the counter and press y (ready for collection).")
             return _("Pack it and press k (parcels, weight).")
@@ -189,6 +204,10 @@ class PickScreen(StoreScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         job = self.job
+        if action == "take_over":
+            return job is not None and held_elsewhere(job) and self.may_take_over
+        if job is not None and held_elsewhere(job):
+            return action not in TARGETS and action not in ("short_pick", "unscan", "cancel_job")
         if action in TARGETS:
             return job is not None and TARGETS[action] in job.allowed
         if action == "cancel_job":
@@ -231,6 +250,8 @@ class PickScreen(StoreScreen):
             scanned=number(line.scanned),
             qty=number(line.qty),
         )
+        if result.started:
+            text += " " + _("Picking started.")
         if result.complete:
             text += " " + _("Every unit is scanned: press p (picked).")
         self._say(text, "-ok")
@@ -266,15 +287,20 @@ class PickScreen(StoreScreen):
     def _done(self, message: JobActionDone) -> None:
         # The message goes on to the app, which refreshes the status bar and wakes the sync.
         self.show_job(message.job)
-        self._say(
-            _(
-                "Recorded: {state}. It reaches the ledger with the next sync.",
-                state=state_name(message.job.state),
-            )
-            if message.action != "short_pick"
-            else _("Short pick recorded: the ledger routes the line elsewhere."),
-            "-ok",
-        )
+        if message.action == "short_pick":
+            said = _("Short pick recorded: the ledger routes the line elsewhere.")
+        elif message.action == "take_over":
+            said = _("Taken over: this terminal picks the job now; the other one can no longer.")
+        else:
+            said = step_recorded(message.job.state)
+        self._say(said, "-ok")
+        if message.action == "ship":
+            self._write_labels(message.job.id, said)
+
+    @work(thread=True, group="labels", exit_on_error=False)
+    def _write_labels(self, job_id: str, said: str) -> None:
+        where, written = write_labels(self.context, job_id)
+        self.app.call_from_thread(self._say, f"{said}\n{where}", "-ok" if written else "-error")
 
     def action_back(self) -> None:
         self.dismiss(None)
@@ -346,6 +372,28 @@ class PickScreen(StoreScreen):
             self.post_message(PickFailed(error))
             return
         self.post_message(JobLoaded(job_id, job))
+
+    def action_take_over(self) -> None:
+        job = self.job
+        if job is None or job.held_by is None:
+            return
+        job_id = job.id
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._act("take_over", lambda picking: picking.take_over(job_id))
+
+        self.app.push_screen(
+            ConfirmScreen(
+                _("Take over this job?"),
+                _(
+                    "Now {holder}. This terminal picks it from now on; the other one's next "
+                    "steps will be refused.",
+                    holder=holder_text(job.held_by),
+                ),
+            ),
+            callback=answered,
+        )
 
     def action_cancel_job(self) -> None:
         job_id = self.job_id

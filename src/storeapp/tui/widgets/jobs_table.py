@@ -1,4 +1,5 @@
-"""The store's queue of jobs, oldest due first; late ones stand out."""
+"""The store's queue of jobs, oldest due first; late ones stand out, and a job another
+terminal is picking names that terminal."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from storeapp.i18n import _
 from storeapp.services.job_views import JobView
 from storeapp.tui.format import clock_time
 from storeapp.wording.figures import number
-from storeapp.wording.jobs import kind_name, late_mark, state_name
+from storeapp.wording.jobs import held_elsewhere, job_state_label, kind_name, late_mark
 
 CUSTOMER_WIDTH = 16
 """Customer names are cut to this width, so the table fits 80 columns."""
@@ -43,7 +44,9 @@ class JobsTable(DataTable[Text]):
             due = Text(clock_time(job.due_at, now))
             if job.late:
                 due.append(" " + late_mark())
-            state = Text(state_name(job.state))
+            state = Text(job_state_label(job))
+            if job.held_by is not None and held_elsewhere(job):
+                state.append(f" · {job.held_by.device}")
             if job.unconfirmed:
                 state.append(" *")
                 state.stylize(

@@ -11,12 +11,13 @@ from textual.widgets import Static
 
 from storeapp.i18n import _
 from storeapp.services.orders import OrderOutcome, OrderStatus
-from storeapp.wording.figures import distance_text, number
+from storeapp.wording.figures import distance_text
 from storeapp.wording.orders import (
     Tone,
     alternative_lines,
     awaiting_lines,
     explanation_lines,
+    ordered_items,
     promise,
     unserved_lines,
 )
@@ -39,11 +40,11 @@ class OrderOutcomeView(Static):
 
         heading = style("order-outcome--heading")
         lines: list[Text] = []
-        what = {"qty": number(outcome.qty), "sku": outcome.sku, "name": customer_name}
+        what = {"items": ordered_items(outcome.lines), "name": customer_name}
         if outcome.status is OrderStatus.PLACED:
             lines.append(
                 Text(
-                    _("✔ Order placed: {qty} × {sku} for {name}.", **what),  # noqa: RUF001
+                    _("✔ Order placed: {items} for {name}.", **what),
                     style=style("order-outcome--placed"),
                 )
             )
@@ -84,7 +85,7 @@ class OrderOutcomeView(Static):
         elif outcome.status is OrderStatus.PENDING:
             lines.append(
                 Text(
-                    _("⏳ Order kept: {qty} × {sku} for {name}.", **what),  # noqa: RUF001
+                    _("⏳ Order kept: {items} for {name}.", **what),
                     style=style("order-outcome--pending"),
                 )
             )
@@ -100,7 +101,7 @@ class OrderOutcomeView(Static):
         else:
             lines.append(
                 Text(
-                    _("✘ The ledger cannot serve {qty} × {sku} for {name} now.", **what),  # noqa: RUF001
+                    _("✘ The ledger cannot serve {items} for {name} now.", **what),
                     style=style("order-outcome--refused"),
                 )
             )

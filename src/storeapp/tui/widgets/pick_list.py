@@ -1,4 +1,5 @@
-"""A job's pick list: each line with its units scanned out of those ordered."""
+"""A job's pick list: each line with its units scanned out of those ordered (a line whose
+units are all scanned says so, rather than "to pick")."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from textual.widgets import DataTable
 from storeapp.i18n import _
 from storeapp.services.job_views import JobView, PickLine
 from storeapp.wording.figures import number
-from storeapp.wording.jobs import reject_reason, state_name
+from storeapp.wording.jobs import line_state_name, reject_reason
 
 NAME_WIDTH = 20
 """Item names are cut to this width, so the table fits 80 columns."""
@@ -41,7 +42,7 @@ class PickListTable(DataTable[Text]):
         self.lines = {line.line_no: line for line in job.lines}
         self.clear()
         for line in job.lines:
-            state = Text(state_name(line.state))
+            state = Text(line_state_name(line))
             if line.reject_reason:
                 state.append(f" ({reject_reason(line.reject_reason)})")
             if line.unconfirmed:

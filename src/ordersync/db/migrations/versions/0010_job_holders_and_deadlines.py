@@ -13,6 +13,7 @@ Create Date: 2026-12-08 00:50:00.000000
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -22,20 +23,20 @@ down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_JOB_COLUMNS = (
-    sa.Column("held_by_device", sa.String(length=64), nullable=True),
-    sa.Column("held_by_person", sa.String(length=32), nullable=True),
-    sa.Column("held_since", sa.DateTime(), nullable=True),
-    sa.Column("state_since", sa.DateTime(), nullable=True),
-    sa.Column("ready_at", sa.DateTime(), nullable=True),
-    sa.Column("collect_by", sa.DateTime(), nullable=True),
-    sa.Column("cancel_reason", sa.String(length=32), nullable=True),
+_JOB_COLUMNS: tuple[tuple[str, sa.types.TypeEngine[Any]], ...] = (
+    ("held_by_device", sa.String(length=64)),
+    ("held_by_person", sa.String(length=32)),
+    ("held_since", sa.DateTime()),
+    ("state_since", sa.DateTime()),
+    ("ready_at", sa.DateTime()),
+    ("collect_by", sa.DateTime()),
+    ("cancel_reason", sa.String(length=32)),
 )
 
 
 def upgrade() -> None:
-    for column in _JOB_COLUMNS:
-        op.add_column("jobs", column.copy())
+    for name, kind in _JOB_COLUMNS:
+        op.add_column("jobs", sa.Column(name, kind, nullable=True))
     op.add_column("order_lines", sa.Column("cancel_reason", sa.String(length=32), nullable=True))
     op.create_index("ix_jobs_state_collect_by", "jobs", ["state", "collect_by"])
 
@@ -45,5 +46,5 @@ def downgrade() -> None:
     with op.batch_alter_table("order_lines") as batch:
         batch.drop_column("cancel_reason")
     with op.batch_alter_table("jobs") as batch:
-        for column in reversed(_JOB_COLUMNS):
-            batch.drop_column(column.name)
+        for name, _kind in reversed(_JOB_COLUMNS):
+            batch.drop_column(name)
