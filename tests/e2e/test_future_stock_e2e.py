@@ -151,7 +151,9 @@ async def order_for_collection_at_a(store: StoreContext, qty: int) -> str:
         screen = app.screen
         assert isinstance(screen, OrderScreen)
         await press(pilot, "tab", "down", "enter")  # delivery: collect at another store
-        screen.field("qty").value = str(qty)
+        for _unit in range(qty - 1):  # the form opens with one unit of S3; a scan adds one
+            screen.scan("S3")
+        assert [(line.item.sku, line.qty) for line in screen.lines] == [("S3", qty)]
         screen.field("collect_at").value = "A"
         screen.field("name").value = "Inès Moreau"
         screen.field("phone").value = "06 12 34 56 78"

@@ -111,10 +111,13 @@ def assert_no_server_errors(server: LedgerServer) -> None:
     assert "Traceback" not in server.output(), server.output()
 
 
-def assert_lost_race(reply: httpx.Response, now: str) -> None:
+def assert_lost_race(reply: httpx.Response, now: str, *, held_elsewhere: bool = False) -> None:
+    """A step that lost the race: the job already moved on (``invalid-state``) or, for a
+    device other than the one picking it, belongs to that device (``job-held``)."""
     assert reply.status_code == 409, reply.text
     problem = reply.json()
-    assert problem["type"] == PROBLEM_TYPE_PREFIX + "invalid-state", problem
+    expected = "job-held" if held_elsewhere else "invalid-state"
+    assert problem["type"] == PROBLEM_TYPE_PREFIX + expected, problem
     assert problem["current_state"] == now, problem
 
 
@@ -148,17 +151,21 @@ async def test_devices_of_one_store_racing_on_a_job_move_it_once(
         )
         statuses = Counter(r.status_code for r in replies)
         assert statuses == {200: 1, 409: 9}, [(r.status_code, r.text) for r in replies]
-        for reply in replies:
-            if reply.status_code == 409:
-                assert_lost_race(reply, "picking")
-        [winner] = [op for op, r in zip(op_ids, replies, strict=True) if r.status_code == 200]
+        [won_at] = [n for n, r in enumerate(replies) if r.status_code == 200]
+        for n, reply in enumerate(replies):
+            if n != won_at:
+                # The job is the winning till's now: the other till's starts are not its own.
+                assert_lost_race(reply, "picking", held_elsewhere=n % 2 != won_at % 2)
+        winner = op_ids[won_at]
+        holder = one if won_at % 2 else two
         audited = rows(
             seeded_network,
             "SELECT op_id, operation, location FROM audit_log WHERE operation LIKE 'job.%'",
         )
         assert audited == [(winner, "job.picking", "A")]
 
-        # Two devices short-pick the same line at once: it is released and re-routed once.
+        # Both devices short-pick the same line at once: only the one picking the job may, and
+        # the line is released and re-routed once.
         reject = f"/v1/jobs/{job['id']}/lines/1/reject"
         rejects = await asyncio.gather(
             *(
@@ -171,6 +178,8 @@ async def test_devices_of_one_store_racing_on_a_job_move_it_once(
         assert Counter(r.status_code for r in rejects) == {200: 1, 409: 7}, [
             (r.status_code, r.text) for r in rejects
         ]
+        [rejected_at] = [n for n, r in enumerate(rejects) if r.status_code == 200]
+        assert (one if rejected_at % 2 else two) is holder
         [won] = [r.json() for r in rejects if r.status_code == 200]
         assert won["rerouted_to"] == "B"
         assert len(rows(seeded_network, "SELECT id FROM jobs")) == 2

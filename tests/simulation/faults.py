@@ -7,13 +7,14 @@ after newer requests (a reordered delivery); the reply is slow (in time, or past
 timeout); the ledger is SIGKILLed inside the request or right after it committed; or the store
 itself dies after sending or after the ledger committed. A fault may also be aimed at the push
 carrying one operation (``targeted_fault``: the counter's ``COUNTER_PUSH_FAULTS`` and its
-``<kind>.after_send`` crash), counted under its own name. Every reply the ledger really gives,
-delivered or not, goes to the switchboard, which feeds the oracle. (Crashes inside a local
-action, at the named points of ``store``, are the harness's; they are counted here under
-``STORE_CRASHES``.)
+``<kind>.after_send`` crash, and a takeover's ``TAKEOVER_PUSH_FAULTS``), counted under its
+own name. Every reply the ledger really gives, delivered or not, goes to the switchboard, which
+feeds the oracle. (Crashes inside a local action, at the named points of ``store``, are the
+harness's; they are counted here under ``STORE_CRASHES``.)
 
 ``FAULT_CLASSES`` are the names counted in the figures; each must happen in the CI seeds, except
-that a counter point (``COUNTER_POINTS``) must happen for one kind of action at least.
+that a counter point (``COUNTER_POINTS``) must happen for one kind of action at least, and a
+takeover's points (``FULFILMENT_FAULT_CLASSES``) in the soak.
 """
 
 from __future__ import annotations
@@ -63,14 +64,32 @@ COUNTER_FAULT_CLASSES = (
     *(f"store_crash_{point}" for point in COUNTER_CRASH_POINTS),
     *COUNTER_PUSH_FAULTS,
 )
+TAKEOVER_CRASH_POINTS = tuple(f"takeover.{when}" for when in COUNTER_CRASHES)
+TAKEOVER_PUSH_FAULTS = tuple(f"takeover.{what}" for what in _PUSH_FAULTS)
+"""A manager's takeover (``fulfilment``) fails at the counter's six points: ``takeover.<point>``."""
+LEDGER_KILLED_MID_SWEEP = "ledger_sigkill_mid_sweep"
+"""The ledger dies inside its no-show sweep (``fulfilment``): the sweep runs again after."""
+FULFILMENT_FAULT_CLASSES = (
+    *(f"store_crash_{point}" for point in TAKEOVER_CRASH_POINTS),
+    *TAKEOVER_PUSH_FAULTS,
+    LEDGER_KILLED_MID_SWEEP,
+)
 LEDGER_KILLS = (LEDGER_KILLED_IDLE, LEDGER_KILLED_MID_REQUEST, LEDGER_KILLED_AFTER_COMMIT)
 STORE_CRASHES = tuple(
-    f"store_crash_{point}" for point in (*CRASH_POINTS, *MOTION_CRASH_POINTS, *COUNTER_CRASH_POINTS)
+    f"store_crash_{point}"
+    for point in (
+        *CRASH_POINTS,
+        *MOTION_CRASH_POINTS,
+        *COUNTER_CRASH_POINTS,
+        *TAKEOVER_CRASH_POINTS,
+    )
 )
 FAULT_CLASSES = (
     *NETWORK_FAULTS,
     *COUNTER_PUSH_FAULTS,
+    *TAKEOVER_PUSH_FAULTS,
     *LEDGER_KILLS,
+    LEDGER_KILLED_MID_SWEEP,
     *STORE_CRASHES,
     STORE_PROCESS_KILLED,
     CLOCK_SKEW,

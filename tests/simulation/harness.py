@@ -11,8 +11,10 @@ a web shop placing web orders with an admin token, and a head office announcing 
 workload: counter sales, orders placed in store (collected here or elsewhere, or delivered home),
 web orders, picks, short picks, counts, receipts, lookups, sync rounds, terminals going offline
 and back, stock in motion (``motion``: deliveries received, transfers requested, sent and
-received), and the counter's other half (``counter``: returns, voids, units set aside, put back
-and written off). The faults: ``faults``.
+received), the counter's other half (``counter``: returns, voids, units set aside, put back
+and written off), and fulfilment (``fulfilment``: the two terminals of a store going for the
+same job, a manager's takeover, collections never collected and the ledger's no-show sweep, run
+with its clock moved past their deadlines). The faults: ``faults``.
 
 At the end every fault is healed and every store drains (sends its outbox, finishes its jobs,
 pulls the feed); then ``checks`` compare the ledger with the oracle and with every cache.
@@ -67,6 +69,7 @@ from tests.simulation import faults
 from tests.simulation.checks import final_checks
 from tests.simulation.counter import CounterWorkload
 from tests.simulation.faults import FaultTransport, Sent
+from tests.simulation.fulfilment import FulfilmentWorkload
 from tests.simulation.ledger import LedgerServer, WriteHold
 from tests.simulation.motion import ERP, MotionWorkload, add_suppliers
 from tests.simulation.oracle import LedgerModel, ModelMismatch
@@ -141,6 +144,8 @@ class SeedResult:
     """Stock in motion: what was done to deliveries and transfers, and what the ledger did."""
     counter: Counter[str] = field(default_factory=Counter)
     """The counter: returns, voids, units set aside, what staff did and what the ledger did."""
+    fulfilment: Counter[str] = field(default_factory=Counter)
+    """Fulfilment: contested jobs, takeovers and no-shows, what staff did and the ledger did."""
 
 
 class SimulationFailure(AssertionError):
@@ -249,6 +254,7 @@ class Simulation:
         self.web: WebShop
         self.motion = MotionWorkload(self)
         self.counter = CounterWorkload(self)
+        self.fulfilment = FulfilmentWorkload(self)
 
     # === running ================================================================================
 
@@ -299,6 +305,7 @@ class Simulation:
             phases={name: round(seconds, 2) for name, seconds in self.phases.items()},
             documents=self.motion.figures(),
             counter=self.counter.figures(),
+            fulfilment=self.fulfilment.figures(),
         )
 
     def _teardown(self) -> None:
@@ -374,6 +381,13 @@ class Simulation:
                 ).token
                 for code in codes
             }
+            # A store's second terminal is a device of its own: one picker per job tells them apart.
+            second = f"{stores[0]}b"
+            tokens[second] = run_in_transaction(
+                engine,
+                setup_clock,
+                lambda tx: issue_token(tx, stores[0], Role.MANAGER, f"till-{second}"),
+            ).token
             admin = run_in_transaction(
                 engine, setup_clock, lambda tx: issue_token(tx, "WH", Role.ADMIN, "web-shop")
             ).token
@@ -419,7 +433,7 @@ class Simulation:
             terminal = Terminal(
                 name,
                 location,
-                tokens[location],
+                tokens[name],
                 self.work_dir / "stores",
                 self.ledger.base_url,
                 self._transport_for,
@@ -449,6 +463,7 @@ class Simulation:
             terminal.skew = timedelta(hours=hours, minutes=self.frng.randint(0, 59))
             self.trace(f"clock {terminal.name} {hours}h")
         self._schedule()
+        self.fulfilment.open()
         self.faults_on = True
 
     def _schedule(self) -> None:
@@ -485,7 +500,7 @@ class Simulation:
         self.terminals[owner].armed = None
 
     def targeted_fault(self, sent: Sent) -> str | None:
-        return self.counter.push_fault(sent)
+        return self.counter.push_fault(sent) or self.fulfilment.push_fault(sent)
 
     def take_ledger_kill(self, sent: Sent) -> str | None:
         if self.kill_armed is None or not sent.mutation:
@@ -493,11 +508,16 @@ class Simulation:
         kind, self.kill_armed = self.kill_armed, None
         return kind
 
-    def kill_ledger(self, kind: str, while_sending: Callable[[], None] | None = None) -> None:
+    def kill_ledger(
+        self,
+        kind: str,
+        while_sending: Callable[[], None] | None = None,
+        hold_table: str = "idempotency",
+    ) -> None:
         if while_sending is None:
             self.ledger.kill()
         else:
-            with WriteHold(self.database_url, self.db) as hold:
+            with WriteHold(self.database_url, self.db, hold_table) as hold:
                 sender = threading.Thread(target=while_sending, name="request-into-kill")
                 sender.start()
                 hold.wait_until_blocked()
@@ -590,6 +610,7 @@ class Simulation:
             self.step = step
             self.clock.advance(timedelta(seconds=self.rng.randint(5, 120)))
             self._scheduled_faults()
+            self.fulfilment.tick()
             self._deliver_held()
             if step in self.child_kill_at and not self._child_kill():
                 self.child_kill_at.add(step + 1)
@@ -707,12 +728,15 @@ class Simulation:
                 ("sync", 20),
                 ("offline", 3),
             ]
+            if self.fulfilment.siblings(terminal):
+                actions.append(("fulfilment", 100))
         action = rng.choices([a for a, _ in actions], [w for _, w in actions])[0]
         self._run(terminal, action)
         # A closed receipt, send or return goes out at once when the terminal is online (and
         # always when a fault waits for the push that carries it).
-        chance = 0.8 if action in ("motion", "counter") else 0.3
-        if action != "sync" and (rng.random() < chance or self.counter.waits_for_push(terminal)):
+        chance = 0.8 if action in ("motion", "counter", "fulfilment") else 0.3
+        waits = self.counter.waits_for_push(terminal) or self.fulfilment.waits_for_push(terminal)
+        if action != "sync" and (rng.random() < chance or waits):
             self._run(terminal, "sync")
 
     def _arm(self, terminal: Terminal, action: str) -> None:
@@ -742,6 +766,8 @@ class Simulation:
                 "receive": self._receive,
                 "motion": self.motion.act,
                 "counter": self.counter.act,
+                "fulfilment": self.fulfilment.act,
+                "takeover": self.fulfilment.take_over_here,
                 "bring_back": self.counter.bring_back,
                 "lookup": self._lookup,
                 "sync": self._sync,
@@ -762,7 +788,12 @@ class Simulation:
         finally:
             terminal.armed = None
             terminal.crash_on_commit = None
-        self._register(terminal, terminal.ids.issued[issued:])
+        self.register(terminal, terminal.ids.issued[issued:])
+
+    def run_action(self, terminal: Terminal, action: str) -> None:
+        """One action at ``terminal`` on behalf of a workload acting at another terminal (its
+        crash is ``terminal``'s, its operations are registered as ``terminal``'s)."""
+        self._run(terminal, action)
 
     def _deliver_in_flight(self) -> None:
         if any(h.in_flight for h in self.held):
@@ -775,7 +806,8 @@ class Simulation:
             for held in flying:
                 FaultTransport(held.sent.owner, self, lambda: True).forward(held.sent)
 
-    def _register(self, terminal: Terminal, issued: list[str]) -> None:
+    def register(self, terminal: Terminal, issued: list[str]) -> None:
+        """Tell which of the ids ``terminal`` handed out were committed (made) and which not."""
         if not issued:
             return
         present = terminal.outbox_ids()
@@ -900,12 +932,12 @@ class Simulation:
             return
         job = rng.choice(jobs)
         try:
-            self._pick_step(terminal, job, drain=False)
+            self.pick_step(terminal, job, drain=False)
         except PickingRefused as refusal:
             self.refused_locally += 1
             self.trace(f"pick refused {terminal.name} {refusal.code.value}")
 
-    def _pick_step(self, terminal: Terminal, job: Any, drain: bool) -> None:
+    def pick_step(self, terminal: Terminal, job: Any, drain: bool) -> None:
         """Move one job one step, as staff would (in the drain: only forward, never short)."""
         rng, picking = self.rng, terminal.picking
         state = job.state
@@ -937,6 +969,8 @@ class Simulation:
         elif state == "packed":
             picking.ship(job.id, f"TRK{rng.randint(10**6, 10**7)}")
         elif state == "ready":
+            if self.fulfilment.waits_for_customer(job.id):
+                return  # the customer never comes: the no-show sweep ends it
             if not drain and rng.random() < 0.08:
                 picking.cancel(job.id)
             else:
@@ -966,7 +1000,8 @@ class Simulation:
             for terminal in self.terminals.values():
                 if round_no == 0 or terminal.location in busy or terminal.pending():
                     self._run(terminal, "sync")
-            for location, terminal in self.primary.items():
+            # Every terminal: a job taken over is finished by the terminal that took it.
+            for terminal in self.terminals.values():
                 for queued in terminal.picking.queue().jobs:
                     for _ in range(12):
                         job = terminal.picking.job(queued.id)
@@ -974,13 +1009,14 @@ class Simulation:
                             break
                         issued = len(terminal.ids.issued)
                         try:
-                            self._pick_step(terminal, job, drain=True)
+                            self.pick_step(terminal, job, drain=True)
                         except PickingRefused:
                             self.refused_locally += 1
                             break
                         finally:
-                            self._register(terminal, terminal.ids.issued[issued:])
-                self.trace(f"drained {location}")
+                            self.register(terminal, terminal.ids.issued[issued:])
+                self.trace(f"drained {terminal.name}")
+            self.fulfilment.drain()
             if round_no == 0:
                 for terminal in self.terminals.values():
                     self._run(terminal, "finish_drafts")

@@ -28,6 +28,9 @@ from ordersync.db.engine import is_sqlite
 from ordersync.services.routing_policy import default_policy_text, parse_policy
 from tests.support.ledger_server import free_port
 
+SWEEP_PATH = "/simulation/no-shows"
+"""POST ``?at=<ISO time>`` (``ledger_child``): the ledger's clock moves to ``at``, then its
+no-show sweep runs; answers ``{"ended": n}``."""
 STARTUP_SECONDS = 60.0
 BLOCKED_SECONDS = 10.0
 _context: ForkServerContext | None = None
@@ -179,12 +182,14 @@ class WriteHold:
     SQLite: ``BEGIN IMMEDIATE`` on a connection of our own, so the ledger's writer waits at its
     own ``BEGIN IMMEDIATE``. PostgreSQL: ``LOCK TABLE idempotency`` in a mode that lets reads
     through but not the insert of an operation's outcome, which every write transaction makes
-    before it commits; ``wait_until_blocked`` then sees the ledger's session wait on it.
+    before it commits; ``wait_until_blocked`` then sees the ledger's session wait on it. The
+    no-show sweep stores no outcome: for it, ``table`` is ``jobs``, which it always updates.
     """
 
-    def __init__(self, database_url: str, engine: Engine) -> None:
+    def __init__(self, database_url: str, engine: Engine, table: str = "idempotency") -> None:
         self._url = database_url
         self._engine = engine
+        self._table = table
         self._sqlite: sqlite3.Connection | None = None
         self._pg: Connection | None = None
 
@@ -197,7 +202,7 @@ class WriteHold:
         else:
             self._pg = self._engine.connect()
             self._pg.begin()
-            self._pg.execute(text("LOCK TABLE idempotency IN SHARE ROW EXCLUSIVE MODE"))
+            self._pg.execute(text(f"LOCK TABLE {self._table} IN SHARE ROW EXCLUSIVE MODE"))
         return self
 
     def wait_until_blocked(self) -> None:

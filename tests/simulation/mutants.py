@@ -76,6 +76,20 @@ def damaged_returns_go_on_sale() -> None:
     operations.record_return = record_return  # type: ignore[assignment]
 
 
+def no_shows_keep_the_units() -> None:
+    """The no-show sweep cancels the collection but forgets to release the units it held."""
+    from ordersync.services import jobs
+    from ordersync.services.no_shows import SWEEPER
+
+    original = jobs._give_back
+
+    def give_back(tx: Any, principal: Any, reservation_id: str, op_id: str) -> None:
+        if principal.device != SWEEPER.device:
+            original(tx, principal, reservation_id, op_id)
+
+    jobs._give_back = give_back
+
+
 def apply(name: str | None) -> None:
     if name:
         globals()[name]()

@@ -23,8 +23,9 @@ fails at the first difference:
 Which of several valid locations routing picks is the ledger's choice (distance, stock depth,
 load); the model checks the choice is valid and takes it. Deliveries and transfers have rules
 of their own (``motion_model``), on the same stock, and so do returns, voids and units set aside
-(``counter_model``). A count counts the units on sale: it takes the ledger's figures (expected
-at the count, moved since) and checks their arithmetic against them. Every reservation ends once:
+(``counter_model``), and who holds a job, takeovers and no-shows (``fulfilment_model``). A
+count counts the units on sale: it takes the ledger's figures (expected at the count, moved
+since) and checks their arithmetic against them. Every reservation ends once:
 ending one twice is a failure here, whatever the ledger says.
 """
 
@@ -37,6 +38,12 @@ from typing import Any
 
 from ordersync.contract import RejectReason
 from tests.simulation.counter_model import COUNTER_OPS, CounterMismatch, CounterModel
+from tests.simulation.fulfilment_model import (
+    FULFILMENT_OPS,
+    HELD_STEPS,
+    FulfilmentMismatch,
+    FulfilmentModel,
+)
 from tests.simulation.motion_model import MOTION_OPS, MotionMismatch, MotionModel
 
 UNFULFILLABLE = "urn:ordersync:problem:order-unfulfillable"
@@ -146,10 +153,13 @@ class LedgerModel:
     """Deliveries and transfers (``motion_model``), on the same stock."""
     counter: CounterModel = field(init=False)
     """Returns, voids and units set aside (``counter_model``), on the same stock."""
+    fulfilment: FulfilmentModel = field(init=False)
+    """Who holds each job, takeovers and no-shows (``fulfilment_model``), on the same jobs."""
 
     def __post_init__(self) -> None:
         self.motion = MotionModel(self)
         self.counter = CounterModel(self)
+        self.fulfilment = FulfilmentModel(self)
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -195,6 +205,16 @@ class LedgerModel:
             self.applied[op_id] = Applied(op_id, kind, status, body, owner)
             self._check_positions(op_id, list(body.get("positions", [])))
             return
+        try:
+            if kind in FULFILMENT_OPS or (
+                kind in HELD_STEPS and self.fulfilment.refuses(op, status, body, owner)
+            ):
+                if kind in FULFILMENT_OPS:
+                    self.fulfilment.apply(op, status, body, owner)
+                self.applied[op_id] = Applied(op_id, kind, status, body, owner)
+                return
+        except FulfilmentMismatch as mismatch:
+            raise ModelMismatch(str(mismatch)) from mismatch
         handler = {
             "movements": self._movements,
             "count": self._count,
@@ -205,6 +225,11 @@ class LedgerModel:
         if handler is None:
             raise ModelMismatch(f"the simulation sends no {kind} operation ({op_id})")
         handler(op, status, body)
+        if kind == "job_transition":
+            try:
+                self.fulfilment.stepped(op, status, body, owner)
+            except FulfilmentMismatch as mismatch:
+                raise ModelMismatch(str(mismatch)) from mismatch
         self.applied[op_id] = Applied(op_id, kind, status, body, owner)
 
     @staticmethod
@@ -414,11 +439,12 @@ class LedgerModel:
         job.state = target
         if target in _LINE_END:
             self.final_transitions[job.id] += 1
-            self._settle(job, target, op_id)
+            self.settle(job, target, op_id)
         if body.get("state") != target:
             raise ModelMismatch(f"{op_id}: job {job.id} is {body.get('state')}, not {target}")
 
-    def _settle(self, job: ModelJob, target: str, op_id: str) -> None:
+    def settle(self, job: ModelJob, target: str, op_id: str) -> None:
+        """End the job's open lines as ``target`` does (by ``op_id``: a step or a no-show)."""
         order = self.orders[job.order_id]
         to_store = job.destination if target == "shipped" else None
         for line in job.lines.values():

@@ -43,6 +43,7 @@ class Totals:
     faults: Counter[str] = field(default_factory=Counter)
     documents: Counter[str] = field(default_factory=Counter)
     counter: Counter[str] = field(default_factory=Counter)
+    fulfilment: Counter[str] = field(default_factory=Counter)
 
     def add(self, result: SeedResult) -> None:
         self.seeds += 1
@@ -54,6 +55,7 @@ class Totals:
         self.faults.update(result.faults)
         self.documents.update(result.documents)
         self.counter.update(result.counter)
+        self.fulfilment.update(result.fulfilment)
 
 
 def default_root() -> Path:
@@ -162,6 +164,7 @@ def _run_here(args: argparse.Namespace, seeds: list[int], root: Path) -> dict[st
         "seed_seconds_total": round(totals.seconds, 1),
         "documents": dict(sorted(totals.documents.items())),
         "counter": dict(sorted(totals.counter.items())),
+        "fulfilment": dict(sorted(totals.fulfilment.items())),
     }
 
 
@@ -204,7 +207,7 @@ def _run_sharded(args: argparse.Namespace, argv: list[str], root: Path) -> dict[
                 merged[key] = value
             elif key == "faults":
                 merged[key] = {name: merged[key][name] + value[name] for name in merged[key]}
-            elif key in ("documents", "counter"):
+            elif key in ("documents", "counter", "fulfilment"):
                 merged[key] = dict(sorted((Counter(merged[key]) + Counter(value)).items()))
             elif key == "first_seed":
                 merged[key] = min(merged[key], value)

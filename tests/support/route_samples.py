@@ -227,6 +227,7 @@ ROUTE_SAMPLES: dict[tuple[str, str], Callable[[Ledger], Sample]] = {
     ("GET", "/v1/transfers/{transfer_id}"): _transfer_read,
     ("PUT", "/v1/suppliers/{code}"): writes.supplier_put,
     ("GET", "/v1/suppliers"): _nothing,
+    ("PUT", "/v1/suppliers/{code}/stock"): writes.supplier_stock,
     ("GET", "/v1/deliveries"): _deliveries_list,
     ("GET", "/v1/deliveries/{delivery_id}"): _delivery_read,
     ("POST", "/v1/deliveries"): writes.delivery_announce,

@@ -35,6 +35,7 @@ from ordersync.contract import (
     SafetyStockSet,
     SaleVoid,
     SupplierIn,
+    SupplierStock,
     TokenCreate,
     TransferArrival,
     TransferCancel,
@@ -397,6 +398,27 @@ SAMPLE_SUPPLIER = "LISE-CHARMEL"
 def supplier_put(ledger: Ledger) -> Sample:
     return Sample(
         path_params={"code": SAMPLE_SUPPLIER}, body={"name": "Lise Charmel"}, model=SupplierIn
+    )
+
+
+def supplier_stock(ledger: Ledger) -> Sample:
+    """The drop-ship supplier of the sample's code (a location of kind ``supplier``, made here)
+    stating it holds no S1: it changes no stock other tests of the shared ledger read."""
+    supplier = {
+        "code": SAMPLE_SUPPLIER,
+        "kind": "supplier",
+        "name": "Lise Charmel",
+        "timezone": "Europe/Paris",
+        "latitude": 48.85,
+        "longitude": 2.35,
+        "lead_time_days": 3,
+    }
+    reply = ledger.send("PUT", "/v1/locations", {"locations": [supplier]})
+    assert reply.status_code == 200, reply.text
+    return Sample(
+        path_params={"code": SAMPLE_SUPPLIER},
+        body={"op_id": new_op_id(), "lines": [{"sku": "S1", "on_hand": 0}]},
+        model=SupplierStock,
     )
 
 

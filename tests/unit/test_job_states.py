@@ -35,6 +35,10 @@ ALLOWED: dict[JobKind, dict[JobStateName, set[JobStateName]]] = {
         S.PICKED: {S.READY, S.CANCELLED},
         S.READY: {S.COLLECTED, S.CANCELLED},
     },
+    JobKind.DROP_SHIP: {
+        S.ASSIGNED: {S.ACKNOWLEDGED, S.CANCELLED},
+        S.ACKNOWLEDGED: {S.SHIPPED, S.CANCELLED},
+    },
 }
 
 ALLOWED_STEPS = [
@@ -108,7 +112,7 @@ def test_a_ship_job_is_never_ready_for_collection_nor_a_collect_job_packed_or_sh
 
 
 def test_no_step_skips_picking() -> None:
-    for kind in JobKind:
+    for kind in (JobKind.SHIP, JobKind.COLLECT):
         with pytest.raises(InvalidState) as refused:
             ensure_transition(kind, S.ASSIGNED, S.PICKED)
         assert refused.value.fields["allowed"] == ["picking"]
@@ -137,7 +141,20 @@ def test_rejection_is_not_a_transition_but_a_line_rejection() -> None:
 
 @pytest.mark.parametrize("state", list(JobStateName))
 def test_lines_can_be_rejected_only_before_the_job_is_picked(state: JobStateName) -> None:
-    assert can_reject_lines(state) is (state in {S.ASSIGNED, S.PICKING})
+    assert can_reject_lines(state) is (state in {S.ASSIGNED, S.PICKING, S.ACKNOWLEDGED})
+
+
+def test_a_drop_ship_job_walks_from_assigned_to_shipped_without_picking() -> None:
+    for current, target in itertools.pairwise([S.ASSIGNED, S.ACKNOWLEDGED, S.SHIPPED]):
+        ensure_transition(JobKind.DROP_SHIP, current, target)
+    with pytest.raises(InvalidState) as refused:
+        ensure_transition(JobKind.DROP_SHIP, S.ASSIGNED, S.PICKING)
+    assert refused.value.fields["allowed"] == ["acknowledged", "cancelled"]
+
+
+def test_the_store_app_finds_no_step_for_a_word_it_does_not_know() -> None:
+    assert allowed_next("courier", "assigned") == frozenset()
+    assert allowed_next("ship", "handed_to_courier") == frozenset()
 
 
 # --- lateness ----------------------------------------------------------------------------------

@@ -324,9 +324,11 @@ _ADMIN_ONLY = {
     Action.TRANSFER,
     Action.ANNOUNCE_DELIVERY,
     Action.MANAGE_SUPPLIERS,
+    Action.SUPPLY_STOCK,
 }
 _WEB_PLATFORM = {Action.READ_STOCK, Action.TAKE_WEB_ORDERS, Action.FOLLOW_WEB_ORDERS}
 _ERP = {Action.READ_STOCK, Action.ANNOUNCE_DELIVERY, Action.MANAGE_SUPPLIERS}
+_SUPPLIER = {Action.READ_JOBS, Action.FULFIL, Action.SUPPLY_STOCK}
 
 
 def _expected_allowed(role: Role, action: Action) -> bool:
@@ -334,6 +336,8 @@ def _expected_allowed(role: Role, action: Action) -> bool:
         return action in _WEB_PLATFORM
     if role is Role.ERP:
         return action in _ERP
+    if role is Role.SUPPLIER:
+        return action in _SUPPLIER
     if action in _ADMIN_ONLY:
         return role is Role.ADMIN
     if action in _MANAGER_ONLY:

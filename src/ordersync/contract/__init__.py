@@ -224,6 +224,9 @@ from ordersync.contract.stock import (
     SafetyStockSet,
     SaleLine,
     SkuAvailability,
+    SupplierStock,
+    SupplierStockLine,
+    SupplierStockResult,
     TransferLine,
 )
 from ordersync.contract.types import (
@@ -506,6 +509,9 @@ __all__ = [
     "Strict",
     "Supplier",
     "SupplierIn",
+    "SupplierStock",
+    "SupplierStockLine",
+    "SupplierStockResult",
     "SuspectRouting",
     "TakeOverJobOp",
     "TimeZoneName",

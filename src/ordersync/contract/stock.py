@@ -73,7 +73,7 @@ LocationGroup = Annotated[str, StringConstraints(pattern=f"^{LOCATION_GROUP_PATT
 
 
 class LocationIn(Strict):
-    """A store or warehouse of the network."""
+    """A store, a warehouse or a drop-ship supplier of the network."""
 
     code: LocationCode
     kind: LocationKind
@@ -88,6 +88,15 @@ class LocationIn(Strict):
     """The groups it belongs to, for routing rules that ask some groups only."""
     ship_cost_minor: Annotated[int, Field(ge=0, le=1_000_000_000)] = 0
     """What a shipment from here costs, in minor units (routing rules may rank by it)."""
+    lead_time_days: Annotated[int, Field(ge=0, le=365)] | None = None
+    """A supplier's days before it ships a line routed to it (added to the customer's promise);
+    only a location of kind ``supplier`` has one."""
+
+    @model_validator(mode="after")
+    def _lead_time_for_suppliers(self) -> LocationIn:
+        if self.lead_time_days is not None and self.kind is not LocationKind.SUPPLIER:
+            raise ValueError("only a supplier location has a lead_time_days")
+        return self
 
 
 class Location(LocationIn):
@@ -330,3 +339,40 @@ class CountSchedule(Strict):
 class CountScheduled(Reply):
     location: str
     opened: list[CountTask]
+
+
+# --- Drop-ship suppliers' stock ---------------------------------------------------------------
+
+
+class SupplierStockLine(Strict):
+    """How many units of a SKU the supplier holds for drop-ship, as it counts them now."""
+
+    sku: Sku
+    on_hand: CountedQuantity
+
+
+class SupplierStock(Strict):
+    """A drop-ship supplier's statement of its stock: each SKU named goes to its count; with
+    ``complete``, every SKU it held and does not name goes to zero (a full snapshot)."""
+
+    op_id: OpId
+    lines: Annotated[list[SupplierStockLine], Field(max_length=MAX_BATCH_LINES)]
+    complete: bool = False
+
+    @model_validator(mode="after")
+    def _each_sku_once(self) -> SupplierStock:
+        skus = [line.sku for line in self.lines]
+        if len(set(skus)) != len(skus):
+            raise ValueError("name each SKU once")
+        if not skus and not self.complete:
+            raise ValueError("name one or more SKUs, or send a complete snapshot")
+        return self
+
+
+class SupplierStockResult(Reply):
+    """What a supplier's statement changed: one reconciliation movement per SKU whose count
+    differed from the ledger's record."""
+
+    location: str
+    lines: int
+    changed: int

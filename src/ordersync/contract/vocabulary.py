@@ -23,11 +23,16 @@ class Role(StrEnum):
     """The e-commerce platform: reads availability, places web orders and follows them."""
     ERP = "erp"
     """The retailer's ERP or warehouse system: announces deliveries and keeps the suppliers."""
+    SUPPLIER = "supplier"
+    """A drop-ship supplier's system: its own jobs (acknowledge, ship, reject) and its stock."""
 
 
 class LocationKind(StrEnum):
     STORE = "store"
     WAREHOUSE = "warehouse"
+    SUPPLIER = "supplier"
+    """A drop-ship supplier: ships lines to customers from its own stock, after its lead time;
+    never a counter or a store terminal, and asked only by rules that name its kind."""
 
 
 class MovementKind(StrEnum):
@@ -168,11 +173,15 @@ class JobKind(StrEnum):
     """Picked, packed and shipped to the customer (or to the collection store)."""
     COLLECT = "collect"
     """Picked and made ready at the collection store, then handed over to the customer."""
+    DROP_SHIP = "dropship"
+    """Sent to a supplier, which acknowledges it and ships the parcel itself."""
 
 
 class JobStateName(StrEnum):
     ASSIGNED = "assigned"
     PICKING = "picking"
+    ACKNOWLEDGED = "acknowledged"
+    """A supplier has taken the drop-ship job on."""
     PICKED = "picked"
     PACKED = "packed"
     SHIPPED = "shipped"
@@ -240,6 +249,17 @@ class RejectReason(StrEnum):
     OTHER = CancelReason.OTHER.value
 
 
+STORE_CANCEL_REASONS: tuple[CancelReason, ...] = (
+    CancelReason.CUSTOMER_CANCELLED,
+    CancelReason.DAMAGED,
+    CancelReason.NOT_FOUND,
+    CancelReason.MISMATCH,
+    CancelReason.OTHER,
+)
+"""The reasons a store gives when it cancels a job (in the order its terminal offers them); the
+ledger gives the others (no show, not claimed or prepared in time, unfulfillable)."""
+
+
 _S = JobStateName
 
 FINAL_JOB_STATES = frozenset({_S.SHIPPED, _S.COLLECTED, _S.CANCELLED, _S.REJECTED})
@@ -258,11 +278,16 @@ NEXT_JOB_STATES: Mapping[JobKind, Mapping[JobStateName, frozenset[JobStateName]]
         _S.PICKED: frozenset({_S.READY, _S.CANCELLED}),
         _S.READY: frozenset({_S.COLLECTED, _S.CANCELLED}),
     },
+    JobKind.DROP_SHIP: {
+        _S.ASSIGNED: frozenset({_S.ACKNOWLEDGED, _S.CANCELLED}),
+        _S.ACKNOWLEDGED: frozenset({_S.SHIPPED, _S.CANCELLED}),
+    },
 }
 """The steps a job may take, per kind; ``rejected`` is reached by rejecting lines, not a step."""
 
-LINE_REJECTABLE_STATES = frozenset({_S.ASSIGNED, _S.PICKING})
-"""Lines are rejected (short pick) while the job is being picked, before it is picked."""
+LINE_REJECTABLE_STATES = frozenset({_S.ASSIGNED, _S.PICKING, _S.ACKNOWLEDGED})
+"""Lines are rejected (short pick) while the job is being picked, before it is picked; a
+supplier rejects a drop-ship line any time before it ships."""
 
 HELD_JOB_STATES = frozenset({_S.PICKING})
 """A job in these states belongs to the device that started picking it (or to the manager who

@@ -31,7 +31,7 @@ class FeedCounter(SQLModel, table=True):
 
 
 class LocationRow(SQLModel, table=True):
-    """A store or warehouse."""
+    """A store, a warehouse or a drop-ship supplier."""
 
     __tablename__ = "locations"
     code: str = Field(primary_key=True, max_length=32)
@@ -49,6 +49,8 @@ class LocationRow(SQLModel, table=True):
     ship_cost_minor: int = Field(
         default=0, sa_type=BigInteger, sa_column_kwargs={"server_default": "0"}
     )
+    lead_time_days: int | None = None
+    """A drop-ship supplier's days before it ships (None: not a supplier, or ships at once)."""
 
 
 class ItemRow(SQLModel, table=True):

@@ -36,6 +36,8 @@ class Candidate:
     """What a shipment from here costs, in minor units (the ``cost`` sort key)."""
     daily_sales: dict[str, float] = field(default_factory=dict)
     """Recent units sold per day per SKU; read only when a rule ranks by days of cover."""
+    lead_time_days: int = 0
+    """Days before it ships what it is sent (a drop-ship supplier's lead time; 0 elsewhere)."""
 
     def can_serve(self, line: Line) -> bool:
         return self.available.get(line.sku, 0) >= line.qty

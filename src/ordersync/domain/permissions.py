@@ -50,6 +50,10 @@ class Action(StrEnum):
     """Take unavailable units out of the record for good, with a reason."""
     TAKE_OVER_JOB = "take_over_job"
     """Take over a job another device is picking: it becomes this device's (and person's)."""
+    READ_JOBS = "read_jobs"
+    """Read the jobs of a location: a store's own, or a drop-ship supplier's own."""
+    SUPPLY_STOCK = "supply_stock"
+    """State the stock a drop-ship supplier holds (its own positions, as counts)."""
 
 
 _STORE_FLOOR = frozenset(
@@ -62,6 +66,7 @@ _STORE_FLOOR = frozenset(
         Action.COUNT,
         Action.PLACE_ORDER,
         Action.FULFIL,
+        Action.READ_JOBS,
         Action.SEND_TRANSFER,
         Action.VOID_SALE,
         Action.SET_ASIDE,
@@ -85,9 +90,10 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset(Action),
     Role.WEB: frozenset({Action.READ_STOCK, Action.TAKE_WEB_ORDERS, Action.FOLLOW_WEB_ORDERS}),
     Role.ERP: frozenset({Action.READ_STOCK, Action.ANNOUNCE_DELIVERY, Action.MANAGE_SUPPLIERS}),
+    Role.SUPPLIER: frozenset({Action.READ_JOBS, Action.FULFIL, Action.SUPPLY_STOCK}),
 }
-"""What each role may do. The store roles nest (associate, manager, admin); ``web`` and ``erp``
-stand apart."""
+"""What each role may do. The store roles nest (associate, manager, admin); ``web``, ``erp``
+and ``supplier`` stand apart (a supplier reads and works its own jobs, and states its stock)."""
 
 STORE_ROLES = (Role.ASSOCIATE, Role.MANAGER, Role.ADMIN)
 

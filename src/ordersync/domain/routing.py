@@ -28,7 +28,7 @@ from ordersync.contract import LocationKind, RoutingReason, SuspectRouting
 from ordersync.domain.candidates import Candidate as Candidate
 from ordersync.domain.candidates import Line as Line
 from ordersync.domain.ranking import distance, rank, why_lost
-from ordersync.domain.rules import Filters, Rule
+from ordersync.domain.rules import NETWORK_KINDS, Filters, Rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +129,7 @@ def _km(value: float | None) -> str:
 
 def policy_rule(policy: RoutingPolicy) -> Rule:
     """The one rule the policy's top-level keys describe: routing as it was before rule sets."""
-    kinds = frozenset(LocationKind) if policy.include_warehouses else {LocationKind.STORE}
+    kinds = NETWORK_KINDS if policy.include_warehouses else {LocationKind.STORE}
     return Rule(
         filters=Filters(kinds=frozenset(kinds), max_distance_km=policy.max_distance_km),
         distance_tolerance_km=policy.distance_tolerance_km,

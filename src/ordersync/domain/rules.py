@@ -39,13 +39,17 @@ class SortKey(StrEnum):
 DEFAULT_SORT: tuple[SortKey, ...] = (SortKey.DISTANCE, SortKey.STOCK_DEPTH, SortKey.LOAD)
 """The ranking the ledger had before rule sets."""
 
+NETWORK_KINDS = frozenset({LocationKind.STORE, LocationKind.WAREHOUSE})
+"""The kinds a rule asks when it names none: drop-ship suppliers serve only the rules that name
+their kind, so routing without such a rule never sends a line to a supplier."""
+
 
 @dataclass(frozen=True, slots=True)
 class Filters:
     """Which locations a rule asks at all; a location that fails one has a verdict that says
     which."""
 
-    kinds: frozenset[LocationKind] = field(default_factory=lambda: frozenset(LocationKind))
+    kinds: frozenset[LocationKind] = NETWORK_KINDS
     groups: frozenset[str] = frozenset()
     """The location must belong to one of these groups; empty: any location."""
     max_distance_km: float = 0.0

@@ -2,7 +2,8 @@
 
 A job is late when it is still in a state past the moment it entered that state plus the state's
 target: to start (``assigned``), to pick (``picking``), to pack or put at the counter
-(``picked``), to ship (``packed``) and to hand over (``ready``). A ready collection's target to
+(``picked``), to ship (``packed``, or a drop-ship supplier's ``acknowledged``, after its lead
+time) and to hand over (``ready``). A ready collection's target to
 hand over never runs past its collection deadline, the moment it ends as a no-show. A collection
 whose parcel is still on its way to the store is due when the order promised it: nothing can be
 done there before it arrives, and past that date the store has a parcel to chase. Pure: no
@@ -42,6 +43,7 @@ class ServiceLevels:
             JobStateName.PICKING: self.to_pick_minutes,
             JobStateName.PICKED: self.to_pack_minutes,
             JobStateName.PACKED: self.to_ship_minutes,
+            JobStateName.ACKNOWLEDGED: self.to_ship_minutes,
             JobStateName.READY: self.to_hand_over_hours * 60,
         }.get(state)
         return None if minutes is None else timedelta(minutes=minutes)
@@ -59,9 +61,12 @@ def step_due(
     *,
     collect_by: datetime | None = None,
     parcel_promised: datetime | None = None,
+    lead_time: timedelta = timedelta(0),
 ) -> datetime | None:
     """When the job's current step is due: ``since`` (when it entered ``state``) plus the
     state's target; None for a final state.
+
+    A drop-ship supplier that acknowledged a job has its ``lead_time`` more to ship it.
 
     A ready collection is due at its collection deadline at the latest. A collection whose
     parcel is still on its way is due at ``parcel_promised``, the date the order promised.
@@ -72,6 +77,8 @@ def step_due(
     if target is None:
         return None
     due = since + target
+    if kind is JobKind.DROP_SHIP and state is JobStateName.ACKNOWLEDGED:
+        due += lead_time
     if kind is JobKind.COLLECT and state is JobStateName.READY and collect_by is not None:
         return min(due, collect_by)
     return due

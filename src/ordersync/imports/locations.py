@@ -1,4 +1,5 @@
-"""``locations.csv``: the stores and warehouses of the network, created or updated by code.
+"""``locations.csv``: the stores, warehouses and drop-ship suppliers of the network, created or
+updated by code.
 
 A line that changes nothing is counted unchanged and publishes nothing; the others go through
 the catalog's own upsert, so they reach the change feed and the audit log like an API call.
@@ -30,9 +31,11 @@ COLUMNS = Columns(
         "default_safety_stock",
         "groups",
         "ship_cost_minor",
+        "lead_time_days",
     ),
 )
-"""``groups``: the location's group names separated by ``;`` (empty: none)."""
+"""``groups``: the location's group names separated by ``;`` (empty: none). ``lead_time_days``:
+a drop-ship supplier's days before it ships (empty: none; only for kind ``supplier``)."""
 
 
 class LocationsKind:
@@ -71,6 +74,9 @@ class LocationsKind:
             "ship_cost_minor": cells.whole_number(
                 "ship_cost_minor", low=0, high=1_000_000_000, default=0
             ),
+            "lead_time_days": cells.whole_number("lead_time_days", low=0, high=365)
+            if cells.raw("lead_time_days")
+            else None,
         }
         try:
             location = LocationIn.model_validate(values)

@@ -24,6 +24,7 @@ from typing import Any
 
 from ordersync.contract import MovementKind
 from ordersync.db.ledger_tx import LedgerTx
+from ordersync.domain.permissions import Principal
 from ordersync.domain.position_days import local_day
 from ordersync.domain.stock import Stock
 from ordersync.imports.staging import Stage
@@ -186,8 +187,15 @@ def _dispositions(tx: LedgerTx, location: str, skus: list[str]) -> dict[str, dic
     return found
 
 
-def post_reconciliations(tx: LedgerTx, op_id: str, reason: str, targets: Sequence[Target]) -> int:
-    """Post one reconciliation movement per target whose on-hand differs; returns how many."""
+def post_reconciliations(
+    tx: LedgerTx,
+    op_id: str,
+    reason: str,
+    targets: Sequence[Target],
+    actor: Principal = CLI_ACTOR,
+) -> int:
+    """Post one reconciliation movement per target whose on-hand differs; returns how many.
+    ``actor``: who the movements name (the import runs as the ``ordersync`` command)."""
     staged: list[tuple[Any, ...]] = []
     skus: set[str] = set()
     places: dict[str, tuple[int, str]] = {}
@@ -231,8 +239,8 @@ def post_reconciliations(tx: LedgerTx, op_id: str, reason: str, targets: Sequenc
             "op_id": op_id,
             "kind": MovementKind.RECONCILIATION.value,
             "reason": reason,
-            "actor": CLI_ACTOR.token_id,
-            "device": CLI_ACTOR.device,
+            "actor": actor.token_id,
+            "device": actor.device,
             "now": now,
         },
     )

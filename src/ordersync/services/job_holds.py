@@ -32,6 +32,7 @@ from ordersync.db.ledger_tx import LedgerTx
 from ordersync.domain.errors import InsufficientStock
 from ordersync.domain.reservations import job_hold_until
 from ordersync.domain.service_levels import step_due
+from ordersync.services.drop_ship import lead_time_of_job
 from ordersync.services.orders import ROUTER
 from ordersync.services.reservations import create_reservation
 from ordersync.services.routing_policy import PolicyDocument
@@ -132,7 +133,8 @@ def enter_state(
     levels = policy.service_level
     ready = kind is JobKind.COLLECT and state is JobStateName.READY
     collect_by = levels.collect_by(tx.now) if ready else None
-    due = step_due(levels, kind, state, tx.now, collect_by=collect_by)
+    lead_time = lead_time_of_job(tx, job_id) if kind is JobKind.DROP_SHIP else timedelta(0)
+    due = step_due(levels, kind, state, tx.now, collect_by=collect_by, lead_time=lead_time)
     params: dict[str, Any] = {"id": job_id, "now": tx.sql.time(tx.now)}
     sets = ["state_since = :now"]
     if due is not None:

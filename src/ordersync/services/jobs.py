@@ -49,6 +49,7 @@ from ordersync.domain.routing import Line
 from ordersync.domain.rule_sets import named_as
 from ordersync.services.count_tasks import open_count_task
 from ordersync.services.dispositions import set_aside, units_held
+from ordersync.services.drop_ship import refuse_supplier_cancel, settling_for
 from ordersync.services.incoming_units import hold_incoming
 from ordersync.services.job_holders import ensure_holder, take_hold
 from ordersync.services.job_holds import LostLine, enter_state, prepare_step
@@ -88,6 +89,8 @@ def transition_job(
     principal.require(Action.FULFIL, location)
     ensure_holder(tx, principal, job_id)
     target = command.to
+    refuse_supplier_cancel(principal, target)
+    principal = settling_for(principal)
     if command.from_state is not None and command.from_state.value != current.value:
         # The device acted on a state another device has already moved the job out of.
         raise InvalidState(
@@ -191,15 +194,17 @@ def _open_handover(
     handover = job_id_for(order_id, store, f"handover-{shipped_job}")
     due = tx.now + timedelta(minutes=policy.service_level.to_pack_minutes)
     tx.sql.execute(
+        # The parcel's tracking number comes along, so the collection store can scan it in.
         "INSERT INTO jobs (id, order_id, location, kind, state, destination, created_at, due_at, "
-        "updated_at, updated_by) VALUES (:id, :order_id, :location, 'collect', 'picked', NULL, "
-        ":now, :due, :now, 0)",
+        "updated_at, updated_by, tracking) SELECT :id, :order_id, :location, 'collect', "
+        "'picked', NULL, :now, :due, :now, 0, tracking FROM jobs WHERE id = :shipped",
         {
             "id": handover,
             "order_id": order_id,
             "location": store,
             "now": tx.sql.time(tx.now),
             "due": tx.sql.time(due),
+            "shipped": shipped_job,
         },
     )
     tx.sql.execute(
@@ -320,6 +325,7 @@ def reject_line(
     order_id, location, _, state = _job_row(tx, job_id)
     principal.require(Action.FULFIL, location)
     ensure_holder(tx, principal, job_id)
+    principal = settling_for(principal)
     if not can_reject_lines(state):
         raise InvalidState(
             f"lines can be rejected while a job is assigned or picking, not {state.value}",

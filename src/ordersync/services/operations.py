@@ -51,6 +51,7 @@ from ordersync.contract import (
     ReservationRelease,
     SafetyStockSet,
     SaleVoid,
+    SupplierStock,
     TransferArrival,
     TransferCancel,
     TransferLine,
@@ -86,6 +87,7 @@ from ordersync.services.reservations import (
 from ordersync.services.returns import record_return
 from ordersync.services.routing_policy import PolicyDocument, PolicySource
 from ordersync.services.staff import refuse_unverified_person, with_person_checked
+from ordersync.services.supplier_stock import state_supplier_stock
 from ordersync.services.transfers import (
     cancel_transfer,
     receive_transfer,
@@ -424,6 +426,16 @@ OPERATIONS: dict[str, OperationSpec[Any]] = {
             apply=lambda call: move_disposition(call.tx, call.principal, call.command),
             success_status=201,
             audit_location=_commanded_location,
+        ),
+        OperationSpec(
+            op="supplier_stock",
+            command=SupplierStock,
+            name="supplier.stock",
+            path=("code",),
+            apply=lambda call: state_supplier_stock(
+                call.tx, call.principal, call.key("code"), call.command
+            ),
+            audit_location=lambda call, _body: call.key("code"),
         ),
         OperationSpec(
             op="write_off",

@@ -313,7 +313,7 @@ def routing_records(tx: LedgerTx, order_id: str) -> list[RoutingRecord]:
 
 def read_job(tx: LedgerTx, principal: Principal, job_id: str, policy: PolicyDocument) -> Job:
     job = load_job(tx, job_id, policy)
-    principal.require(Action.READ_STOCK, job.location)
+    principal.require(Action.READ_JOBS, job.location)
     return job
 
 
@@ -325,7 +325,7 @@ def read_jobs(
     policy: PolicyDocument,
 ) -> list[Job]:
     """A location's jobs (the caller's own by default), oldest due first."""
-    scope = readable_location(tx.connection, principal, Action.READ_STOCK, location)
+    scope = readable_location(tx.connection, principal, Action.READ_JOBS, location)
     return list_jobs(tx, scope, [s.value for s in states] if states else None, policy)
 
 

@@ -21,7 +21,6 @@ from ordersync.contract import (
     AuditedEntity,
     Channel,
     DeliveryKind,
-    JobKind,
     JobStateName,
     OrderCreate,
     OrderLineState,
@@ -38,6 +37,7 @@ from ordersync.domain.future_stock import FuturePlan, plan_incoming, with_future
 from ordersync.domain.permissions import Action, Principal
 from ordersync.domain.routing import Candidate, Line, RoutingDecision, haversine_km
 from ordersync.domain.rule_sets import named_as, route_by_rules
+from ordersync.services.drop_ship import job_kind_at
 from ordersync.services.incoming_units import free_incoming, hold_incoming
 from ordersync.services.order_views import load_order, record_job_change
 from ordersync.services.reservations import create_reservation
@@ -63,7 +63,7 @@ class OrderUnfulfillable(LedgerError):
 def _location_facts(tx: LedgerTx) -> dict[str, dict[str, Any]]:
     rows = tx.sql.all(
         "SELECT code, kind, name, timezone, latitude, longitude, fulfils_web_orders, "
-        "daily_job_capacity, groups, ship_cost_minor FROM locations"
+        "daily_job_capacity, groups, ship_cost_minor, lead_time_days FROM locations"
     )
     return {
         row[0]: {
@@ -77,6 +77,7 @@ def _location_facts(tx: LedgerTx) -> dict[str, dict[str, Any]]:
             "capacity": int(row[7]),
             "groups": frozenset(name for name in (row[8] or "").split(",") if name),
             "ship_cost_minor": int(row[9] or 0),
+            "lead_time_days": int(row[10] or 0),
         }
         for row in rows
     }
@@ -149,6 +150,7 @@ def gather_candidates(
                 suspect=frozenset(suspect[code]),
                 groups=place["groups"],
                 ship_cost_minor=place["ship_cost_minor"],
+                lead_time_days=place["lead_time_days"],
             )
         )
     return candidates
@@ -301,13 +303,17 @@ def shelf_promise(
     collect_at: str | None,
 ) -> datetime:
     """When the decision's jobs reach the customer: today at the collection store's own
-    counter, else after the farthest shipment (a day more when split)."""
+    counter, else after the latest shipment (a supplier's lead time and then the shipping days
+    of its distance; a day more when split)."""
     sources = [a.location for a in decision.assignments]
     if not sources or (collect_at is not None and sources == [collect_at]):
         return now
-    distances = {c.code: c.distance_km for c in candidates}
-    farthest = max((distances.get(s) or 0.0) for s in sources)
-    days = shipping_days(farthest, policy.promise)
+    places = {c.code: c for c in candidates}
+    days = max(
+        (places[s].lead_time_days if s in places else 0)
+        + shipping_days(places[s].distance_km if s in places else None, policy.promise)
+        for s in sources
+    )
     if len(sources) > 1:
         days += 1
     return now + timedelta(days=days)
@@ -351,7 +357,7 @@ def create_jobs(
     for assignment in decision.assignments:
         job_id = job_id_for(order_id, assignment.location, attempt)
         at_counter = collect_at == assignment.location
-        kind = JobKind.COLLECT if at_counter else JobKind.SHIP
+        kind = job_kind_at(tx, assignment.location, at_counter=at_counter)
         tx.sql.execute(
             "INSERT INTO jobs (id, order_id, location, kind, state, destination, created_at, "
             "due_at, updated_at, updated_by) VALUES (:id, :order_id, :location, :kind, "

@@ -22,6 +22,7 @@ from ordersync.db.tables import TokenRow
 from ordersync.domain.errors import NotFound, UnknownLocation
 from ordersync.domain.permissions import Action, Principal
 from ordersync.services.catalog import require_known_location
+from ordersync.services.drop_ship import check_token_role
 
 TOKENS = table_of(TokenRow)
 TOKEN_PREFIX = "osk_"  # noqa: S105 (a marker that makes leaked tokens easy to spot)
@@ -63,6 +64,7 @@ def issue_token(
     issued_by.require(Action.MANAGE_TOKENS)
     if tx.location_row(location) is None:
         raise UnknownLocation(f"no location {location!r} in the network", location=location)
+    check_token_role(tx.sql, location, role)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token_id = tx.connection.execute(
         TOKENS.insert()

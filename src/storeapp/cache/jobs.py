@@ -76,6 +76,8 @@ class CachedJob:
     """Actions made here that the ledger has not confirmed through the feed yet."""
     held_by: Holder | None = None
     """Who is picking it (only while it is being picked), with this device's work laid over."""
+    cancel_reason: str | None = None
+    """Why it was cancelled (a ``CancelReason`` value): the ledger's, or the one given here."""
 
 
 def _job_row(change_seq: int, job: Job, now: datetime) -> dict[str, Any]:
@@ -93,6 +95,7 @@ def _job_row(change_seq: int, job: Job, now: datetime) -> dict[str, Any]:
         "weight_grams": job.weight_grams,
         "tracking": job.tracking,
         "customer_name": job.customer_name,
+        "cancel_reason": job.cancel_reason,
         "lines": json.dumps([line.model_dump(mode="json") for line in job.lines]),
         "seq": change_seq,
         "received_at": now.isoformat(),
@@ -110,14 +113,15 @@ def upsert_jobs(connection: Connection, jobs: Sequence[tuple[int, Job]], now: da
     connection.execute(
         text(
             "INSERT INTO jobs (id, order_id, location, kind, state, destination, created_at, "
-            "due_at, late, parcels, weight_grams, tracking, customer_name, lines, seq, "
-            "received_at) VALUES (:id, :order_id, :location, :kind, :state, :destination, "
+            "due_at, late, parcels, weight_grams, tracking, customer_name, cancel_reason, lines, "
+            "seq, received_at) VALUES (:id, :order_id, :location, :kind, :state, :destination, "
             ":created_at, :due_at, :late, :parcels, :weight_grams, :tracking, :customer_name, "
-            ":lines, :seq, :received_at) ON CONFLICT (id) DO UPDATE SET "
+            ":cancel_reason, :lines, :seq, :received_at) ON CONFLICT (id) DO UPDATE SET "
             "state = excluded.state, destination = excluded.destination, "
             "due_at = excluded.due_at, late = excluded.late, parcels = excluded.parcels, "
             "weight_grams = excluded.weight_grams, tracking = excluded.tracking, "
-            "customer_name = excluded.customer_name, lines = excluded.lines, "
+            "customer_name = excluded.customer_name, cancel_reason = excluded.cancel_reason, "
+            "lines = excluded.lines, "
             "seq = excluded.seq, received_at = excluded.received_at "
             "WHERE excluded.seq >= jobs.seq"
         ),
@@ -185,7 +189,7 @@ def set_scanned(
 
 _JOB_COLUMNS = (
     "id, order_id, location, kind, state, destination, created_at, due_at, late, parcels, "
-    "weight_grams, tracking, customer_name, lines, seq"
+    "weight_grams, tracking, customer_name, cancel_reason, lines, seq"
 )
 
 
@@ -300,6 +304,7 @@ def _overlay(
         lines=lines,
         unconfirmed=len(actions),
         held_by=holder,
+        cancel_reason=row.cancel_reason,
     )
     for action in actions:
         job = _apply(job, action)
@@ -352,4 +357,5 @@ def _apply(job: CachedJob, action: Any) -> CachedJob:
         parcels=action.parcels if action.parcels is not None else job.parcels,
         weight_grams=action.weight_grams if action.weight_grams is not None else job.weight_grams,
         tracking=action.tracking if action.tracking is not None else job.tracking,
+        cancel_reason=action.reason if target == JobStateName.CANCELLED else job.cancel_reason,
     )

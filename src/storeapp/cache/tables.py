@@ -166,6 +166,8 @@ class CacheJob(CacheModel, table=True):
     lines: str = Field(sa_column=Column(Text, nullable=False))
     seq: int
     received_at: str
+    cancel_reason: str | None = None
+    """A ``CancelReason`` value, once the ledger reports the job cancelled."""
 
 
 class CacheJobAction(CacheModel, table=True):

@@ -1,4 +1,5 @@
-"""Reading the cached catalog: barcodes, SKUs, references, name search, and the size grid order."""
+"""Reading the cached catalog: barcodes, SKUs, references, name search, and the size grid order
+(the contract's ``size_order``, the one the ledger sorts sizes by)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
+from ordersync.contract import size_order as size_order
 from storeapp.cache.feed_apply import fold
-
-_LETTER_SIZES = ["XXS", "XS", "S", "M", "L", "XL", "XXL", "3XL", "4XL"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,14 +75,3 @@ def search(connection: Connection, query: str, limit: int = 50) -> list[CatalogI
 
 def _escape_like(word: str) -> str:
     return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def size_order(label: str) -> tuple[int, float, str]:
-    """Sort key for size labels: numbers by value, letter sizes XS..XXL in order, others by name."""
-    upper = label.upper()
-    if upper in _LETTER_SIZES:
-        return (1, float(_LETTER_SIZES.index(upper)), upper)
-    number = re.match(r"^\d+(\.\d+)?", label)
-    if number:
-        return (0, float(number.group(0)), label)
-    return (2, 0.0, label)

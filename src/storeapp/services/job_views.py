@@ -16,7 +16,7 @@ from sqlalchemy import Connection, text
 from ordersync.contract import FINAL_JOB_STATES, JobLineState, allowed_next, is_late
 from storeapp.cache.job_holders import Holder
 from storeapp.cache.jobs import CachedJob
-from storeapp.wording.ids import SHORTEST, short_id
+from storeapp.wording.ids import SHORTEST, short_id, short_ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +81,8 @@ class JobView:
     """States this job may move to now (checked again by the ledger)."""
     held_by: Holder | None = None
     """Who is picking it, while it is being picked (``this_terminal``: this device)."""
+    cancel_reason: str | None = None
+    """Why it was cancelled (a ``CancelReason`` value), once it is."""
 
     @property
     def open_lines(self) -> list[PickLine]:
@@ -154,7 +156,7 @@ def job_view(connection: Connection, job: CachedJob, now: datetime) -> JobView:
     ]
     return JobView(
         id=job.id,
-        short_id=_short_id(connection, job),
+        short_id=cached_short_id(connection, job),
         order_id=job.order_id,
         kind=job.kind,
         state=job.state,
@@ -175,10 +177,11 @@ def job_view(connection: Connection, job: CachedJob, now: datetime) -> JobView:
         unconfirmed=job.unconfirmed,
         allowed=allowed_next(job.kind, job.state),
         held_by=job.held_by,
+        cancel_reason=job.cancel_reason,
     )
 
 
-def _short_id(connection: Connection, job: CachedJob) -> str:
+def cached_short_id(connection: Connection, job: CachedJob) -> str:
     """The job's id cut where no other job of its store in the cache shares the start."""
     head = job.id[:SHORTEST]
     # A range on the primary key: the jobs whose id starts with ``head`` (hex digits, so the
@@ -188,6 +191,15 @@ def _short_id(connection: Connection, job: CachedJob) -> str:
         {"low": head, "high": head[:-1] + chr(ord(head[-1]) + 1), "location": job.location},
     )
     return short_id(job.id, (str(row[0]) for row in alike))
+
+
+def cached_short_ids(connection: Connection, location: str) -> dict[str, str]:
+    """Every cached job of ``location`` and its id cut as ``cached_short_id`` cuts it: for a
+    list of many jobs' operations, read at once."""
+    rows = connection.execute(
+        text("SELECT id FROM jobs WHERE location = :location"), {"location": location}
+    )
+    return short_ids(str(row[0]) for row in rows)
 
 
 def job_queue(jobs: list[JobView]) -> JobQueue:

@@ -29,7 +29,7 @@ def refuse_if_held_elsewhere(job: CachedJob) -> None:
     who = holder.device if holder.person is None else f"{holder.device} ({holder.person})"
     raise PickingRefused(
         PickRefusal.HELD_ELSEWHERE,
-        f"job {job.id[:8]} is being picked on {who} since {holder.since:%H:%M} UTC",
+        f"job {job.id} is being picked on {who} since {holder.since:%H:%M} UTC",
         job_id=job.id,
         holder=holder,
         device=holder.device,
@@ -44,7 +44,7 @@ def refuse_unless_takeable(job: CachedJob) -> None:
     if job.held_by is not None and job.held_by.this_terminal:
         raise PickingRefused(
             PickRefusal.ALREADY_HELD,
-            f"job {job.id[:8]} is already being picked on this terminal",
+            f"job {job.id} is already being picked on this terminal",
             job_id=job.id,
         )
 

@@ -34,6 +34,8 @@ class PickRefusal(StrEnum):
     BAD_WEIGHT = "bad_weight"
     BAD_TRACKING = "bad_tracking"
     BAD_NOTE = "bad_note"
+    BAD_REASON = "bad_reason"
+    """A reason the store does not give for this action (``reason``)."""
     HELD_ELSEWHERE = "held_elsewhere"
     """Another device is picking the job (``device``, ``person``, ``person_name``, ``since``)."""
     ALREADY_HELD = "already_held"

@@ -19,15 +19,15 @@ starts picking it: the start is queued and the unit counted in one transaction.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Connection, Engine
 
 from ordersync.contract import (
     LINE_REJECTABLE_STATES,
+    CancelReason,
     JobLineState,
     JobStateName,
     JobTransitionOp,
@@ -39,11 +39,22 @@ from ordersync.contract import (
     gtin_problem,
     uuid7,
 )
+from ordersync.contract.vocabulary import STORE_CANCEL_REASONS
 from storeapp.cache import jobs as cached
 from storeapp.cache import outbox
 from storeapp.clock import NewId, Now, PersonOf, nobody
+from storeapp.services.arrivals import is_arrival
 from storeapp.services.catalog import by_gtin
-from storeapp.services.job_views import JobQueue, JobView, PickLine, job_queue, job_view
+from storeapp.services.job_attention import JobAttention, job_attention
+from storeapp.services.job_views import (
+    JobQueue,
+    JobView,
+    PickLine,
+    cached_short_id,
+    cached_short_ids,
+    job_queue,
+    job_view,
+)
 from storeapp.services.pick_holds import (
     may_take_over,
     refuse_if_held_elsewhere,
@@ -69,7 +80,6 @@ MAX_PARCELS = 100
 MAX_WEIGHT_GRAMS = 1_000_000
 MAX_TRACKING = 64
 MAX_NOTE = 200
-JOB_OPERATIONS = ("job_transition", "reject_line", "take_over_job")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,25 +99,6 @@ class ActionRecorded:
     outbox_id: int
     job: JobView
     """The job after the action, as this device now shows it."""
-
-
-@dataclass(frozen=True, slots=True)
-class JobAttention:
-    """A job action the ledger refused; stays until dismissed (``outbox.dismiss``)."""
-
-    entry_id: int
-    op_id: str
-    job_id: str
-    action: str
-    """The target state of a transition, ``reject`` for a short pick, ``take_over``."""
-    line_no: int | None
-    current_state: str | None
-    """Where the ledger says the job (or line) stands now."""
-    problem_type: str
-    detail: str
-    created_at: datetime
-    summary: str
-    problem: dict[str, Any] = field(default_factory=dict)
 
 
 class PickingService:
@@ -154,6 +145,18 @@ class PickingService:
                 return None
             return job_view(connection, job, self._now())
 
+    def short_job_ids(self) -> dict[str, str]:
+        """Each cached job of this store and the start of its id that tells it apart."""
+        with self._engine.connect() as connection:
+            return cached_short_ids(connection, self._location)
+
+    def arrival(self, job_id: str, code: str) -> JobView | None:
+        """The job when ``code`` is a unit of it, or its parcel's tracking number, and it is a
+        collection on its way here: the parcel has arrived (``mark_ready`` records it)."""
+        with self._engine.connect() as connection:
+            job = job_view(connection, self._load(connection, job_id), self._now())
+            return job if is_arrival(connection, job, code) else None
+
     def resolve(self, reference: str) -> str:
         """A job id from its full id or the start of it (at least 4 characters, as printed)."""
         cleaned = reference.strip().lower()
@@ -183,32 +186,7 @@ class PickingService:
 
     def attention(self) -> list[JobAttention]:
         """Job actions the ledger refused and nobody dismissed yet, oldest first."""
-        found = []
-        for entry in outbox.needing_attention(self._engine):
-            if entry.kind not in JOB_OPERATIONS:
-                continue
-            problem = entry.problem or {}
-            payload = entry.payload
-            found.append(
-                JobAttention(
-                    entry_id=entry.id,
-                    op_id=entry.op_id,
-                    job_id=str(payload.get("job_id", "")),
-                    action=(
-                        "take_over"
-                        if entry.kind == "take_over_job"
-                        else str(payload.get("to", "reject"))
-                    ),
-                    line_no=payload.get("line_no"),
-                    current_state=problem.get("current_state"),
-                    problem_type=str(problem.get("type", "")),
-                    detail=str(problem.get("detail") or problem.get("title") or ""),
-                    created_at=entry.created_at,
-                    summary=entry.summary,
-                    problem=problem,
-                )
-            )
-        return found
+        return job_attention(self._engine)
 
     def dismiss(self, entry_id: int) -> bool:
         """Staff have dealt with a refusal: it leaves the list (and stays on record)."""
@@ -342,9 +320,16 @@ class PickingService:
         """ready → collected: the customer has it (the ledger records the sale)."""
         return self._transition(job_id, JobStateName.COLLECTED)
 
-    def cancel(self, job_id: str) -> ActionRecorded:
-        """picked or ready → cancelled: the units go back to the shelf."""
-        return self._transition(job_id, JobStateName.CANCELLED)
+    def cancel(self, job_id: str, reason: CancelReason | None = None) -> ActionRecorded:
+        """picked or ready → cancelled: the units go back to the shelf. ``reason`` is one of
+        ``STORE_CANCEL_REASONS`` (the ledger records ``other`` when none is given)."""
+        if reason is not None and reason not in STORE_CANCEL_REASONS:
+            raise PickingRefused(
+                PickRefusal.BAD_REASON,
+                f"a store cancels a job for one of {', '.join(STORE_CANCEL_REASONS)}",
+                reason=reason.value,
+            )
+        return self._transition(job_id, JobStateName.CANCELLED, reason=reason)
 
     def short_pick(
         self, job_id: str, line_no: int, reason: RejectReason, note: str | None = None
@@ -386,7 +371,7 @@ class PickingService:
                 connection,
                 operation,
                 summary=(
-                    f"short pick job {job.id[:8]} line {line_no} "
+                    f"short pick job {cached_short_id(connection, job)} line {line_no} "
                     f"({line.qty} x {line.sku}): {reason.value}"
                 ),
                 effects=[],
@@ -415,6 +400,7 @@ class PickingService:
         parcels: int | None = None,
         weight_grams: int | None = None,
         tracking: str | None = None,
+        reason: CancelReason | None = None,
     ) -> ActionRecorded:
         now = self._now()
         with self._engine.begin() as connection:
@@ -449,6 +435,7 @@ class PickingService:
                 parcels=parcels,
                 weight_grams=weight_grams,
                 tracking=tracking,
+                reason=reason,
             )
             after = job_view(connection, self._load(connection, job.id), now)
         return ActionRecorded(op_id, entry_id, after)
@@ -479,7 +466,7 @@ class PickingService:
             entry_id = outbox.enqueue(
                 connection,
                 operation,
-                summary=f"take over job {job.id[:8]}{holder}",
+                summary=f"take over job {cached_short_id(connection, job)}{holder}",
                 effects=[],
                 now=now,
                 person=self._person(),
@@ -504,6 +491,7 @@ class PickingService:
         parcels: int | None = None,
         weight_grams: int | None = None,
         tracking: str | None = None,
+        reason: CancelReason | None = None,
     ) -> tuple[UUID, int]:
         """Put the transition in the outbox and lay it over the cached job (in the caller's
         transaction); answers its operation id and outbox entry."""
@@ -516,11 +504,13 @@ class PickingService:
             parcels=parcels,
             weight_grams=weight_grams,
             tracking=tracking,
+            reason=reason,
         )
+        because = "" if reason is None else f" ({reason.value})"
         entry_id = outbox.enqueue(
             connection,
             operation,
-            summary=f"job {job.id[:8]} {job.state} → {to.value}",
+            summary=f"job {cached_short_id(connection, job)} {job.state} → {to.value}{because}",
             effects=[],
             now=now,
             person=self._person(),
@@ -534,6 +524,7 @@ class PickingService:
             parcels=parcels,
             weight_grams=weight_grams,
             tracking=tracking,
+            reason=None if reason is None else reason.value,
             now=now,
         )
         return operation.op_id, entry_id
@@ -561,5 +552,5 @@ class PickingService:
             if line.line_no == line_no:
                 return line
         raise PickingRefused(
-            PickRefusal.UNKNOWN_LINE, f"job {job.id[:8]} has no line {line_no}", line_no=line_no
+            PickRefusal.UNKNOWN_LINE, f"job {job.id} has no line {line_no}", line_no=line_no
         )

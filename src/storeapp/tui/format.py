@@ -7,12 +7,14 @@ the same active Translator (``storeapp.i18n``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from storeapp.cache.outbox import Entry
 from storeapp.i18n import N_, _, active
 from storeapp.wording.figures import NO_VALUE, age, never_synced, number
+from storeapp.wording.ids import short_id
 from storeapp.wording.jobs import reject_reason, state_name
 from storeapp.wording.sizes import fit_name
 
@@ -86,15 +88,16 @@ def distance(km: float | None) -> str:
     return NO_VALUE if km is None else number(round(km))
 
 
-def describe_operation(entry: Entry) -> str:
-    """What an outbox entry does, in words staff read (``Sale 1 x S1``)."""
+def describe_operation(entry: Entry, job_ids: Mapping[str, str] | None = None) -> str:
+    """What an outbox entry does, in words staff read (``Sale 1 x S1``); a job is named by its
+    id as ``job_ids`` cuts it (the store's cached jobs, ``PickingService.short_job_ids``)."""
     payload = entry.payload
     lines = payload.get("lines")
     if payload.get("op") == "movements" and isinstance(lines, list) and lines:
         parts = [_describe_line(line) for line in lines if isinstance(line, dict)]
         if all(parts):
             return ", ".join(p for p in parts if p)
-    described = _describe_fulfilment(payload)
+    described = _describe_fulfilment(payload, job_ids or {})
     if described is not None:
         return described
     operation = _OPERATIONS.get(str(payload.get("op", entry.kind)))
@@ -103,10 +106,12 @@ def describe_operation(entry: Entry) -> str:
     return f"{_(operation)} · {entry.summary}"
 
 
-def _describe_fulfilment(payload: dict[str, Any]) -> str | None:
+def _describe_fulfilment(payload: dict[str, Any], job_ids: Mapping[str, str]) -> str | None:
     """A job's move, a short pick or an order in store, or None for other operations."""
     op = payload.get("op")
-    job = str(payload.get("job_id", ""))[:8]
+    job_id = str(payload.get("job_id", ""))
+    # A job the cache no longer holds has nothing left to be told apart from.
+    job = job_ids.get(job_id) or short_id(job_id)
     if op == "job_transition":
         return _("Job {job} → {state}", job=job, state=state_name(str(payload.get("to", ""))))
     if op == "reject_line":

@@ -6,7 +6,7 @@ handler, on the event loop, updates the screen.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from textual.message import Message
@@ -101,6 +101,8 @@ class OutboxLoaded(Message):
 
     pending: list[Entry]
     attention: list[Entry]
+    job_ids: dict[str, str] = field(default_factory=dict)
+    """The store's cached jobs and the start of each id that tells it apart."""
 
 
 @dataclass

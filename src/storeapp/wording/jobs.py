@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ordersync.contract import CancelReason, JobKind, JobLineState, JobStateName
+from ordersync.contract.vocabulary import STORE_CANCEL_REASONS
 from storeapp.cache.job_holders import Holder
 from storeapp.i18n import N_, _, active
 from storeapp.services.job_views import JobView, PickLine
@@ -108,8 +109,22 @@ def cancel_reason(reason: str) -> str:
 
 def job_state_label(job: JobView) -> str:
     """The job's state as staff read it; a collection whose parcel has not reached the store
-    yet is on its way, not picked."""
-    return _("on its way") if job.on_its_way else state_name(job.state)
+    yet is on its way, not picked; a cancelled job says why."""
+    if job.on_its_way:
+        return _("on its way")
+    if job.state == JobStateName.CANCELLED and job.cancel_reason:
+        return _("cancelled ({reason})", reason=cancel_reason(job.cancel_reason))
+    return state_name(job.state)
+
+
+def cancel_choices() -> list[tuple[str, str]]:
+    """The reasons a store gives when it cancels a job, each ``(code, label)``, in the order
+    they are offered."""
+    return [(reason.value, _first_upper(cancel_reason(reason))) for reason in STORE_CANCEL_REASONS]
+
+
+def _first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def parcel_on_its_way() -> str:
@@ -224,6 +239,11 @@ def pick_refusal(error: PickingRefused, sync_hint: str) -> str:
         return tracking_problem()
     if code is PickRefusal.BAD_NOTE:
         return _("A note has at most {most} characters.", most=MAX_NOTE)
+    if code is PickRefusal.BAD_REASON:
+        return _(
+            "A job is cancelled for one of these reasons: {reasons}.",
+            reasons=", ".join(cancel_reason(reason) for reason in STORE_CANCEL_REASONS),
+        )
     return job_gone()
 
 
@@ -237,6 +257,15 @@ def weight_problem() -> str:
 
 def tracking_problem() -> str:
     return _("The tracking reference has 1 to {most} characters.", most=MAX_TRACKING)
+
+
+def other_reason_unsaid() -> str:
+    """A short pick for ``other`` reason without a note saying which."""
+    return _("Say what the other reason is.")
+
+
+def short_pick_recorded() -> str:
+    return _("Short pick recorded: the ledger routes the line elsewhere.")
 
 
 def step_recorded(state: str) -> str:

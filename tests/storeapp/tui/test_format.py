@@ -28,6 +28,19 @@ def entry(payload: dict[str, Any], summary: str = "something") -> Entry:
     return Entry(1, "op", str(payload.get("op")), summary, payload, "pending", NOON, 0, None, None)
 
 
+def test_a_job_s_operation_names_the_job_by_the_start_that_tells_it_apart() -> None:
+    first = "01a25037-1c2d-7000-8000-000000000001"
+    move = {"op": "job_transition", "job_id": first, "to": "picked"}
+    short = {"op": "reject_line", "job_id": first, "line_no": 1, "reason": "mismatch"}
+    cuts = {first: "01a25037-1c2d-7000-8000-0000000000"}
+    assert describe_operation(entry(move), cuts) == f"Job {cuts[first]} → picked"
+    assert describe_operation(entry(short), cuts) == (
+        f"Short pick · job {cuts[first]} line 1 (not the item ordered)"
+    )
+    # A job the cache no longer holds: its first 8 characters.
+    assert describe_operation(entry(move)) == "Job 01a25037 → picked"
+
+
 def test_barcode_problems_are_worded_in_the_store_language(language: str) -> None:
     english = language == "en_GB"
     assert barcode_problem("3760000000019", None) == (

@@ -1,4 +1,5 @@
-"""Inbound deliveries (announce, call off, receive, read) and the suppliers they come from."""
+"""Inbound deliveries (announce, call off, receive, read), the suppliers they come from, and a
+drop-ship supplier's statement of its own stock."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ from ordersync.contract import (
     Problem,
     Supplier,
     SupplierIn,
+    SupplierStock,
+    SupplierStockResult,
 )
 from ordersync.services.delivery_views import list_deliveries, read_delivery
 from ordersync.services.document_reads import MAX_LISTED
@@ -52,6 +55,22 @@ async def supplier_put(
 @router.get("/suppliers", response_model=list[Supplier])
 def suppliers(principal: PrincipalDep, connection: ReadDep) -> list[Supplier]:
     return list_suppliers(connection, principal)
+
+
+@router.put(
+    "/suppliers/{code}/stock", response_model=SupplierStockResult, responses=DELIVERY_REFUSALS
+)
+async def supplier_stock(
+    code: SupplierCodePath,
+    body: SupplierStock,
+    principal: PrincipalDep,
+    runtime: RuntimeDep,
+    request: Request,
+) -> JSONResponse:
+    """A drop-ship supplier states its stock (its own ``supplier`` token, or an admin): each
+    SKU named goes to its count by a reconciliation movement; with ``complete``, every other
+    SKU it holds goes to zero. ``code`` is a location of kind ``supplier``."""
+    return await answer_operation(runtime, request, "supplier_stock", principal, body, code=code)
 
 
 @router.get("/deliveries", response_model=InboundDeliveryList)

@@ -18,6 +18,7 @@ from storeapp.wording.figures import NO_VALUE, view_age_text
 from storeapp.wording.jobs import (
     delivery_text,
     holder_text,
+    job_state_label,
     kind_name,
     late_mark,
     parcels_text,
@@ -54,7 +55,7 @@ def cmd_jobs(cli: Cli, args: argparse.Namespace) -> int:
         table.add_column(_("Scanned"), justify="right")
         for job in queue.jobs:
             state = Text(
-                (state_name(job.state) if job.held_by is None else holder_text(job.held_by))
+                (job_state_label(job) if job.held_by is None else holder_text(job.held_by))
                 + (" *" if job.unconfirmed else "")
             )
             due = Text(t.moment(job.due_at))
@@ -104,7 +105,7 @@ def cmd_job(cli: Cli, args: argparse.Namespace) -> int:
         style="bold",
     )
     cli.say(_("Order {order}", order=job.order_id))
-    shown = state_name(job.state) if job.held_by is None else holder_text(job.held_by)
+    shown = job_state_label(job) if job.held_by is None else holder_text(job.held_by)
     state = _("State: {state}", state=shown)
     cli.say(state, style="bold red" if job.late else "bold")
     if job.unconfirmed:

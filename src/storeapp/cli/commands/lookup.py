@@ -24,6 +24,7 @@ from storeapp.wording.catalog import availability_sources
 from storeapp.wording.counter import dispositions_text
 from storeapp.wording.figures import NO_VALUE, distance_text
 from storeapp.wording.incoming import coming_here_text, coming_text, grid_legend, shelf_and_coming
+from storeapp.wording.sizes import fit_name
 
 
 def cmd_lookup(cli: Cli, args: argparse.Namespace) -> int:
@@ -219,6 +220,7 @@ def print_item(cli: Cli, view: ItemView, *, asked_live: bool) -> None:
         table.add_column(_("SKU"))
         table.add_column(_("Size"))
         table.add_column(_("Colour"))
+        table.add_column(_("Kind"))
         table.add_column(_("Here"), justify="right")
         table.add_column(_("Network"), justify="right")
         for suggestion in view.suggestions:
@@ -226,6 +228,7 @@ def print_item(cli: Cli, view: ItemView, *, asked_live: bool) -> None:
                 suggestion.sku,
                 suggestion.size,
                 suggestion.colour,
+                fit_name(suggestion.kind),
                 str(suggestion.store_available),
                 str(suggestion.network_available),
             )

@@ -18,6 +18,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Footer, Static
 
+from ordersync.contract import CancelReason
 from storeapp.context import StoreContext
 from storeapp.i18n import N_, _, active
 from storeapp.services.job_views import JobView
@@ -32,7 +33,7 @@ from storeapp.tui.messages import (
     SyncReported,
 )
 from storeapp.tui.screens.base import StoreScreen
-from storeapp.tui.screens.confirm import ConfirmScreen
+from storeapp.tui.screens.confirm import ChoiceScreen, ConfirmScreen
 from storeapp.tui.screens.pack import PackScreen, Parcels
 from storeapp.tui.screens.ship import ShipScreen, write_labels
 from storeapp.tui.screens.short_pick import ShortPick, ShortPickScreen
@@ -40,6 +41,7 @@ from storeapp.tui.widgets.pick_list import PickListTable
 from storeapp.tui.widgets.status_bar import StatusBar
 from storeapp.wording.figures import number
 from storeapp.wording.jobs import (
+    cancel_choices,
     delivery_text,
     held_elsewhere,
     holder_text,
@@ -50,6 +52,7 @@ from storeapp.wording.jobs import (
     parcel_on_its_way,
     parcels_text,
     pick_refusal,
+    short_pick_recorded,
     state_name,
     step_recorded,
     tracking_text,
@@ -109,6 +112,8 @@ class PickScreen(StoreScreen):
         ]
 
     def scan_help(self) -> str:
+        if self.job is not None and self.job.on_its_way:
+            return _("record the parcel's arrival (a unit of it, or its tracking number)")
         return _("confirm one unit of the pick list")
 
     def on_mount(self) -> None:
@@ -221,8 +226,42 @@ class PickScreen(StoreScreen):
     # -- scanning ----------------------------------------------------------------------------
 
     def scan(self, code: str) -> None:
-        """A scan the app hands over: count one unit of this job."""
-        self._scan(self.job_id, code)
+        """A scan the app hands over: count one unit of this job, or, for a collection on its
+        way here, offer to record the parcel's arrival."""
+        if self.job is not None and self.job.on_its_way:
+            self._arrival_scan(self.job_id, code)
+        else:
+            self._scan(self.job_id, code)
+
+    @work(thread=True, group="pick-scan", exit_on_error=False)
+    def _arrival_scan(self, job_id: str, code: str) -> None:
+        try:
+            arrived = self.context.picking.arrival(job_id, code) is not None
+        except PickingRefused as error:
+            self.post_message(PickFailed(error))
+            return
+        self.app.call_from_thread(self._offer_arrival, arrived)
+
+    def _offer_arrival(self, arrived: bool) -> None:
+        if not arrived:
+            self._say(
+                "✘ " + _("This is neither a unit of this parcel nor its tracking number."),
+                "-error",
+            )
+            self.app.bell()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.action_ready()
+
+        self.app.push_screen(
+            ConfirmScreen(
+                _("The parcel has arrived?"),
+                _("Record its arrival: the job is then ready for collection at the counter."),
+            ),
+            callback=answered,
+        )
 
     @work(thread=True, group="pick-scan", exit_on_error=False)
     def _scan(self, job_id: str, code: str) -> None:
@@ -288,7 +327,7 @@ class PickScreen(StoreScreen):
         # The message goes on to the app, which refreshes the status bar and wakes the sync.
         self.show_job(message.job)
         if message.action == "short_pick":
-            said = _("Short pick recorded: the ledger routes the line elsewhere.")
+            said = short_pick_recorded()
         elif message.action == "take_over":
             said = _("Taken over: this terminal picks the job now; the other one can no longer.")
         else:
@@ -398,13 +437,15 @@ class PickScreen(StoreScreen):
     def action_cancel_job(self) -> None:
         job_id = self.job_id
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._act("cancel", lambda picking: picking.cancel(job_id))
+        def answered(code: str | None) -> None:
+            if code is not None:
+                reason = CancelReason(code)
+                self._act("cancel", lambda picking: picking.cancel(job_id, reason))
 
         self.app.push_screen(
-            ConfirmScreen(
-                _("Cancel this job?"),
+            ChoiceScreen(
+                _("Cancel this job? Why?"),
+                cancel_choices(),
                 _("The units go back to the shelf; the ledger hears of it with the next sync."),
             ),
             callback=answered,

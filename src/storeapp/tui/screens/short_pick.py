@@ -1,4 +1,5 @@
-"""Short picking a line: why it cannot be served from here (not found, damaged, other), a note."""
+"""Short picking a line: why it cannot be served from here (not found, damaged, not the item
+ordered, other), and a note."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from storeapp.i18n import N_, _
 from storeapp.services.job_views import PickLine
 from storeapp.services.picking import MAX_NOTE
 from storeapp.tui.screens.base import StoreModal
+from storeapp.wording.jobs import other_reason_unsaid
 
 
 @dataclass(frozen=True)
@@ -23,9 +25,10 @@ class ShortPick:
     note: str | None
 
 
-REASONS = (
+REASONS: tuple[tuple[RejectReason, str], ...] = (
     (RejectReason.NOT_FOUND, N_("Not found on the shelf")),
     (RejectReason.DAMAGED, N_("Damaged")),
+    (RejectReason.MISMATCH, N_("Not the item ordered (another size or colour)")),
     (RejectReason.OTHER, N_("Other reason (say which in the note)")),
 )
 
@@ -75,7 +78,7 @@ class ShortPickScreen(StoreModal[ShortPick | None]):
         note = event.value.strip() or None
         reason = self.reason()
         if reason is RejectReason.OTHER and note is None:
-            self.query_one("#short-error", Static).update(_("Say what the other reason is."))
+            self.query_one("#short-error", Static).update(other_reason_unsaid())
             return
         self.dismiss(ShortPick(reason, note))
 

@@ -90,6 +90,8 @@ class SyncScreen(StoreScreen):
 
     def on_mount(self) -> None:
         self._shown_counts: tuple[int, int] | None = None
+        self._job_ids: dict[str, str] = {}
+        """The store's cached jobs and their short ids, as the outbox was last read with."""
         self.watch(self.app, "last_sync", self._sync_happened, init=False)
         self.watch(self.app, "store_status", self._status_changed, init=False)
         self.query_one(AttentionTable).focus()
@@ -105,29 +107,31 @@ class SyncScreen(StoreScreen):
         try:
             pending = outbox.pending(self.context.engine, OUTBOX_LIMIT)
             attention = outbox.needing_attention(self.context.engine)
+            job_ids = self.context.picking.short_job_ids()
         except Exception as error:
             self.post_message(
                 Notice(_("Could not read the outbox: {reason}", reason=error), "error")
             )
             return
-        self.post_message(OutboxLoaded(pending, attention))
+        self.post_message(OutboxLoaded(pending, attention, job_ids))
 
     @on(OutboxLoaded)
     def _outbox_loaded(self, message: OutboxLoaded) -> None:
         now = self.context.now()
         self._shown_counts = (len(message.pending), len(message.attention))
+        self._job_ids = message.job_ids
         self.query_one("#outbox-caption", Static).update(
             _("Waiting to be sent ({count})", count=number(len(message.pending)))
             if message.pending
             else _("Waiting to be sent: nothing, every operation reached the ledger")
         )
-        self.query_one(OutboxTable).show(message.pending, now)
+        self.query_one(OutboxTable).show(message.pending, now, self._job_ids)
         self.query_one("#attention-caption", Static).update(
             _("Refused by the ledger, to check ({count})", count=number(len(message.attention)))
             if message.attention
             else _("Refused by the ledger: nothing to check")
         )
-        self.query_one(AttentionTable).show(message.attention, now)
+        self.query_one(AttentionTable).show(message.attention, now, self._job_ids)
         self._show_detail()
 
     def _status_changed(self, status: StoreStatus | None) -> None:
@@ -213,12 +217,15 @@ class SyncScreen(StoreScreen):
             entry = focused.highlighted()
             if entry is not None:
                 detail.update(
-                    f"{describe_operation(entry)} · " + (entry.last_error or _("not sent yet"))
+                    f"{describe_operation(entry, self._job_ids)} · "
+                    + (entry.last_error or _("not sent yet"))
                 )
                 return
         entry = self.query_one(AttentionTable).highlighted()
         if entry is not None:
-            detail.update(f"{describe_operation(entry)} · {refusal_reason(entry.problem)}")
+            detail.update(
+                f"{describe_operation(entry, self._job_ids)} · {refusal_reason(entry.problem)}"
+            )
         else:
             detail.update("")
 
@@ -247,7 +254,7 @@ class SyncScreen(StoreScreen):
                 _(
                     "{what}: it stays on record but leaves this list. Deal with it first "
                     "(count, correct, tell the manager).",
-                    what=describe_operation(entry),
+                    what=describe_operation(entry, self._job_ids),
                 ),
             ),
             callback=answered,

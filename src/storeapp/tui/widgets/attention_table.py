@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from rich.text import Text
@@ -26,14 +27,17 @@ class AttentionTable(DataTable[Text]):
         self.add_column(Text(_("Made"), justify="right"), key="made")
         self.add_column(Text(_("Why the ledger refused it")), key="reason")
 
-    def show(self, entries: list[Entry], now: datetime) -> None:
+    def show(
+        self, entries: list[Entry], now: datetime, job_ids: Mapping[str, str] | None = None
+    ) -> None:
+        """``job_ids``: the store's jobs and their short ids, to name the jobs of operations."""
         self.entries = {entry.id: entry for entry in entries}
         self.clear()
         for entry in entries:
             reason = refusal_reason(entry.problem)
             self.add_row(
                 Text(str(entry.id)),
-                Text(describe_operation(entry)),
+                Text(describe_operation(entry, job_ids)),
                 Text(clock_time(entry.created_at, now), justify="right"),
                 Text(reason[:REASON_WIDTH] + ("…" if len(reason) > REASON_WIDTH else "")),
                 key=str(entry.id),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from rich.text import Text
@@ -28,14 +29,17 @@ class OutboxTable(DataTable[Text]):
         self.add_column(Text(_("Tries"), justify="right"), key="tries")
         self.add_column(Text(_("Last error")), key="error")
 
-    def show(self, entries: list[Entry], now: datetime) -> None:
+    def show(
+        self, entries: list[Entry], now: datetime, job_ids: Mapping[str, str] | None = None
+    ) -> None:
+        """``job_ids``: the store's jobs and their short ids, to name the jobs of operations."""
         self.entries = {entry.id: entry for entry in entries}
         self.clear()
         for entry in entries:
             error = entry.last_error or NO_VALUE
             self.add_row(
                 Text(str(entry.id)),
-                Text(describe_operation(entry)),
+                Text(describe_operation(entry, job_ids)),
                 Text(clock_time(entry.created_at, now), justify="right"),
                 Text(number(entry.attempts), justify="right"),
                 Text(error[:ERROR_WIDTH] + ("…" if len(error) > ERROR_WIDTH else "")),
