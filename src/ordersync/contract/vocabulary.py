@@ -285,6 +285,14 @@ NEXT_JOB_STATES: Mapping[JobKind, Mapping[JobStateName, frozenset[JobStateName]]
 }
 """The steps a job may take, per kind; ``rejected`` is reached by rejecting lines, not a step."""
 
+STORE_JOB_STATES = FINAL_JOB_STATES | frozenset(
+    state
+    for kind in (JobKind.SHIP, JobKind.COLLECT)
+    for current, following in NEXT_JOB_STATES[kind].items()
+    for state in (current, *following)
+)
+"""The states a store's own jobs (shipped or collected there) go through: what its queue counts."""
+
 LINE_REJECTABLE_STATES = frozenset({_S.ASSIGNED, _S.PICKING, _S.ACKNOWLEDGED})
 """Lines are rejected (short pick) while the job is being picked, before it is picked; a
 supplier rejects a drop-ship line any time before it ships."""

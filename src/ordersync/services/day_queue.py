@@ -22,6 +22,7 @@ from sqlalchemy import Connection
 
 from ordersync.contract import (
     FINAL_JOB_STATES,
+    STORE_JOB_STATES,
     DayQueue,
     DeliveryState,
     ItemIn,
@@ -119,9 +120,9 @@ def _states(prefix: str, states: tuple[JobStateName, ...]) -> tuple[str, dict[st
 
 
 def _jobs_by_state(sql: RawSql, window: dict[str, Any]) -> dict[str, int]:
-    counts = {state.value: 0 for state in JobStateName}
+    counts = {state.value: 0 for state in JobStateName if state in STORE_JOB_STATES}
     open_marks, open_names = _states(
-        "open", tuple(s for s in JobStateName if s not in FINAL_JOB_STATES)
+        "open", tuple(s for s in JobStateName if s in STORE_JOB_STATES - FINAL_JOB_STATES)
     )
     final_marks, final_names = _states("final", tuple(FINAL_JOB_STATES))
     for query, params in (
