@@ -163,7 +163,7 @@ def test_insights_for_a_manager(
     trend = sh("insights", "trend", "REF-1")
     assert trend.code == cli.EXIT_OK, trend
     assert "REF-1 (Item S1)" in trend.out or "REF-1" in trend.out
-    assert re.search(r"85B A\s+\S+\s+15", trend.out), trend.out
+    assert re.search(r"85B noir A\s+\S+\s+15", trend.out), trend.out
     data = json.loads(sh("insights", "trend", "REF-1", "--json").out)
     assert sum(data["series"]) == 15
     assert sh("insights", "replenishment").code == cli.EXIT_OK

@@ -69,6 +69,8 @@ class TrendRow(Reply):
     size: str
     location: str
     series: list[int]
+    colour: str = ""
+    """The SKU's colour: one size of a reference comes in several (empty from older ledgers)."""
     total: int
     recent_units: int
     """Units sold in the last ``recent_days`` days."""
@@ -106,6 +108,12 @@ class CoverRow(Reply):
     stockout_by: date | None
     """The day stock runs out at this rate, when that comes before the next replenishment."""
     at_risk: bool
+    overdrawn: bool = False
+    """The record gives less than nothing to sell (more reserved or kept back than on hand: a
+    missed receipt, a count due); ``available`` then shows 0."""
+    value_at_risk_minor: int = 0
+    """What the risk costs: rate x price x days without stock before the next replenishment."""
+    currency: str = "EUR"
 
 
 class CoverReport(Reply):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from babel.dates import format_date, format_timedelta
+from babel.numbers import format_percent
 
 from storeapp.i18n import _, active
 
@@ -27,6 +28,41 @@ def number(value: float) -> str:
 
 def money(minor_units: int, currency: str) -> str:
     return active().money(minor_units, currency)
+
+
+def rate(per_day: float) -> str:
+    """Units a day, to a tenth: ``0.2`` (``0,2`` in French)."""
+    return number(round(per_day, 1))
+
+
+def signed(value: int) -> str:
+    """A whole change, signed when it grows: ``+3``, ``-2``, ``0``."""
+    return ("+" if value > 0 else "") + number(value)
+
+
+def percent(share: float) -> str:
+    """A share as a whole percent: ``95%`` (``95 %`` in French)."""
+    return format_percent(share, locale=active().locale)
+
+
+OVERDRAWN_MARK = "!"
+"""Marks a position whose record gives less than nothing to sell (shown as 0)."""
+
+
+def available_text(units: int) -> str:
+    """Units available: ``3``; ``0 !`` when the record gives less than nothing (more reserved
+    than on hand): none to sell, and the mark says the position needs a look."""
+    if units < 0:
+        return f"{number(0)} {OVERDRAWN_MARK}"
+    return number(units)
+
+
+def overdrawn_note() -> str:
+    """Under a table where a position is marked overdrawn."""
+    return _(
+        "{mark} more reserved than on hand: shown as 0, count the position",
+        mark=OVERDRAWN_MARK,
+    )
 
 
 def known_count(value: int | None) -> str:
@@ -102,7 +138,7 @@ def change_text(change_pct: float | None) -> str:
     """A change in percent, signed when it grows: ``+12 %``, ``-5 %`` (a dash: no base)."""
     if change_pct is None:
         return NO_VALUE
-    return f"{'+' if change_pct > 0 else ''}{number(round(change_pct))} %"
+    return f"{signed(round(change_pct))} %"
 
 
 def distance_text(km: float | None, digits: int = 1) -> str:

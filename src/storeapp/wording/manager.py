@@ -14,6 +14,7 @@ from ordersync.contract import (
     ReplenishmentRow,
     SalesTrend,
     TransferSuggestion,
+    TrendRow,
 )
 from storeapp.i18n import N_, _
 from storeapp.services.day_queue import DayView, Source
@@ -248,3 +249,9 @@ def trend_title(trend: SalesTrend) -> str:
         end=day_text(trend.end),
         recent=trend.recent_days,
     )
+
+
+def trend_row_label(row: TrendRow) -> str:
+    """A trend row: its size, colour and location (``100C IVOI PAR-01``): one size of a
+    reference comes in several colours, and a network-wide trend has a row per store."""
+    return " ".join(part for part in (row.size, row.colour, row.location) if part)

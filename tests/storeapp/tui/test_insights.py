@@ -75,7 +75,7 @@ async def test_the_manager_sees_risk_trend_and_reorder(
         await settle(pilot)
         assert app.screen.query_one(TabbedContent).active == "trend"
         lines = list(app.screen.query(TrendLine))
-        assert [line.label for line in lines] == ["All sizes", "85B A", "90C A"]
+        assert [line.label for line in lines] == ["All sizes", "85B noir A", "90C noir A"]
         assert app.screen.query(TrendHeader)
         total = lines[0].query_one(Sparkline)
         assert sum(total.data or []) == 20

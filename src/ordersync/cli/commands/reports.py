@@ -135,13 +135,13 @@ def _at_location(service: _ReportAtLocation) -> Run:
 
 def _trend_table(report: SalesTrend) -> Tabular:
     rows = [
-        [r.sku, r.size, r.location, r.total, r.recent_units, r.previous_units,
+        [r.sku, r.size, r.colour, r.location, r.total, r.recent_units, r.previous_units,
          optional(r.change_pct, " %"), spark(r.series)]
         for r in report.rows
     ]  # fmt: skip
     return Tabular(
         f"Sales of {report.reference} ({report.name}), {report.start} to {report.end}",
-        ["sku", "size", "location", "total", f"last {report.recent_days} d", "before",
+        ["sku", "size", "colour", "location", "total", f"last {report.recent_days} d", "before",
          "change", "per day"],
         rows,
         f"{sum(report.series)} units; per day: {spark(report.series)}",
@@ -152,11 +152,12 @@ def _trend_csv(report: SalesTrend) -> Tabular:
     dates = [report.start + timedelta(days=n) for n in range(len(report.series))]
     return Tabular(
         "",
+        # colour after the figures: scripts reading the columns by position keep working
         ["sku", "size", "location", "total", "recent_units", "previous_units", "change_pct",
-         *(date.isoformat() for date in dates)],
+         "colour", *(date.isoformat() for date in dates)],
         [
             [r.sku, r.size, r.location, r.total, r.recent_units, r.previous_units,
-             optional(r.change_pct), *r.series]
+             optional(r.change_pct), r.colour, *r.series]
             for r in report.rows
         ],
     )  # fmt: skip
@@ -167,11 +168,13 @@ def _cover_table(report: CoverReport) -> Tabular:
         f"Days of cover at {report.location} on {report.as_of} "
         f"(rate over {report.rate_days} days)",
         ["sku", "name", "size", "on hand", "available", "per day", "days of cover",
-         "next delivery", "empty by", "at risk"],
+         "next delivery", "empty by", "at risk", "value at risk"],
         [
-            [r.sku, r.name, r.size, r.on_hand, r.available, r.daily_rate,
+            [r.sku, r.name, r.size, r.on_hand,
+             f"{r.available} (overdrawn)" if r.overdrawn else r.available, r.daily_rate,
              optional(r.days_of_cover), r.next_replenishment, optional(r.stockout_by),
-             "yes" if r.at_risk else ""]
+             "yes" if r.at_risk else "",
+             money(r.value_at_risk_minor, r.currency) if r.value_at_risk_minor else ""]
             for r in report.rows
         ],
         f"{len(report.rows)} positions, {sum(r.at_risk for r in report.rows)} at risk",
@@ -211,11 +214,11 @@ def _replenishment_table(report: ReplenishmentReport) -> Tabular:
 def _rebalancing_table(report: RebalancingReport) -> Tabular:
     return Tabular(
         f"Rebalancing on {report.as_of}",
-        ["sku", "size", "from", "to", "units", "why", "cover there", "cover here"],
+        ["sku", "size", "from", "to", "units", "why", "cover there", "cover at source"],
         [
             [r.sku, r.size, r.from_location, r.to_location, r.qty,
-             r.reason.replace("_", " "), optional(r.from_days_of_cover),
-             optional(r.to_days_of_cover)]
+             r.reason.replace("_", " "), optional(r.to_days_of_cover, " d") or "no sales",
+             optional(r.from_days_of_cover, " d") or "no sales"]
             for r in report.rows
         ],
         f"{len(report.rows)} transfers, {sum(r.qty for r in report.rows)} units",

@@ -47,6 +47,22 @@ class Cover:
     def days_rounded(self) -> float | None:
         return None if self.days is None else round(self.days, 1)
 
+    @property
+    def days_out(self) -> int:
+        """Days without stock before the next replenishment arrives (0 when not at risk)."""
+        if self.stockout_by is None:
+            return 0
+        return (self.next_replenishment - self.stockout_by).days
+
+
+def value_at_risk_minor(cover: Cover, rate: Rate, price_minor: int) -> int:
+    """What the risk costs if nothing is done: the sales of the days without stock before the
+    next replenishment, at the rate and the item's price (rate x price x days out). An item that
+    sells nothing risks nothing, however empty its shelf."""
+    if not rate.sells:
+        return 0
+    return round(rate.per_day * price_minor * cover.days_out)
+
 
 def assess_cover(today: date, units: int, rate: Rate, policy: ReportPolicy) -> Cover:
     """``units`` sellable today at ``rate``: do they last until the next replenishment?

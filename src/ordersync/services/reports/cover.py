@@ -3,7 +3,8 @@
 The sales rate is taken over the policy's ``rate_days`` complete days before today, on in-stock
 days; cover counts the units a customer can still buy (on hand less reserved). The risk list
 holds the positions whose stock runs out before the next replenishment (see
-``domain.analytics.cover``), soonest first.
+``domain.analytics.cover``), what the risk costs first (rate x price x days out), then soonest.
+Overdrawn positions (less than nothing available) show 0 available and are flagged.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from ordersync.contract import CoverReport, CoverRow
-from ordersync.domain.analytics.cover import Cover, assess_cover
+from ordersync.domain.analytics.cover import Cover, assess_cover, value_at_risk_minor
 from ordersync.domain.analytics.demand import Rate, daily_rate, rounded
 from ordersync.domain.analytics.policy import ReportPolicy
 from ordersync.services.reports.windows import PositionWindow, location_window
@@ -32,6 +33,16 @@ def _order(item: Assessed) -> tuple[object, ...]:
     )
 
 
+def _at_stake(item: Assessed) -> int:
+    window, rate, cover = item
+    return value_at_risk_minor(cover, rate, window.position.article.price_minor)
+
+
+def _risk_order(item: Assessed) -> tuple[object, ...]:
+    """What the risk costs first, so the first rows are the ones worth acting on."""
+    return (-_at_stake(item), *_order(item))
+
+
 def _row(item: Assessed) -> CoverRow:
     window, rate, cover = item
     position = window.position
@@ -42,12 +53,16 @@ def _row(item: Assessed) -> CoverRow:
         size=position.article.size,
         location=position.location,
         on_hand=position.on_hand,
-        available=position.available,
+        # Less than nothing to sell is none to sell; the flag says the record needs a look.
+        available=max(position.available, 0),
+        overdrawn=position.available < 0,
         daily_rate=rounded(rate.per_day),
         days_of_cover=cover.days_rounded,
         next_replenishment=cover.next_replenishment,
         stockout_by=cover.stockout_by,
         at_risk=cover.at_risk,
+        value_at_risk_minor=_at_stake(item),
+        currency=position.article.currency,
     )
 
 
@@ -72,7 +87,7 @@ def cover_report(
     assessed = [assess(item) for item in window.positions]
     if at_risk_only:
         assessed = [item for item in assessed if item[2].at_risk]
-    assessed.sort(key=_order)
+    assessed.sort(key=_risk_order if at_risk_only else _order)
     selling = [item for item in assessed if item[2].days is not None]
     room = limit - len(selling)
     if room > 0 and not at_risk_only:
@@ -97,7 +112,8 @@ def stockout_risk_report(
     policy: ReportPolicy | None = None,
     limit: int = 500,
 ) -> CoverReport:
-    """The positions of ``location`` that run out before their next replenishment."""
+    """The positions of ``location`` that run out before their next replenishment, the costliest
+    risk first."""
     return cover_report(
         connection, now, location=location, policy=policy, at_risk_only=True, limit=limit
     )

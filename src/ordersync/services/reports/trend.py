@@ -49,6 +49,7 @@ def sales_trend(
                 sku=position.article.sku,
                 size=position.article.size,
                 location=position.location,
+                colour=position.article.colour,
                 series=series,
                 total=sum(series),
                 recent_units=change.recent,

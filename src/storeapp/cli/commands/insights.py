@@ -38,7 +38,16 @@ from storeapp.services.report_requests import (
     RequestRefused,
 )
 from storeapp.services.reports import Answer
-from storeapp.wording.figures import NO_VALUE, change_text, cover_days, day_text
+from storeapp.wording.figures import (
+    NO_VALUE,
+    change_text,
+    cover_days,
+    day_text,
+    number,
+    percent,
+    rate,
+    signed,
+)
 from storeapp.wording.manager import (
     rebalancing_caption,
     replenishment_caption,
@@ -46,6 +55,7 @@ from storeapp.wording.manager import (
     request_refusal,
     risk_caption,
     transfer_reason,
+    trend_row_label,
     trend_title,
 )
 
@@ -93,13 +103,13 @@ def cmd_insights_risk(cli: Cli, args: argparse.Namespace) -> int:
         ),
         title=risk_caption(report),
     )
-    for row in sorted(report.rows, key=lambda r: (r.days_of_cover is None, r.days_of_cover)):
+    for row in report.rows:  # the ledger's order: what the risk costs first
         table.add_row(
             row.sku,
             row.name,
             row.size,
-            str(row.on_hand),
-            str(round(row.daily_rate, 1)),
+            number(row.on_hand),
+            rate(row.daily_rate),
             Text(cover_days(row.days_of_cover), style="bold red"),
             NO_VALUE if row.stockout_by is None else day_text(row.stockout_by),
             day_text(row.next_replenishment),
@@ -128,16 +138,16 @@ def cmd_insights_trend(cli: Cli, args: argparse.Namespace) -> int:
     table.add_row(
         Text(_("All sizes"), style="bold"),
         sparkline(trend.series),
-        str(sum(trend.series)),
+        number(sum(trend.series)),
         "",
         "",
     )
     for row in trend.rows:
         table.add_row(
-            f"{row.size} {row.location}",
+            trend_row_label(row),
             sparkline(row.series),
-            str(row.total),
-            str(row.recent_units),
+            number(row.total),
+            number(row.recent_units),
             change_text(row.change_pct),
         )
     cli.out.print(table)
@@ -168,11 +178,11 @@ def cmd_insights_replenishment(cli: Cli, args: argparse.Namespace) -> int:
         table.add_row(
             row.sku,
             row.name,
-            str(round(row.daily_rate, 1)),
-            str(row.on_hand),
-            str(row.reserved),
-            str(row.order_up_to),
-            Text(str(row.suggested_qty), style="bold"),
+            rate(row.daily_rate),
+            number(row.on_hand),
+            number(row.reserved),
+            number(row.order_up_to),
+            Text(number(row.suggested_qty), style="bold"),
         )
     cli.out.print(table)
     return EXIT_OK
@@ -189,14 +199,14 @@ def cmd_insights_rebalancing(cli: Cli, args: argparse.Namespace) -> int:
         (_("Line"), _("SKU"), _("Size"), _("From"), _("To"), _("Qty"), _("Why")),
         title=rebalancing_caption(args.reference, report),
     )
-    for number, row in enumerate(report.rows, start=1):
+    for line, row in enumerate(report.rows, start=1):
         table.add_row(
-            str(number),
+            number(line),
             row.sku,
             row.size,
             row.from_location,
             row.to_location,
-            Text(str(row.qty), style="bold"),
+            Text(number(row.qty), style="bold"),
             transfer_reason(row.reason),
         )
     cli.out.print(table)
@@ -262,7 +272,7 @@ def cmd_insights_stockouts(cli: Cli, args: argparse.Namespace) -> int:
             table.add_row(
                 row.sku,
                 row.name,
-                str(row.days_out),
+                number(row.days_out),
                 _("yes") if row.ongoing else _("no"),
                 t.money(row.lost_value_minor, report.currency),
             )
@@ -288,10 +298,10 @@ def cmd_insights_variance(cli: Cli, args: argparse.Namespace) -> int:
     for period in periods:
         table.add_row(
             period.period,
-            str(period.counts),
-            f"{period.units_delta:+d}",
+            number(period.counts),
+            signed(period.units_delta),
             t.money(period.value_delta_minor, report.currency),
-            NO_VALUE if period.accuracy is None else f"{period.accuracy:.0%}",
+            NO_VALUE if period.accuracy is None else percent(period.accuracy),
         )
     cli.out.print(table)
     return EXIT_OK

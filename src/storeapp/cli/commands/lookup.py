@@ -22,7 +22,13 @@ from storeapp.services.catalog import CatalogItem
 from storeapp.services.lookup import Availability, Found, ItemView, LookupResult
 from storeapp.wording.catalog import availability_sources
 from storeapp.wording.counter import dispositions_text
-from storeapp.wording.figures import NO_VALUE, distance_text
+from storeapp.wording.figures import (
+    NO_VALUE,
+    available_text,
+    distance_text,
+    number,
+    overdrawn_note,
+)
 from storeapp.wording.incoming import coming_here_text, coming_text, grid_legend, shelf_and_coming
 from storeapp.wording.sizes import fit_name
 
@@ -194,16 +200,17 @@ def _availability_table(cli: Cli, availability: Availability) -> Table:
             place.code,
             name,
             distance,
-            str(place.available),
-            str(place.on_hand),
-            str(place.reserved),
+            available_text(place.available),
+            number(place.on_hand),
+            number(place.reserved),
             coming_text(place.coming),
             style=style,
         )
     # One line per source, so none is cut in two where the table ends.
     sources = [_first_upper(part) for part in availability_sources(availability, cli.now())]
-    network = _("Network available: {count}", count=availability.network_available)
-    table.caption = "\n".join([*sources, network])
+    network = _("Network available: {count}", count=number(availability.network_available))
+    overdrawn = [overdrawn_note()] if any(p.available < 0 for p in availability.locations) else []
+    table.caption = "\n".join([*sources, network, *overdrawn])
     table.caption_justify = "left"
     return table
 

@@ -39,7 +39,6 @@ from ordersync.contract import (
     ReplenishmentReport,
     SalesTrend,
     TransferOrigin,
-    TrendRow,
 )
 from storeapp.context import StoreContext
 from storeapp.i18n import N_, _
@@ -58,7 +57,14 @@ from storeapp.tui.screens.confirm import ConfirmScreen
 from storeapp.tui.screens.receive import MotionRecorded
 from storeapp.tui.screens.sign_in import with_manager
 from storeapp.tui.widgets.status_bar import StatusBar
-from storeapp.wording.figures import NO_VALUE, change_text, cover_days, day_text, number
+from storeapp.wording.figures import (
+    NO_VALUE,
+    change_text,
+    cover_days,
+    day_text,
+    number,
+    rate,
+)
 from storeapp.wording.manager import (
     rebalancing_caption,
     rebalancing_question,
@@ -71,6 +77,7 @@ from storeapp.wording.manager import (
     requested_mark,
     risk_caption,
     transfer_reason,
+    trend_row_label,
     trend_title,
 )
 
@@ -318,7 +325,7 @@ class InsightsScreen(StoreScreen):
         self.query_one("#risk-source", Static).update(risk_caption(report))
         table = self.query_one("#risk-table", DataTable)
         table.clear()
-        rows = sorted(report.rows, key=lambda r: (r.days_of_cover is None, r.days_of_cover or 0))
+        rows = report.rows  # the ledger's order: what the risk costs first
         for index, row in enumerate(rows):
             soon = row.days_of_cover is not None and row.days_of_cover < 2
             table.add_row(
@@ -334,7 +341,7 @@ class InsightsScreen(StoreScreen):
                 ),
                 Text(day_text(row.next_replenishment), justify="right"),
                 Text(number(row.on_hand), justify="right"),
-                Text(number(round(row.daily_rate, 1)), justify="right"),
+                Text(rate(row.daily_rate), justify="right"),
                 Text(row.name, overflow="ellipsis", no_wrap=True),
                 key=f"{index}:{row.reference}",
             )
@@ -370,7 +377,7 @@ class InsightsScreen(StoreScreen):
                 Text(number(row.on_hand), justify="right"),
                 Text(number(row.reserved), justify="right"),
                 Text(number(row.order_up_to), justify="right"),
-                Text(number(round(row.daily_rate, 1)), justify="right"),
+                Text(rate(row.daily_rate), justify="right"),
                 Text(number(row.on_order + row.in_transit + row.requested), justify="right"),
                 Text(row.name, overflow="ellipsis", no_wrap=True),
                 self._mark(key),
@@ -450,7 +457,7 @@ class InsightsScreen(StoreScreen):
         ]
         sold = [row for row in trend.rows if row.total]
         rows.extend(
-            TrendLine(self._label(row), row.series, self._figures(row.total, row.change_pct))
+            TrendLine(trend_row_label(row), row.series, self._figures(row.total, row.change_pct))
             for row in sold
         )
         if len(sold) < len(trend.rows):
@@ -465,10 +472,6 @@ class InsightsScreen(StoreScreen):
                 )
             )
         await lines.mount_all(rows)
-
-    @staticmethod
-    def _label(row: TrendRow) -> str:
-        return f"{row.size} {row.location}" if row.location else row.size
 
     @staticmethod
     def _figures(total: int, change_pct: float | None) -> str:

@@ -21,7 +21,7 @@ from storeapp.i18n import _
 from storeapp.services.lookup import Availability
 from storeapp.tui.format import distance
 from storeapp.wording.catalog import availability_sources
-from storeapp.wording.figures import number
+from storeapp.wording.figures import available_text, number, overdrawn_note
 from storeapp.wording.incoming import coming_short
 
 NAME_WIDTH = 18
@@ -58,7 +58,10 @@ class AvailabilityTable(Vertical):
 
     def caption(self, availability: Availability, now: datetime) -> str:
         sources = " · ".join(availability_sources(availability, now))
-        return _("Network availability · {sources}", sources=sources)
+        caption = _("Network availability · {sources}", sources=sources)
+        if any(place.available < 0 for place in availability.locations):
+            caption += "\n" + overdrawn_note()
+        return caption
 
     def show(self, availability: Availability, now: datetime) -> None:
         self.query_one("#availability-caption", Static).update(self.caption(availability, now))
@@ -77,7 +80,7 @@ class AvailabilityTable(Vertical):
                 Text(_("here") if place.is_here else distance(place.distance_km), justify="right"),
                 Text(number(place.on_hand), justify="right"),
                 Text(number(place.reserved), justify="right"),
-                Text(number(place.available), style=level, justify="right"),
+                Text(available_text(place.available), style=level, justify="right"),
                 Text(coming_short(place.coming), justify="right"),
             ]
             if place.is_here:
