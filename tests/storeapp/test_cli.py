@@ -404,10 +404,16 @@ def test_sync_runs_until_ctrl_c(
         pushed.set()
         _thread.interrupt_main()
 
-    watcher = threading.Thread(target=press_ctrl_c_once_pushed, daemon=True)
-    watcher.start()
-    result = sh("sync")
-    watcher.join(5)
+    # A run started in the background inherits Ctrl+C ignored, and then interrupt_main() does
+    # nothing: the loop would never stop. Ctrl+C is what this test is about, so it is handled.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        watcher = threading.Thread(target=press_ctrl_c_once_pushed, daemon=True)
+        watcher.start()
+        result = sh("sync")
+        watcher.join(5)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert pushed.is_set()
     assert result.code == 0, result
     assert "Ctrl+C stops" in result.out
