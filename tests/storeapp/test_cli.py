@@ -626,6 +626,8 @@ def test_end_to_end_setup_sell_sync_status_against_a_real_ledger(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            # As at a terminal, even when this run was started in the background (Ctrl+C ignored).
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         try:
             deadline = time.monotonic() + 30
