@@ -78,6 +78,7 @@ def test_a_request_is_one_outbox_entry_whose_op_id_is_the_transfer_id(
         "lines": [{"sku": "S1", "qty": 2}, {"sku": "S2", "qty": 1}],
         "origin": "manual",
         "note": "window",
+        "disposition": "sellable",
     }
     [coming] = desk.requested_here()
     assert (coming.id, coming.state, coming.unconfirmed) == (
