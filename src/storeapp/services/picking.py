@@ -21,6 +21,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Connection, Engine
@@ -463,20 +464,13 @@ class PickingService:
                 op="take_over_job", op_id=self._new_id(), job_id=uuid.UUID(job.id)
             )
             holder = "" if job.held_by is None else f" from {job.held_by.device}"
-            entry_id = outbox.enqueue(
+            entry_id = self._queue(
                 connection,
                 operation,
-                summary=f"take over job {cached_short_id(connection, job)}{holder}",
-                effects=[],
-                now=now,
-                person=self._person(),
-            )
-            cached.record_action(
-                connection,
-                op_id=str(operation.op_id),
-                job_id=job.id,
+                job,
+                f"take over job {cached_short_id(connection, job)}{holder}",
+                now,
                 action=cached.TAKEOVER,
-                now=now,
             )
             after = job_view(connection, self._load(connection, job.id), now)
         return ActionRecorded(operation.op_id, entry_id, after)
@@ -507,27 +501,39 @@ class PickingService:
             reason=reason,
         )
         because = "" if reason is None else f" ({reason.value})"
-        entry_id = outbox.enqueue(
+        entry_id = self._queue(
             connection,
             operation,
-            summary=f"job {cached_short_id(connection, job)} {job.state} → {to.value}{because}",
-            effects=[],
-            now=now,
-            person=self._person(),
-        )
-        cached.record_action(
-            connection,
-            op_id=str(operation.op_id),
-            job_id=job.id,
+            job,
+            f"job {cached_short_id(connection, job)} {job.state} → {to.value}{because}",
+            now,
             action=cached.TRANSITION,
             to_state=to.value,
             parcels=parcels,
             weight_grams=weight_grams,
             tracking=tracking,
             reason=None if reason is None else reason.value,
-            now=now,
         )
         return operation.op_id, entry_id
+
+    def _queue(
+        self,
+        connection: Connection,
+        operation: JobTransitionOp | TakeOverJobOp,
+        job: cached.CachedJob,
+        summary: str,
+        now: datetime,
+        **recorded: Any,
+    ) -> int:
+        """Put a job operation in the outbox and record it as this terminal's action on the
+        cached job, in the caller's transaction; answers the outbox entry."""
+        entry_id = outbox.enqueue(
+            connection, operation, summary=summary, effects=[], now=now, person=self._person()
+        )
+        cached.record_action(
+            connection, op_id=str(operation.op_id), job_id=job.id, now=now, **recorded
+        )
+        return entry_id
 
     # --- Helpers ----------------------------------------------------------------------------
 
