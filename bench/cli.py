@@ -27,9 +27,11 @@ from bench.plan import PLANS, Plan
 from bench.procs import ROOT, Servers
 from bench.profiling import Profiler
 from bench.report import Report, markdown, update_benchmarks_md
-from bench.scenarios import batch, demo, imports, network, reservations
+from bench.scenarios import batch, demo, hq, imports, network, reservations
 
-MEASURES = ("reservations", "batch", "availability", "feed", "app", "reports", "demo", "imports")
+MEASURES = (
+    "reservations", "batch", "availability", "feed", "app", "reports", "demo", "imports", "hq",
+)  # fmt: skip
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 RESULTS_DIR = ROOT / "bench" / "results"
 
@@ -169,6 +171,7 @@ def run(args: argparse.Namespace, load: LoadGenerator | None = None) -> Report:
             ("network", lambda: network.run(ctx, measures)),
             ("demo", lambda: demo.run(ctx)),
             ("imports", lambda: imports.run(ctx)),
+            ("hq", lambda: hq.run_demo(ctx)),
         ]
         for name, step in steps:
             if name != "network" and name not in measures:

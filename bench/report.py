@@ -23,6 +23,7 @@ SECTIONS = {
     "reports": "7. Sales reports",
     "demo": "8. Demo network",
     "imports": "9. Importing from the ERP",
+    "hq": "10. Head-office pages",
 }
 
 

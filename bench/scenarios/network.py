@@ -1,13 +1,14 @@
-"""Measures 3 to 5 and 7 share one generated network per backend: availability reads it, the
+"""Measures 3 to 5, 7 and 10 share one generated network per backend: availability reads it, the
 feed bootstraps a store cache from it, the store app opens that cache (with the ledger running
-for its live lookups), and the reports add weeks of sales history to it and read them."""
+for its live lookups), the reports add weeks of sales history to it and read them, and the
+head-office pages read the lot."""
 
 from __future__ import annotations
 
 from bench.context import Context
 from bench.datagen import check_network, load_network
 from bench.procs import issue_token
-from bench.scenarios import app, availability, feed, reports
+from bench.scenarios import app, availability, feed, hq, reports
 
 
 def run(ctx: Context, measures: set[str]) -> None:
@@ -15,7 +16,7 @@ def run(ctx: Context, measures: set[str]) -> None:
     app_backend = "postgresql" if "postgresql" in ctx.backends else ctx.backends[0]
     for backend in ctx.backends:
         wants_app = "app" in measures and backend == app_backend
-        if not ({"availability", "feed", "reports"} & measures or wants_app):
+        if not ({"availability", "feed", "reports", "hq"} & measures or wants_app):
             continue
         database = ctx.databases.new(backend, "network")
         shape = plan.network
@@ -49,5 +50,7 @@ def run(ctx: Context, measures: set[str]) -> None:
                         app.run(ctx, facts, cache, backend)
             if "reports" in measures:
                 reports.run(ctx, database, facts)
+            if "hq" in measures:
+                hq.run_network(ctx, database, facts)
         finally:
             ctx.databases.drop(database)

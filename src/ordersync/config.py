@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import platformdirs
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -50,3 +50,11 @@ class LedgerSettings(BaseSettings):
 
     staff_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
     """How long such a lockout lasts; the right PIN is refused until it ends."""
+
+    hq_secret: SecretStr | None = None
+    """The key that signs head-office (``/hq``) session cookies; every process serving the same
+    ledger must share it. Left out, one is generated on first use and kept in ``hq-secret``
+    beside the SQLite ledger file, or in the platform data directory for PostgreSQL."""
+
+    hq_session_minutes: int = Field(default=480, ge=5, le=7 * 24 * 60)
+    """How long a head-office sign-in lasts before the browser must sign in again."""

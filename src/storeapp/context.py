@@ -18,6 +18,7 @@ from storeapp.services.counting import CountingService
 from storeapp.services.day_queue import DayQueueService
 from storeapp.services.labels.printing import CarrierLabels
 from storeapp.services.lookup import LookupService
+from storeapp.services.offers import OfferService
 from storeapp.services.orders import OrderInStoreService
 from storeapp.services.picking import PickingService
 from storeapp.services.reports import ReportsService
@@ -47,6 +48,7 @@ class StoreContext:
     status: StatusService
     sync: SyncEngine
     picking: PickingService
+    offers: OfferService
     orders: OrderInStoreService
     day: DayQueueService
     counting: CountingService
@@ -123,6 +125,7 @@ def open_store(
             feed_page_size=settings.feed_page_size,
         ),
         picking=picking,
+        offers=OfferService(engine, location, now, person=person),
         orders=OrderInStoreService(engine, location, now, client, person=person),
         day=DayQueueService(engine, location, now, client, picking, timezone=settings.timezone),
         counting=CountingService(

@@ -62,8 +62,12 @@ def ledger_server_factory(tmp_path: Path) -> Iterator[ServerFactory]:
     """Start ``ordersync serve`` processes; every one is stopped at teardown."""
     started: list[LedgerServer] = []
 
-    def factory(network: Network, workers: int = 1) -> LedgerServer:
-        server = start_server(network.url, network, workers, tmp_path / f"server-{len(started)}")
+    def factory(
+        network: Network, workers: int = 1, settings: tuple[tuple[str, str], ...] = ()
+    ) -> LedgerServer:
+        """``settings``: ``ORDERSYNC_*`` variables of the server, as (name, value)."""
+        log_dir = tmp_path / f"server-{len(started)}"
+        server = start_server(network.url, network, workers, log_dir, settings=settings)
         started.append(server)
         return server
 

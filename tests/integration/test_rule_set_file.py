@@ -10,8 +10,13 @@ import pytest
 
 from ordersync.contract import Channel, DeliveryKind, LocationKind
 from ordersync.domain.rule_sets import Conditions, RuleSet
-from ordersync.domain.rules import Filters, Rule, SortKey
-from ordersync.services.routing_policy import PolicyError, PolicySource, parse_policy
+from ordersync.domain.rules import Competitive, Filters, Rule, SortKey
+from ordersync.services.routing_policy import (
+    PolicyError,
+    PolicySource,
+    default_policy_text,
+    parse_policy,
+)
 
 CHAIN = """
 include_warehouses = false
@@ -96,6 +101,39 @@ def test_rule_sets_are_read_in_order_with_the_top_level_keys_as_defaults() -> No
     )
 
 
+def test_a_competitive_rule_reads_its_offer_settings_and_defaults_the_ones_left_out() -> None:
+    written = CHAIN.replace(
+        "promise_tolerance_days = 0\n",
+        "promise_tolerance_days = 0\n[rule_sets.rules.competitive]\noffer_to = 4\n"
+        "claim_minutes = 20\n",
+    ).replace(
+        'sort = ["days_of_cover", "cost"]', 'sort = ["days_of_cover", "cost"]\ncompetitive = {}'
+    )
+
+    stores, warehouses = parse_policy(written, "routing.toml").rule_sets[0].rules
+
+    assert stores.competitive == Competitive(offer_to=4, claim_minutes=20)
+    assert warehouses.competitive == Competitive(offer_to=3, claim_minutes=15)
+    # Without the table, a rule sends its lines to the one location it ranks first.
+    assert parse_policy(CHAIN, "routing.toml").rule_sets[0].rules[0].competitive is None
+
+
+def test_the_competitive_example_of_the_packaged_file_is_a_valid_rule_set() -> None:
+    example = default_policy_text().split("# Competitive allocation:", 1)[1]
+    written = "\n".join(
+        line.removeprefix("# ")
+        for line in example.split("# [[rule_sets]]", 1)[1].splitlines()
+        if line.startswith("# ")
+    )
+
+    [rule_set] = parse_policy("[[rule_sets]]\n" + written, "example").rule_sets
+
+    assert [(rule.name, rule.competitive) for rule in rule_set.rules] == [
+        ("first store to claim", Competitive(offer_to=3, claim_minutes=15)),
+        ("warehouses", None),
+    ]
+
+
 def _broken(edit: str) -> str:
     return CHAIN.replace("split = false", edit, 1)
 
@@ -109,7 +147,36 @@ def _broken(edit: str) -> str:
         ),
         (
             _broken("competitive = { stores = 3 }"),
-            "rule set 'web home', rule 'paris stores': unknown setting 'competitive'",
+            "rule set 'web home', rule 'paris stores': competitive: unknown setting 'stores'",
+        ),
+        (
+            _broken("competitive = { offer_to = 1 }"),
+            "rule set 'web home', rule 'paris stores': competitive: offer_to must be between "
+            "2 and 20",
+        ),
+        (
+            _broken("competitive = { offer_to = 21 }"),
+            "rule set 'web home', rule 'paris stores': competitive: offer_to must be between "
+            "2 and 20",
+        ),
+        (
+            _broken("competitive = { offer_to = 2.5 }"),
+            "rule set 'web home', rule 'paris stores': competitive: offer_to must be a whole "
+            "number",
+        ),
+        (
+            _broken("competitive = { claim_minutes = 0 }"),
+            "rule set 'web home', rule 'paris stores': competitive: claim_minutes must be between "
+            "1 and 1,440",
+        ),
+        (
+            _broken('competitive = { claim_minutes = "10" }'),
+            "rule set 'web home', rule 'paris stores': competitive: claim_minutes must be a number",
+        ),
+        (
+            _broken("competitive = 3"),
+            "rule set 'web home', rule 'paris stores': competitive is a table: write it as "
+            "[rule_sets.rules.competitive]",
         ),
         (
             _broken('sort = ["distance", "price"]'),

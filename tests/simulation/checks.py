@@ -6,7 +6,8 @@ Each returns the problems it finds (an empty list when all is well):
 * the ledger equals the oracle: every position, reservation, job, job line, order line; and
   every delivery, transfer, discrepancy and incoming row (``motion_checks``); every position's
   units set aside and suspect flag, every return, void and unit returned on an order line
-  (``counter_checks``); every job's holder and every no-show (``fulfilment_checks``);
+  (``counter_checks``); every job's holder and every no-show (``fulfilment_checks``); every
+  offer, its end, its winner's one job and where its lines went (``offers_checks``);
 * nothing lost: every operation a terminal or the web shop committed has one stored outcome,
   and none that was never committed locally reached the ledger;
 * nothing doubled: each operation wrote exactly the movements the oracle expects, no job was
@@ -15,8 +16,8 @@ Each returns the problems it finds (an empty list when all is well):
 * every order line is shipped, collected, cancelled or unfulfillable;
 * every cache equals the ledger: its positions, the network totals, its jobs; nothing waits in
   its outbox, and the refusals it shows are exactly the ledger's refusals of its operations;
-* the audit log has one row per applied operation, none for a refused one (and one per no-show,
-  of no operation).
+* the audit log has one row per applied operation, none for a refused one (and one per no-show
+  and per expired offer, of no operation).
 """
 
 from __future__ import annotations
@@ -35,6 +36,11 @@ from tests.simulation.fulfilment_checks import (
     no_show_audit_rows,
 )
 from tests.simulation.motion_checks import cache_documents_agree, motion_equals_oracle
+from tests.simulation.offers_checks import (
+    cache_offers_agree,
+    offer_audit_rows,
+    offers_equal_oracle,
+)
 from tests.simulation.oracle import FINAL_LINE_STATES
 
 if TYPE_CHECKING:
@@ -51,6 +57,7 @@ def final_checks(sim: Simulation) -> list[str]:
         problems += motion_equals_oracle(sim, connection)
         problems += counter_equals_oracle(sim, connection)
         problems += fulfilment_equals_oracle(sim, connection)
+        problems += offers_equal_oracle(sim, connection)
         problems += nothing_lost(sim, connection)
         problems += nothing_doubled(sim, connection)
         problems += every_line_ended(connection)
@@ -60,6 +67,7 @@ def final_checks(sim: Simulation) -> list[str]:
             problems += cache_documents_agree(terminal, connection)
             problems += cache_counter_agrees(sim, terminal, connection)
             problems += cache_holds_nothing(terminal)
+            problems += cache_offers_agree(terminal, connection)
     return problems
 
 
@@ -217,8 +225,10 @@ def audit_log(sim: Simulation, connection: Connection) -> list[str]:
     anonymous = connection.execute(
         text("SELECT count(*) FROM audit_log WHERE op_id IS NULL")
     ).scalar_one()
-    # The ledger's own changes have rows of no operation: each no-show has one (its checks).
+    # The ledger's own changes have rows of no operation: each no-show and each expired offer
+    # has one (their checks).
     anonymous -= sum(no_show_audit_rows(connection).values())
+    anonymous -= sum(offer_audit_rows(connection).values())
     if anonymous != sim.setup_audit:
         problems.append(f"{anonymous - sim.setup_audit} audit rows without an operation id")
     return problems

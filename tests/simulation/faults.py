@@ -7,14 +7,16 @@ after newer requests (a reordered delivery); the reply is slow (in time, or past
 timeout); the ledger is SIGKILLed inside the request or right after it committed; or the store
 itself dies after sending or after the ledger committed. A fault may also be aimed at the push
 carrying one operation (``targeted_fault``: the counter's ``COUNTER_PUSH_FAULTS`` and its
-``<kind>.after_send`` crash, and a takeover's ``TAKEOVER_PUSH_FAULTS``), counted under its
-own name. Every reply the ledger really gives, delivered or not, goes to the switchboard, which
-feeds the oracle. (Crashes inside a local action, at the named points of ``store``, are the
-harness's; they are counted here under ``STORE_CRASHES``.)
+``<kind>.after_send`` crash, a takeover's ``TAKEOVER_PUSH_FAULTS`` and a claim's
+``CLAIM_PUSH_FAULTS``), counted under its own name. Every reply the ledger really gives,
+delivered or not, goes to the switchboard, which feeds the oracle. (Crashes inside a local
+action, at the named points of ``store``, are the harness's; they are counted here under
+``STORE_CRASHES``.)
 
 ``FAULT_CLASSES`` are the names counted in the figures; each must happen in the CI seeds, except
 that a counter point (``COUNTER_POINTS``) must happen for one kind of action at least, and a
-takeover's points (``FULFILMENT_FAULT_CLASSES``) in the soak.
+takeover's points (``FULFILMENT_FAULT_CLASSES``) and a claim's (``OFFER_FAULT_CLASSES``) in
+the soak.
 """
 
 from __future__ import annotations
@@ -74,6 +76,16 @@ FULFILMENT_FAULT_CLASSES = (
     *TAKEOVER_PUSH_FAULTS,
     LEDGER_KILLED_MID_SWEEP,
 )
+CLAIM_CRASH_POINTS = tuple(f"claim.{when}" for when in COUNTER_CRASHES)
+CLAIM_PUSH_FAULTS = tuple(f"claim.{what}" for what in _PUSH_FAULTS)
+"""A store's claim of an offer (``offers``) fails at the counter's six points: ``claim.<point>``."""
+LEDGER_KILLED_MID_OFFER_SWEEP = "ledger_sigkill_mid_offer_sweep"
+"""The ledger dies inside its sweep of offers nobody claimed (``offers``): it runs again after."""
+OFFER_FAULT_CLASSES = (
+    *(f"store_crash_{point}" for point in CLAIM_CRASH_POINTS),
+    *CLAIM_PUSH_FAULTS,
+    LEDGER_KILLED_MID_OFFER_SWEEP,
+)
 LEDGER_KILLS = (LEDGER_KILLED_IDLE, LEDGER_KILLED_MID_REQUEST, LEDGER_KILLED_AFTER_COMMIT)
 STORE_CRASHES = tuple(
     f"store_crash_{point}"
@@ -82,14 +94,17 @@ STORE_CRASHES = tuple(
         *MOTION_CRASH_POINTS,
         *COUNTER_CRASH_POINTS,
         *TAKEOVER_CRASH_POINTS,
+        *CLAIM_CRASH_POINTS,
     )
 )
 FAULT_CLASSES = (
     *NETWORK_FAULTS,
     *COUNTER_PUSH_FAULTS,
     *TAKEOVER_PUSH_FAULTS,
+    *CLAIM_PUSH_FAULTS,
     *LEDGER_KILLS,
     LEDGER_KILLED_MID_SWEEP,
+    LEDGER_KILLED_MID_OFFER_SWEEP,
     *STORE_CRASHES,
     STORE_PROCESS_KILLED,
     CLOCK_SKEW,

@@ -12,9 +12,11 @@ workload: counter sales, orders placed in store (collected here or elsewhere, or
 web orders, picks, short picks, counts, receipts, lookups, sync rounds, terminals going offline
 and back, stock in motion (``motion``: deliveries received, transfers requested, sent and
 received), the counter's other half (``counter``: returns, voids, units set aside, put back
-and written off), and fulfilment (``fulfilment``: the two terminals of a store going for the
+and written off), fulfilment (``fulfilment``: the two terminals of a store going for the
 same job, a manager's takeover, collections never collected and the ledger's no-show sweep, run
-with its clock moved past their deadlines). The faults: ``faults``.
+with its clock moved past their deadlines), and competitive allocation (``offers``: web orders
+offered to several locations, claimed by terminals, contested, or left to expire and swept).
+The faults: ``faults``. A seed's configuration, figures and failure: ``seeds``.
 
 At the end every fault is healed and every store drains (sends its outbox, finishes its jobs,
 pulls the feed); then ``checks`` compare the ledger with the oracle and with every cache.
@@ -72,7 +74,9 @@ from tests.simulation.faults import FaultTransport, Sent
 from tests.simulation.fulfilment import FulfilmentWorkload
 from tests.simulation.ledger import LedgerServer, WriteHold
 from tests.simulation.motion import ERP, MotionWorkload, add_suppliers
+from tests.simulation.offers import OffersWorkload
 from tests.simulation.oracle import LedgerModel, ModelMismatch
+from tests.simulation.seeds import SeedResult, SimConfig, SimulationFailure
 from tests.simulation.store import (
     AFTER_LOCAL_COMMIT,
     AFTER_REPLY,
@@ -96,6 +100,7 @@ HOME_TOWNS = (
 )
 """Where home deliveries go: postal codes the ledger places (a terminal types no coordinates)."""
 
+OPEN_LINE_STATES = "('routed', 'in_transit', 'offered')"
 SYSTEM = Principal(token_id=0, location="WH", role=Role.ADMIN, device="simulation")
 WEB = "web"
 CITIES = (
@@ -111,66 +116,6 @@ SKUS = {
     "TOP-ISA-S": ("TOP-ISA", "S", None, None),
     "TOP-ISA-M": ("TOP-ISA", "M", None, None),
 }
-
-
-@dataclass(frozen=True)
-class SimConfig:
-    steps: int = 150
-    """Workload steps before the drain."""
-    fault_rate: float = 1.0
-    """Scales every per-request and per-action fault probability."""
-    drain_rounds: int = 40
-    ledger_mutant: str | None = None
-    """A rule to break in the ledger (``tests.simulation.mutants``): the run must then fail."""
-
-
-@dataclass
-class SeedResult:
-    seed: int
-    backend: str
-    steps: int
-    operations: int
-    """Operations the ledger applied (first applications; setup excluded)."""
-    made: int
-    """Operations committed by terminals and the web shop."""
-    requests: int
-    faults: Counter[str]
-    refused: int
-    seconds: float
-    digest: str
-    phases: dict[str, float] = field(default_factory=dict)
-    """Wall time of setup, workload, drain and checks."""
-    documents: Counter[str] = field(default_factory=Counter)
-    """Stock in motion: what was done to deliveries and transfers, and what the ledger did."""
-    counter: Counter[str] = field(default_factory=Counter)
-    """The counter: returns, voids, units set aside, what staff did and what the ledger did."""
-    fulfilment: Counter[str] = field(default_factory=Counter)
-    """Fulfilment: contested jobs, takeovers and no-shows, what staff did and the ledger did."""
-
-
-class SimulationFailure(AssertionError):
-    def __init__(self, seed: int, backend: str, config: SimConfig, problems: list[str]) -> None:
-        self.seed = seed
-        self.backend = backend
-        self.problems = problems
-        self.replay = replay_command(seed, backend, config)
-        shown = "\n".join(f"  - {p}" for p in problems[:25])
-        more = f"\n  ... and {len(problems) - 25} more" if len(problems) > 25 else ""
-        super().__init__(
-            f"simulation seed {seed} ({backend}) failed:\n{shown}{more}\nreplay: {self.replay}"
-        )
-
-
-def replay_command(seed: int, backend: str, config: SimConfig) -> str:
-    """The one line that runs this seed again, exactly (``make soak`` uses the same module)."""
-    command = f".venv/bin/python -m tests.simulation.soak --seed {seed} --steps {config.steps}"
-    if config.fault_rate != 1.0:
-        command += f" --fault-rate {config.fault_rate}"
-    if config.ledger_mutant:
-        command += f" --ledger-mutant {config.ledger_mutant}"
-    if backend == "postgres":
-        command += ' --postgres "$ORDERSYNC_TEST_DATABASE_URL"'
-    return command
 
 
 @dataclass
@@ -255,6 +200,7 @@ class Simulation:
         self.motion = MotionWorkload(self)
         self.counter = CounterWorkload(self)
         self.fulfilment = FulfilmentWorkload(self)
+        self.offers = OffersWorkload(self)
 
     # === running ================================================================================
 
@@ -306,6 +252,7 @@ class Simulation:
             documents=self.motion.figures(),
             counter=self.counter.figures(),
             fulfilment=self.fulfilment.figures(),
+            offers=self.offers.figures(),
         )
 
     def _teardown(self) -> None:
@@ -464,6 +411,7 @@ class Simulation:
             self.trace(f"clock {terminal.name} {hours}h")
         self._schedule()
         self.fulfilment.open()
+        self.offers.open()
         self.faults_on = True
 
     def _schedule(self) -> None:
@@ -500,7 +448,8 @@ class Simulation:
         self.terminals[owner].armed = None
 
     def targeted_fault(self, sent: Sent) -> str | None:
-        return self.counter.push_fault(sent) or self.fulfilment.push_fault(sent)
+        workloads = (self.counter, self.fulfilment, self.offers)
+        return next((f for w in workloads if (f := w.push_fault(sent)) is not None), None)
 
     def take_ledger_kill(self, sent: Sent) -> str | None:
         if self.kill_armed is None or not sent.mutation:
@@ -611,6 +560,7 @@ class Simulation:
             self.clock.advance(timedelta(seconds=self.rng.randint(5, 120)))
             self._scheduled_faults()
             self.fulfilment.tick()
+            self.offers.tick()
             self._deliver_held()
             if step in self.child_kill_at and not self._child_kill():
                 self.child_kill_at.add(step + 1)
@@ -708,6 +658,7 @@ class Simulation:
         if terminal.location == "WH":
             actions = [
                 ("pick", 50),
+                ("claim", self.offers.weight(terminal)),
                 ("count", 8),
                 ("receive", 4),
                 ("motion", 35),
@@ -720,6 +671,7 @@ class Simulation:
                 ("sale", 25),
                 ("order", 10),
                 ("pick", 25),
+                ("claim", self.offers.weight(terminal)),
                 ("count", 6),
                 ("receive", 2),
                 ("motion", 35),
@@ -734,8 +686,10 @@ class Simulation:
         self._run(terminal, action)
         # A closed receipt, send or return goes out at once when the terminal is online (and
         # always when a fault waits for the push that carries it).
-        chance = 0.8 if action in ("motion", "counter", "fulfilment") else 0.3
-        waits = self.counter.waits_for_push(terminal) or self.fulfilment.waits_for_push(terminal)
+        chance = 0.8 if action in ("motion", "counter", "fulfilment", "claim") else 0.3
+        waits = any(
+            w.waits_for_push(terminal) for w in (self.counter, self.fulfilment, self.offers)
+        )
         if action != "sync" and (rng.random() < chance or waits):
             self._run(terminal, "sync")
 
@@ -768,6 +722,8 @@ class Simulation:
                 "counter": self.counter.act,
                 "fulfilment": self.fulfilment.act,
                 "takeover": self.fulfilment.take_over_here,
+                "claim": self.offers.act,
+                "claim_too": self.offers.claim_too,
                 "bring_back": self.counter.bring_back,
                 "lookup": self._lookup,
                 "sync": self._sync,
@@ -1017,6 +973,7 @@ class Simulation:
                             self.register(terminal, terminal.ids.issued[issued:])
                 self.trace(f"drained {terminal.name}")
             self.fulfilment.drain()
+            self.offers.drain()
             if round_no == 0:
                 for terminal in self.terminals.values():
                     self._run(terminal, "finish_drafts")
@@ -1054,7 +1011,7 @@ class Simulation:
                 )
             ).scalar_one()
             open_lines = connection.execute(
-                text("SELECT count(*) FROM order_lines WHERE state IN ('routed', 'in_transit')")
+                text("SELECT count(*) FROM order_lines WHERE state IN " + OPEN_LINE_STATES)
             ).scalar_one()
         return not open_jobs and not open_lines
 

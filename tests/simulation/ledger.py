@@ -31,6 +31,30 @@ from tests.support.ledger_server import free_port
 SWEEP_PATH = "/simulation/no-shows"
 """POST ``?at=<ISO time>`` (``ledger_child``): the ledger's clock moves to ``at``, then its
 no-show sweep runs; answers ``{"ended": n}``."""
+OFFER_SWEEP_PATH = "/simulation/offers"
+"""POST ``?at=<ISO time>&sweep=<bool>`` (``ledger_child``): the ledger's clock moves to ``at``,
+then (unless ``sweep`` is false) its sweep of offers nobody claimed in time runs
+(``offer_work``); answers ``{"ended": n}``."""
+OFFER_TO = 3
+CLAIM_MINUTES = 1440
+"""A day: the ledger's clock stands still while the terminals' clocks run, hours apart, so an
+offer stays open by every terminal's clock until the harness moves the ledger's past it."""
+COMPETITIVE_POLICY = f"""
+[[rule_sets]]
+name = "web"
+[rule_sets.when]
+channels = ["web"]
+
+[[rule_sets.rules]]
+name = "first to claim"
+[rule_sets.rules.competitive]
+offer_to = {OFFER_TO}
+claim_minutes = {CLAIM_MINUTES}
+"""
+"""Web orders are offered to the ``OFFER_TO`` best placed locations able to serve them (the
+first to claim serves them); orders placed in store are routed as before. The rule asks the
+same locations and ranks them as the packaged policy does, so the oracle's routing rules hold
+for both."""
 STARTUP_SECONDS = 60.0
 BLOCKED_SECONDS = 10.0
 _context: ForkServerContext | None = None
@@ -63,13 +87,16 @@ def stop_fork_server() -> None:
 def write_policy(path: Path) -> Path:
     """The packaged routing policy with future stock off: an order is served from a shelf or
     refused, as the oracle's routing rules say (promises on incoming units have their own
-    tests: tests/api/test_future_stock.py). The rest is the packaged policy's: suspect
-    positions left out of routing, the counter's limit and reasons."""
+    tests: tests/api/test_future_stock.py), and web orders allocated competitively
+    (``COMPETITIVE_POLICY``). The rest is the packaged policy's: suspect positions left out
+    of routing, the counter's limit and reasons."""
     default = default_policy_text()
     head, _, rest = default.partition("[future_stock]")
     body, next_table, tail = rest.partition("\n[")
     body = re.sub(r"^enabled\s*=.*$", "", body, flags=re.MULTILINE)
-    path.write_text(f"{head}[future_stock]\nenabled = false{body}{next_table}{tail}")
+    path.write_text(
+        f"{head}[future_stock]\nenabled = false{body}{next_table}{tail}\n{COMPETITIVE_POLICY}"
+    )
     policy = parse_policy(path.read_text())
     if policy.future_stock.enabled:
         raise AssertionError(f"{path} leaves future stock on")
@@ -77,6 +104,9 @@ def write_policy(path: Path) -> Path:
         raise AssertionError(f"{path} lost the packaged policy's [counter] table")
     if policy.routing.suspect_positions is not SuspectRouting.EXCLUDE:
         raise AssertionError(f"{path} routes to suspect positions; the oracle leaves them out")
+    competitive = [rule.competitive for rules in policy.rule_sets for rule in rules.rules]
+    if [(c.offer_to, c.claim_minutes) for c in competitive if c] != [(OFFER_TO, CLAIM_MINUTES)]:
+        raise AssertionError(f"{path} lost its competitive rule for web orders")
     return path
 
 

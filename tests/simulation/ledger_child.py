@@ -5,9 +5,10 @@ child per ledger start, so a start or a restart after SIGKILL costs a fraction o
 child serves the real app on 127.0.0.1 with the ledger's clock stopped at the simulation's start:
 nothing in the ledger then depends on when the run happens, and a seed replays exactly.
 
-The harness moves that clock only to end no-shows (``SWEEP_PATH``): it sets the clock to the
-time it names and runs the housekeeping's no-show sweep (``no_show_work``) through the ledger's
-own writer, as the housekeeping loop would (whose timer is too slow to fire in a run).
+The harness moves that clock only to end no-shows (``SWEEP_PATH``) and offers nobody claimed in
+time (``OFFER_SWEEP_PATH``): it sets the clock to the time it names and runs the housekeeping's
+sweep (``no_show_work``, ``offer_work``) through the ledger's own writer, as the housekeeping
+loop would (whose timer is too slow to fire in a run).
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ from ordersync.config import LedgerSettings
 from ordersync.db import migrate
 from ordersync.db.migrate import head_revision
 from ordersync.runtime import LedgerRuntime
-from ordersync.services.operations import no_show_work
+from ordersync.services.operations import no_show_work, offer_work
 from tests.simulation import mutants
-from tests.simulation.ledger import SWEEP_PATH
+from tests.simulation.ledger import OFFER_SWEEP_PATH, SWEEP_PATH
 
 # Read the migration scripts now, in the fork server, rather than at every start of a child
 # (the app checks the schema is at this head before it serves; the check itself still runs).
@@ -42,7 +43,16 @@ def add_sweep_route(app: FastAPI, clock: ManualClock) -> None:
         ended = await runtime.writer.run(no_show_work(runtime.policy.current()))
         return {"ended": int(ended)}
 
+    async def sweep_offers(at: str, sweep: bool = True) -> dict[str, int]:
+        clock.set(datetime.fromisoformat(at))
+        if not sweep:
+            return {"ended": 0}
+        runtime: LedgerRuntime = app.state.runtime
+        ended = await runtime.writer.run(offer_work(runtime.policy.current()))
+        return {"ended": int(ended)}
+
     app.add_api_route(SWEEP_PATH, sweep, methods=["POST"])
+    app.add_api_route(OFFER_SWEEP_PATH, sweep_offers, methods=["POST"])
 
 
 def serve(

@@ -90,6 +90,39 @@ def no_shows_keep_the_units() -> None:
     jobs._give_back = give_back
 
 
+def claims_without_the_conditional_update() -> None:
+    """A claim of an offer another store already won is taken as if the offer were still open
+    (the claim's update no longer checks the offer's state): two claims win one offer."""
+    from ordersync.services import offers, operations
+
+    original = offers.claim_offer
+
+    def claim_offer(tx: Any, principal: Any, offer_id: str, command: Any, policy: Any) -> Any:
+        reopened = {"id": offer_id, "location": principal.location}
+        tx.sql.execute(
+            "UPDATE offer_locations SET state = 'open' WHERE offer_id = :id AND EXISTS "
+            "(SELECT 1 FROM offers WHERE id = :id AND state = 'claimed' AND claimed_by <> "
+            ":location)",
+            reopened,
+        )
+        tx.sql.execute(
+            "UPDATE offers SET state = 'open' WHERE id = :id AND state = 'claimed' "
+            "AND claimed_by <> :location",
+            reopened,
+        )
+        return original(tx, principal, offer_id, command, policy)
+
+    operations.claim_offer = claim_offer
+
+
+def expired_offers_keep_their_lines() -> None:
+    """The offer sweep ends an offer nobody claimed but leaves its lines offered: they go
+    nowhere."""
+    from ordersync.services import offer_rounds
+
+    offer_rounds._route_again = lambda *_args, **_kwargs: None
+
+
 def apply(name: str | None) -> None:
     if name:
         globals()[name]()

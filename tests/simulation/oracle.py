@@ -23,7 +23,8 @@ fails at the first difference:
 Which of several valid locations routing picks is the ledger's choice (distance, stock depth,
 load); the model checks the choice is valid and takes it. Deliveries and transfers have rules
 of their own (``motion_model``), on the same stock, and so do returns, voids and units set aside
-(``counter_model``), and who holds a job, takeovers and no-shows (``fulfilment_model``). A
+(``counter_model``), who holds a job, takeovers and no-shows (``fulfilment_model``), and
+offers to several locations, their claims and their expiry (``offers_model``). A
 count counts the units on sale: it takes the ledger's figures (expected at the count, moved
 since) and checks their arithmetic against them. Every reservation ends once:
 ending one twice is a failure here, whatever the ledger says.
@@ -45,6 +46,14 @@ from tests.simulation.fulfilment_model import (
     FulfilmentModel,
 )
 from tests.simulation.motion_model import MOTION_OPS, MotionMismatch, MotionModel
+from tests.simulation.offers_model import (
+    OFFER_OPS,
+    OfferMismatch,
+    OffersModel,
+    Placement,
+    decided_offers,
+    offer_id_for,
+)
 
 UNFULFILLABLE = "urn:ordersync:problem:order-unfulfillable"
 INVALID_STATE = "urn:ordersync:problem:invalid-state"
@@ -155,11 +164,14 @@ class LedgerModel:
     """Returns, voids and units set aside (``counter_model``), on the same stock."""
     fulfilment: FulfilmentModel = field(init=False)
     """Who holds each job, takeovers and no-shows (``fulfilment_model``), on the same jobs."""
+    offers: OffersModel = field(init=False)
+    """Offers, their claims and their expiry (``offers_model``), on the same orders and stock."""
 
     def __post_init__(self) -> None:
         self.motion = MotionModel(self)
         self.counter = CounterModel(self)
         self.fulfilment = FulfilmentModel(self)
+        self.offers = OffersModel(self)
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -206,6 +218,10 @@ class LedgerModel:
             self._check_positions(op_id, list(body.get("positions", [])))
             return
         try:
+            if kind in OFFER_OPS:
+                self.offers.apply(op, status, body, owner)
+                self.applied[op_id] = Applied(op_id, kind, status, body, owner)
+                return
             if kind in FULFILMENT_OPS or (
                 kind in HELD_STEPS and self.fulfilment.refuses(op, status, body, owner)
             ):
@@ -213,7 +229,7 @@ class LedgerModel:
                     self.fulfilment.apply(op, status, body, owner)
                 self.applied[op_id] = Applied(op_id, kind, status, body, owner)
                 return
-        except FulfilmentMismatch as mismatch:
+        except (FulfilmentMismatch, OfferMismatch) as mismatch:
             raise ModelMismatch(str(mismatch)) from mismatch
         handler = {
             "movements": self._movements,
@@ -224,7 +240,10 @@ class LedgerModel:
         }.get(kind)
         if handler is None:
             raise ModelMismatch(f"the simulation sends no {kind} operation ({op_id})")
-        handler(op, status, body)
+        try:
+            handler(op, status, body)
+        except OfferMismatch as mismatch:
+            raise ModelMismatch(str(mismatch)) from mismatch
         if kind == "job_transition":
             try:
                 self.fulfilment.stepped(op, status, body, owner)
@@ -324,39 +343,52 @@ class LedgerModel:
                 )
             return
         self._expect(op, status, body, 201)
-        jobs = list(body["jobs"])
+        jobs = [
+            (
+                str(job["location"]),
+                [(int(n["order_line_no"]), str(n["sku"]), int(n["qty"])) for n in job["lines"]],
+            )
+            for job in body["jobs"]
+        ]
+        offers = decided_offers(body)
+        # An offer stands where its best placed location would have served it.
+        places = [
+            *jobs,
+            *((str(o["locations"][0]), [(int(n), "", 0) for n in o["lines"]]) for o in offers),
+        ]
         served: dict[int, str] = {}
-        for job in jobs:
-            for line in job["lines"]:
-                if line["order_line_no"] in served:
-                    raise ModelMismatch(f"order {order_id}: line {line['order_line_no']} twice")
-                served[int(line["order_line_no"])] = str(job["location"])
+        for location, job_lines in places:
+            for n, _, _ in job_lines:
+                if n in served:
+                    raise ModelMismatch(f"order {order_id}: line {n} twice")
+                served[n] = location
         if sorted(served) != [n for n, _, _ in lines]:
             raise ModelMismatch(f"order {order_id}: lines served {sorted(served)} of {lines}")
         whole = [
             loc for loc in self.locations if self.can_serve(loc, [(s, q) for _, s, q in lines])
         ]
-        if whole and len(jobs) != 1:
+        if whole and len(places) != 1:
             raise ModelMismatch(
                 f"order {order_id}: {whole} could serve it whole, the ledger split it over "
-                f"{[job['location'] for job in jobs]}"
+                f"{[location for location, _ in places]}"
             )
-        if collect_at in whole and jobs[0]["location"] != collect_at:
+        if collect_at in whole and (offers or jobs[0][0] != collect_at):
             raise ModelMismatch(
                 f"order {order_id}: the collection store {collect_at} holds every line, the "
-                f"ledger sends it from {jobs[0]['location']}"
+                f"ledger sends it from {places[0][0]}"
             )
         order = ModelOrder(order_id, collect_at, {n: [sku, qty, "routed"] for n, sku, qty in lines})
+        if op.get("channel") == "web":
+            self.offers.competitive.add(order_id)
+        self.offers.check_placement(
+            order, Placement(jobs, offers), frozenset(), f"order {order_id}"
+        )
         self.orders[order_id] = order
-        for job in jobs:
-            location = str(job["location"])
-            job_lines = [
-                (int(line["order_line_no"]), str(line["sku"]), int(line["qty"]))
-                for line in job["lines"]
-            ]
-            self._open_job(order, location, "first", job_lines, str(job["id"]))
+        for (location, job_lines), job in zip(jobs, body["jobs"], strict=True):
+            self.open_job(order, location, "first", job_lines, str(job["id"]))
+        self.offers.made(order, offers, "first", 1)
 
-    def _open_job(
+    def open_job(
         self,
         order: ModelOrder,
         location: str,
@@ -404,9 +436,9 @@ class LedgerModel:
         self.reserved[(hold.sku, hold.location)] -= hold.qty
         return hold
 
-    def _close_order_if_done(self, order: ModelOrder) -> None:
+    def close_order_if_done(self, order: ModelOrder) -> None:
         states = [line[2] for line in order.lines.values()]
-        if any(state in ("routed", "in_transit") for state in states):
+        if any(state in ("routed", "in_transit", "offered") for state in states):
             return
         order.state = "follow_up" if "unfulfillable" in states else "closed"
 
@@ -465,7 +497,7 @@ class LedgerModel:
                     self.suspect.add(key)
             line.state = _LINE_END[target]
             order.lines[line.order_line_no][2] = "in_transit" if to_store else _LINE_END[target]
-        self._close_order_if_done(order)
+        self.close_order_if_done(order)
         if to_store is not None:
             handover = job_id_for(order.id, to_store, f"handover-{job.id}")
             self.jobs[handover] = ModelJob(
@@ -529,9 +561,20 @@ class LedgerModel:
                     f"ledger sends it from {rerouted}"
                 )
             attempt = f"line{line.order_line_no}-after{len(failed)}"
-            self._open_job(
-                order, str(rerouted), attempt, [(line.order_line_no, line.sku, line.qty)], None
-            )
+            lines = [(line.order_line_no, line.sku, line.qty)]
+            offers = [
+                offer
+                for offer in decided_offers(body.get("order") or {})
+                if offer["offer_id"] == offer_id_for(order.id, attempt, [line.order_line_no])
+            ]
+            if offers and offers[0]["locations"][0] != rerouted:
+                raise ModelMismatch(f"{op_id}: rerouted to {rerouted}, offered {offers}")
+            placement = Placement([] if offers else [(str(rerouted), lines)], offers)
+            self.offers.check_placement(order, placement, frozenset(failed), op_id)
+            if offers:
+                self.offers.made(order, offers, attempt, 1)
+            else:
+                self.open_job(order, str(rerouted), attempt, lines, None)
         if not any(other.state == "open" for other in job.lines.values()):
             job.state = "rejected"
-        self._close_order_if_done(order)
+        self.close_order_if_done(order)

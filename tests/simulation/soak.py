@@ -26,8 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from tests.simulation.faults import FAULT_CLASSES
-from tests.simulation.harness import SeedResult, SimConfig, SimulationFailure, run_seed
+from tests.simulation.harness import run_seed
 from tests.simulation.ledger import stop_fork_server
+from tests.simulation.seeds import SeedResult, SimConfig, SimulationFailure
 from tests.support.ledger_harness import PostgresDatabases, SqliteDatabases
 
 
@@ -44,6 +45,7 @@ class Totals:
     documents: Counter[str] = field(default_factory=Counter)
     counter: Counter[str] = field(default_factory=Counter)
     fulfilment: Counter[str] = field(default_factory=Counter)
+    offers: Counter[str] = field(default_factory=Counter)
 
     def add(self, result: SeedResult) -> None:
         self.seeds += 1
@@ -56,6 +58,7 @@ class Totals:
         self.documents.update(result.documents)
         self.counter.update(result.counter)
         self.fulfilment.update(result.fulfilment)
+        self.offers.update(result.offers)
 
 
 def default_root() -> Path:
@@ -165,6 +168,7 @@ def _run_here(args: argparse.Namespace, seeds: list[int], root: Path) -> dict[st
         "documents": dict(sorted(totals.documents.items())),
         "counter": dict(sorted(totals.counter.items())),
         "fulfilment": dict(sorted(totals.fulfilment.items())),
+        "offers": dict(sorted(totals.offers.items())),
     }
 
 
@@ -207,7 +211,7 @@ def _run_sharded(args: argparse.Namespace, argv: list[str], root: Path) -> dict[
                 merged[key] = value
             elif key == "faults":
                 merged[key] = {name: merged[key][name] + value[name] for name in merged[key]}
-            elif key in ("documents", "counter", "fulfilment"):
+            elif key in ("documents", "counter", "fulfilment", "offers"):
                 merged[key] = dict(sorted((Counter(merged[key]) + Counter(value)).items()))
             elif key == "first_seed":
                 merged[key] = min(merged[key], value)

@@ -35,6 +35,7 @@ from storeapp.cache.engine import open_cache_engine
 from storeapp.cache.state import CURSOR, read_all_state
 from storeapp.context import remember_location
 from storeapp.services.lookup import LookupService
+from storeapp.services.offers import OfferService
 from storeapp.services.orders import OrderInStoreService
 from storeapp.services.picking import PickingService
 from storeapp.services.receiving import ReceivingDesk
@@ -191,6 +192,7 @@ class Terminal:
             engine, self.location, self.now, self._client, new_id=self.ids
         )
         self.picking = PickingService(engine, self.location, self.now, new_id=self.ids)
+        self.offers = OfferService(engine, self.location, self.now, new_id=self.ids)
         self.lookup = LookupService(engine, self.location, self.now, self._client)
         self.receiving = ReceivingDesk(engine, self.location, self.now, new_id=self.ids)
         self.transfers = TransferDesk(engine, self.location, self.now, new_id=self.ids)

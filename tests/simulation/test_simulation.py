@@ -3,14 +3,15 @@
 Each backend runs ``CI_SEEDS`` (one real ``ordersync`` process per seed, 3 to 5 stores and a
 warehouse, faults everywhere), then asserts that every fault class of ``FAULT_CLASSES`` happened
 at least once across those seeds (a counter point for one kind of action at least; a takeover's
-points in the soak), so the run cannot pass by never injecting one. A failing seed
+and a claim's points in the soak), so the run cannot pass by never injecting one. A failing seed
 prints its replay command. The soak (``make soak``) runs the same harness over thousands of seeds.
 
 The tests of the tests: a seed replays exactly (same trace digest), and the simulation fails
 against a ledger that applies a resent operation again, a ledger whose routing oversells, a
 ledger whose delivery receipts leave the units on order, a ledger that puts a customer's damaged
-unit back on sale, a ledger whose no-show sweep forgets to release the units, and a store that
-hides the ledger's refusals.
+unit back on sale, a ledger whose no-show sweep forgets to release the units, a ledger that
+lets a second store win an offer already claimed, a ledger whose offer sweep leaves an expired
+offer's lines where they were, and a store that hides the ledger's refusals.
 """
 
 from __future__ import annotations
@@ -28,9 +29,11 @@ from tests.simulation.faults import (
     FAULT_CLASSES,
     FULFILMENT_FAULT_CLASSES,
     LEDGER_KILLED_MID_SWEEP,
+    OFFER_FAULT_CLASSES,
 )
-from tests.simulation.harness import SeedResult, SimConfig, SimulationFailure, run_seed
+from tests.simulation.harness import run_seed
 from tests.simulation.ledger import stop_fork_server
+from tests.simulation.seeds import SeedResult, SimConfig, SimulationFailure
 from tests.support.ledger_harness import PostgresDatabases, SqliteDatabases
 
 pytestmark = pytest.mark.e2e
@@ -67,8 +70,10 @@ def assert_every_fault_happened(results: list[SeedResult]) -> None:
         f"\n{len(results)} seeds, {operations} operations applied, "
         f"{sum(faults.values())} faults: {dict(sorted(faults.items()))}"
     )
-    # A takeover needs a store with two terminals (half the seeds): the soak meets its points.
+    # A takeover needs a store with two terminals (half the seeds), a claim an offer open to
+    # the terminal's store: the soak meets their points.
     takeovers = set(FULFILMENT_FAULT_CLASSES) - {LEDGER_KILLED_MID_SWEEP}
+    takeovers |= set(OFFER_FAULT_CLASSES)
     missing = [
         name
         for name in FAULT_CLASSES
@@ -132,6 +137,12 @@ def expect_failure(
         ("receipts_leave_units_on_order", 1, "incoming ("),
         ("damaged_returns_go_on_sale", 9, "the ledger recorded lines"),
         ("no_shows_keep_the_units", 2, "not released by"),
+        (
+            "claims_without_the_conditional_update",
+            1,
+            "expects it refused (urn:ordersync:problem:offer-taken)",
+        ),
+        ("expired_offers_keep_their_lines", 1, "went nowhere: ('offered', None)"),
     ],
 )
 def test_the_simulation_fails_on_a_broken_ledger(
@@ -147,7 +158,9 @@ def test_the_simulation_fails_on_a_broken_ledger(
 def test_the_simulation_fails_on_a_store_that_hides_refusals(
     sqlite_databases: SqliteDatabases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def refuse_silently(engine: object, entry_id: int, _problem: object, now: object) -> None:
+    def refuse_silently(
+        engine: object, entry_id: int, _problem: object, now: object, **_how: object
+    ) -> None:
         outbox.accept(engine, entry_id, [], now)  # type: ignore[arg-type]
 
     monkeypatch.setattr(outbox, "refuse", refuse_silently)

@@ -10,9 +10,11 @@ apart by using SKUs of their own (``new_sku``) and comparing before and after (`
 from __future__ import annotations
 
 import itertools
+import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,6 +26,7 @@ from ordersync.clock import ManualClock
 from ordersync.config import LedgerSettings
 from ordersync.contract import Role, uuid7, with_check_digit
 from ordersync.db.ledger_tx import AUDIT, IDEMPOTENCY, MOVEMENTS, RESERVATIONS
+from ordersync.services.routing_policy import default_policy_text
 from tests.support.ledger_harness import (
     START,
     Network,
@@ -38,21 +41,43 @@ STORE_SKUS = ("S1", "S2", "S3")
 _sku_numbers = itertools.count(1)
 
 
-def ledger_settings(url: str) -> LedgerSettings:
+OFFERED_REFERENCE = "REF-OFFER"
+"""Web orders of items of this reference are offered to stores A and B at once (competitive
+allocation) on a shared ledger; every other order is routed by the packaged policy."""
+
+_SHARED_POLICY = f"""
+[[rule_sets]]
+name = "offered"
+[rule_sets.when]
+channels = ["web"]
+references = ["{OFFERED_REFERENCE}"]
+[[rule_sets.rules]]
+name = "stores"
+kinds = ["store"]
+[rule_sets.rules.competitive]
+offer_to = 2
+claim_minutes = 600
+"""
+
+
+def ledger_settings(url: str, routing_policy: Path | None = None) -> LedgerSettings:
     """A ledger under test: a revoked token is refused at once, no sweep runs behind the test."""
     return LedgerSettings(
         database_url=url,
         token_cache_seconds=0,
         expiry_sweep_seconds=3600,
         reservation_ttl_seconds=600,
+        routing_policy=routing_policy,
     )
 
 
 @contextmanager
-def in_process_ledger(url: str, clock: ManualClock) -> Iterator[TestClient]:
+def in_process_ledger(
+    url: str, clock: ManualClock, routing_policy: Path | None = None
+) -> Iterator[TestClient]:
     """The real ledger app over ``url``, in process, with its lifespan (writer thread) running;
     a server error comes back as a 500 reply, as a client would see it."""
-    app = create_app(ledger_settings(url), clock=clock)
+    app = create_app(ledger_settings(url, routing_policy), clock=clock)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
 
@@ -240,8 +265,11 @@ def shared_ledger(databases: SqliteDatabases | PostgresDatabases) -> Iterator[Le
     clock = ManualClock(START)
     network = seed_network(url, clock)
     try:
-        with in_process_ledger(url, clock) as client:
-            yield Ledger(client, network, clock)
+        with tempfile.TemporaryDirectory() as folder:
+            policy = Path(folder) / "routing.toml"
+            policy.write_text(default_policy_text() + _SHARED_POLICY, encoding="utf-8")
+            with in_process_ledger(url, clock, policy) as client:
+                yield Ledger(client, network, clock)
     finally:
         network.engine.dispose()
         databases.drop(url)

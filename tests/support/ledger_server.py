@@ -149,6 +149,8 @@ class LedgerServer:
     workers: int = 1
     options: tuple[str, ...] = ()
     """More options of ``ordersync serve`` (its log level...)."""
+    settings: tuple[tuple[str, str], ...] = ()
+    """``ORDERSYNC_*`` variables the server (and each of its workers) reads, as (name, value)."""
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -198,7 +200,7 @@ class LedgerServer:
                     *self.options,
                 ],
                 cwd=self.log_dir,
-                env=child_environment(),
+                env={**child_environment(), **dict(self.settings)},
                 stdout=out,
                 stderr=err,
                 start_new_session=True,
@@ -244,12 +246,19 @@ def start_server(
     workers: int,
     log_dir: Path,
     options: tuple[str, ...] = (),
+    settings: tuple[tuple[str, str], ...] = (),
 ) -> LedgerServer:
     """A server started on a free port, on another one if that port was taken meanwhile."""
     reason = ""
     for attempt in range(3):
         server = LedgerServer(
-            database_url, network, free_port(), log_dir / f"attempt-{attempt}", workers, options
+            database_url,
+            network,
+            free_port(),
+            log_dir / f"attempt-{attempt}",
+            workers,
+            options,
+            settings,
         )
         try:
             server.start()

@@ -140,6 +140,14 @@ def _return_rates(ledger: Ledger) -> Sample:
     return Sample(query={"location": "A", "days": 28, "limit": 50})
 
 
+def _touchpoint_report(ledger: Ledger) -> Sample:
+    return Sample(query={"location": "A", "days": 28})
+
+
+def _touchpoint_sales(ledger: Ledger) -> Sample:
+    return Sample(query={"location": "A", "days": 28, "by": "week"})
+
+
 def _returns_list(ledger: Ledger) -> Sample:
     writes.new_return(ledger)
     return Sample(query={"location": "A", "days": 7, "limit": 50})
@@ -147,6 +155,10 @@ def _returns_list(ledger: Ledger) -> Sample:
 
 def _return_read(ledger: Ledger) -> Sample:
     return Sample(path_params={"return_id": writes.new_return(ledger)})
+
+
+def _offers_list(ledger: Ledger) -> Sample:
+    return Sample(query={"location": "A", "open": "false"})
 
 
 def _transfers_list(ledger: Ledger) -> Sample:
@@ -211,8 +223,16 @@ ROUTE_SAMPLES: dict[tuple[str, str], Callable[[Ledger], Sample]] = {
     ("GET", "/v1/reports/rebalancing"): _rebalancing,
     ("GET", "/v1/reports/kpis"): _kpis,
     ("GET", "/v1/reports/returns"): _return_rates,
+    ("GET", "/v1/reports/touchpoint-sales"): _touchpoint_sales,
+    ("GET", "/v1/reports/store-contribution"): _touchpoint_report,
+    ("GET", "/v1/reports/split-rate"): _touchpoint_report,
+    ("GET", "/v1/reports/time-to-customer"): _touchpoint_report,
+    ("GET", "/v1/reports/cancellations"): _touchpoint_report,
+    ("GET", "/v1/reports/offers"): _touchpoint_report,
     ("POST", "/v1/jobs/{job_id}/transitions"): writes.job_transition,
     ("POST", "/v1/jobs/{job_id}/lines/{line_no}/reject"): writes.job_reject,
+    ("GET", "/v1/offers"): _offers_list,
+    ("POST", "/v1/offers/{offer_id}/claim"): writes.offer_claim,
     ("POST", "/v1/devices/heartbeat"): writes.heartbeat,
     ("GET", "/v1/locations/{code}/day"): _day_queue,
     ("POST", "/v1/count-tasks/schedule"): writes.count_schedule,

@@ -26,6 +26,7 @@ from ordersync.contract import (
     LineRejection,
     LocationsUpsert,
     MovementBatch,
+    OfferClaim,
     OperationsPush,
     OrderCreate,
     ReplenishmentTransfer,
@@ -44,7 +45,7 @@ from ordersync.contract import (
     WriteOff,
 )
 from tests.support.api_routes import Sample
-from tests.support.ledger_api import Ledger, new_op_id
+from tests.support.ledger_api import OFFERED_REFERENCE, Ledger, new_op_id
 
 
 def stocked(ledger: Ledger) -> None:
@@ -352,6 +353,34 @@ def job_reject(ledger: Ledger) -> Sample:
         body={"op_id": new_op_id(), "reason": "not_found", "note": "empty hook"},
         model=LineRejection,
         fresh_path=fresh,
+    )
+
+
+def new_offer(ledger: Ledger) -> Callable[[], dict[str, str]]:
+    """A maker of web orders offered to stores A and B at once (the shared ledger's policy offers
+    items of ``OFFERED_REFERENCE``); each call places one and returns its offer's id."""
+    sku = ledger.new_sku(OFFERED_REFERENCE)
+    for store in ("A", "B"):
+        ledger.receive(sku, store, 1_000)
+
+    def make() -> dict[str, str]:
+        _unlimited_capacity(ledger)
+        body = {**_order_body(), "lines": [{"sku": sku, "qty": 1}]}
+        reply = ledger.send("POST", "/v1/orders", body)
+        assert reply.status_code == 201, reply.text
+        [record] = ledger.send("GET", f"/v1/orders/{reply.json()['id']}/routing").json()
+        return {"offer_id": record["explanation"]["offers"][0]["offer_id"]}
+
+    return make
+
+
+def offer_claim(ledger: Ledger) -> Sample:
+    make = new_offer(ledger)
+    return Sample(
+        path_params=make(),
+        body={"op_id": new_op_id()},
+        model=OfferClaim,
+        fresh_path=make,
     )
 
 

@@ -20,6 +20,7 @@ from ordersync.api.routes import (
     dispositions,
     feed,
     manager,
+    offers,
     ops,
     orders,
     replenishment,
@@ -36,7 +37,13 @@ from ordersync.config import LedgerSettings
 from ordersync.contract import API_PREFIX
 from ordersync.db.migrate import is_up_to_date
 from ordersync.runtime import LedgerRuntime
-from ordersync.services.operations import expiry_work, no_show_work, retention_work
+from ordersync.services.operations import (
+    expiry_work,
+    no_show_work,
+    offer_work,
+    retention_work,
+)
+from ordersync.web.mount import HQ_ROUTERS
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +56,8 @@ RETENTION_SWEEP_SECONDS = 3600.0
 
 
 async def _housekeeping(runtime: LedgerRuntime) -> None:
-    """End no-shows, expire reservations whose time is up; now and then, forget outcomes past
-    retention."""
+    """End no-shows, send offers nobody claimed in time to the next stores, expire reservations
+    whose time is up; now and then, forget outcomes past retention."""
     loop = asyncio.get_running_loop()
     next_retention = loop.time()
     while True:
@@ -59,6 +66,7 @@ async def _housekeeping(runtime: LedgerRuntime) -> None:
             policy = runtime.policy.current()
             # No-shows first: their units go back to stock rather than have their holds renewed.
             await runtime.writer.run(no_show_work(policy))
+            await runtime.writer.run(offer_work(policy))
             await runtime.writer.run(expiry_work(policy=policy))
             if loop.time() >= next_retention:
                 await runtime.writer.run(
@@ -113,6 +121,9 @@ def create_app(settings: LedgerSettings | None = None, clock: Clock | None = Non
     app.include_router(transfers.router, prefix=API_PREFIX)
     app.include_router(returns.router, prefix=API_PREFIX)
     app.include_router(dispositions.router, prefix=API_PREFIX)
+    app.include_router(offers.router, prefix=API_PREFIX)
+    for hq_router in HQ_ROUTERS:
+        app.include_router(hq_router)
     return app
 
 

@@ -18,6 +18,9 @@ area:
 - ``staff``: the people who sign in on terminals, and the PIN they sign in with;
 - ``manager``: the manager's day and the rule that makes a job a row of the day's queue;
 - ``reports``: variance, sales intelligence and network figures;
+- ``report_windows``: the days each report covers by default, for every front end (import it
+  from there);
+- ``touchpoints``: the touchpoint vocabulary and the touchpoint reports (its models from there);
 - ``sizes``: which other sizes fit (same size in another colour, sister sizes, neighbours);
 - ``problems``: RFC 9457 problem documents.
 """
@@ -64,6 +67,7 @@ from ordersync.contract.feed import (
     JobChange,
     LocationChange,
     NetworkChange,
+    OfferChange,
     PositionChange,
     StaffChange,
     TransferChange,
@@ -107,8 +111,10 @@ from ordersync.contract.motion import (
     TransferRequest,
     TransferShipment,
 )
+from ordersync.contract.offers import Offer, OfferClaim, OfferLine
 from ordersync.contract.operations import (
     CancelTransferOp,
+    ClaimOfferOp,
     CommitOp,
     CountOp,
     CustomerReturnOp,
@@ -229,6 +235,7 @@ from ordersync.contract.stock import (
     SupplierStockResult,
     TransferLine,
 )
+from ordersync.contract.touchpoints import SalesPeriod, Touchpoint
 from ordersync.contract.types import (
     API_PREFIX,
     CODE_PATTERN,
@@ -289,6 +296,8 @@ from ordersync.contract.vocabulary import (
     JobStateName,
     LocationKind,
     MovementKind,
+    OfferAnswer,
+    OfferState,
     OrderLineState,
     OrderState,
     RejectReason,
@@ -344,6 +353,7 @@ __all__ = [
     "Change",
     "ChangePage",
     "Channel",
+    "ClaimOfferOp",
     "CommitLine",
     "CommitOp",
     "CountAck",
@@ -426,6 +436,14 @@ __all__ = [
     "NetworkChange",
     "NetworkKpis",
     "NetworkTotal",
+    "Offer",
+    "OfferAnswer",
+    "OfferChange",
+    "OfferClaim",
+    "OfferLine",
+    "OfferOutcomeRow",
+    "OfferOutcomes",
+    "OfferState",
     "OpId",
     "Operation",
     "OperationResult",
@@ -484,6 +502,7 @@ __all__ = [
     "SafetyStockSet",
     "SaleLine",
     "SaleVoid",
+    "SalesPeriod",
     "SalesTrend",
     "ScannedLine",
     "SendTransferOp",
@@ -520,6 +539,7 @@ __all__ = [
     "TokenCreate",
     "TokenCreated",
     "TokenInfo",
+    "Touchpoint",
     "Transfer",
     "TransferArrival",
     "TransferCancel",

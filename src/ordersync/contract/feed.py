@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from ordersync.contract.motion import InboundDelivery, Incoming, Transfer
+from ordersync.contract.offers import Offer
 from ordersync.contract.orders import Job
 from ordersync.contract.staff import StaffCredential
 from ordersync.contract.stock import Item, Location, NetworkTotal, Position
@@ -75,6 +76,13 @@ class IncomingChange(_ChangeBase):
     incoming: Incoming
 
 
+class OfferChange(_ChangeBase):
+    """An offer made to this location was made, claimed (by it or another) or expired."""
+
+    kind: Literal["offer"]
+    offer: Offer
+
+
 Change = Annotated[
     ItemChange
     | LocationChange
@@ -84,7 +92,8 @@ Change = Annotated[
     | StaffChange
     | DeliveryChange
     | TransferChange
-    | IncomingChange,
+    | IncomingChange
+    | OfferChange,
     Field(discriminator="kind"),
 ]
 

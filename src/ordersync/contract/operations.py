@@ -20,6 +20,7 @@ from ordersync.contract.motion import (
     TransferRequest,
     TransferShipment,
 )
+from ordersync.contract.offers import OfferClaim
 from ordersync.contract.orders import JobTakeOver, JobTransition, LineRejection, OrderCreate
 from ordersync.contract.staff import StaffCode
 from ordersync.contract.stock import (
@@ -80,6 +81,11 @@ class TakeOverJobOp(JobTakeOver, _Pushed):
     job_id: uuid.UUID
 
 
+class ClaimOfferOp(OfferClaim, _Pushed):
+    op: Literal["claim_offer"]
+    offer_id: uuid.UUID
+
+
 class ReceiveDeliveryOp(DeliveryReceipt, _Pushed):
     op: Literal["receive_delivery"]
 
@@ -129,6 +135,7 @@ Operation = Annotated[
     | JobTransitionOp
     | LineRejectionOp
     | TakeOverJobOp
+    | ClaimOfferOp
     | ReceiveDeliveryOp
     | RequestTransferOp
     | SendTransferOp

@@ -77,7 +77,7 @@ def _validate_gtin(code: str) -> str:
 def _validate_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as error:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as error:
         raise ValueError(f"unknown IANA time zone {name!r}") from error
     return name
 

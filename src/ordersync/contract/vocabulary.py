@@ -115,6 +115,9 @@ class OrderLineState(StrEnum):
     AWAITING_STOCK = "awaiting_stock"
     """Promised against incoming stock (future stock): it becomes ``routed`` when the delivery
     or transfer it waits for is received, or is routed again if that comes short."""
+    OFFERED = "offered"
+    """Offered to several stores at once (competitive allocation): it becomes ``routed`` when one
+    of them claims it, or is routed again when nobody claims it in time."""
 
 
 ORDER_LINES_FULFILLED = frozenset({OrderLineState.SHIPPED, OrderLineState.COLLECTED})
@@ -155,6 +158,34 @@ class RoutingReason(StrEnum):
     """Its rule's plan would be promised later than the rule's promise tolerance allows."""
     RULE_PASSED = "rule_passed"
     """A rule of the rule set could not serve the order (or not in time) and passed it on."""
+    NOT_CLAIMED = "not_claimed"
+    """Was offered the line (competitive allocation) and did not claim it in time."""
+    CLAIMED_FIRST = "claimed_first"
+    """Won an offer (competitive allocation) by claiming it before the others."""
+    CLAIMED_ELSEWHERE = "claimed_elsewhere"
+    """Was offered the line, and another location claimed it first."""
+
+
+class OfferState(StrEnum):
+    """Where an offer (lines offered to several stores at once) stands."""
+
+    OPEN = "open"
+    """Waiting for one of its stores to claim it, until it expires."""
+    CLAIMED = "claimed"
+    """A store claimed it first: the lines became that store's job."""
+    EXPIRED = "expired"
+    """Nobody claimed it in time: its lines were routed again."""
+
+
+class OfferAnswer(StrEnum):
+    """How an offer ended for one of the stores it was made to."""
+
+    OPEN = "open"
+    WON = "won"
+    """This store claimed it first."""
+    LOST = "lost"
+    """Another store claimed it first."""
+    EXPIRED = "expired"
 
 
 class SuspectRouting(StrEnum):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Integer, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from ordersync.db.name_list import NameList
@@ -81,7 +81,15 @@ class PositionRow(SQLModel, table=True):
     """Materialised stock of (sku, location), kept in the same transaction as its movements."""
 
     __tablename__ = "positions"
-    __table_args__ = (Index("ix_positions_location_sku", "location", "sku"),)
+    __table_args__ = (
+        Index("ix_positions_location_sku", "location", "sku"),
+        Index(
+            "ix_positions_suspect_location",
+            "location",
+            sqlite_where=text("suspect"),
+            postgresql_where=text("suspect"),
+        ),
+    )
     sku: str = Field(primary_key=True, max_length=64)
     location: str = Field(primary_key=True, max_length=32)
     on_hand: int = Field(sa_type=BigInteger)

@@ -46,9 +46,10 @@ from ordersync.db.writer import run_in_transaction
 from ordersync.demo.network import PARIS, demo_principal
 from ordersync.domain.routing import RoutingPolicy
 from ordersync.services.counts import record_count
+from ordersync.services.job_creation import job_id_for
 from ordersync.services.jobs import reject_line, transition_job
 from ordersync.services.movements import apply_movements
-from ordersync.services.orders import job_id_for, place_order
+from ordersync.services.orders import place_order
 from ordersync.services.routing_policy import PolicyDocument, Promise
 
 ORDER_DAYS = 21

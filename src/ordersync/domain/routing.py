@@ -77,6 +77,9 @@ class RoutingDecision:
     """The rule of ``rule_set`` whose plan was taken (None: no rule's plan was)."""
     rules_tried: tuple[dict[str, object], ...] = ()
     """The rules of ``rule_set`` that passed the order on before, each with why."""
+    offers: tuple[dict[str, object], ...] = ()
+    """Lines offered to several locations at once (competitive allocation), each offer with its
+    lines, its locations best placed first, and until when it may be claimed."""
 
     @property
     def complete(self) -> bool:
@@ -90,6 +93,8 @@ class RoutingDecision:
                 "rule": self.rule,
                 "rules_tried": list(self.rules_tried),
             }
+        if self.offers:
+            named["offers"] = list(self.offers)
         return {
             **named,
             "summary": self.summary,
@@ -164,6 +169,23 @@ def exclusion(
     ):
         return {"code": RoutingReason.TOO_FAR, "distance_km": round(candidate.distance_km, 1)}
     return None
+
+
+def able_to_serve(
+    lines: list[Line],
+    candidates: list[Candidate],
+    policy: RoutingPolicy,
+    rule: Rule,
+    excluded: frozenset[str] = frozenset(),
+) -> list[Candidate]:
+    """The candidates ``rule`` lets serve every one of ``lines`` on their own from a trusted
+    record, best placed first by the rule's sort keys."""
+    able = [
+        c
+        for c in (_keeping(c, rule.filters.min_units_left).trusted() for c in candidates)
+        if exclusion(c, policy, excluded, rule) is None and all(c.can_serve(ln) for ln in lines)
+    ]
+    return rank(able, lines, rule) if able else []
 
 
 def _keeping(candidate: Candidate, margin: int) -> Candidate:

@@ -243,4 +243,5 @@ def named_as(decided: RoutingDecision, decision: RoutingDecision) -> RoutingDeci
         rule_set=decided.rule_set,
         rule=decided.rule,
         rules_tried=decided.rules_tried,
+        offers=decided.offers,
     )

@@ -6,9 +6,10 @@ A rule knows nothing of candidates or orders; ``domain.routing`` applies it and
 the routing the ledger had before rule sets, so a rule built from the policy's top-level keys
 (``routing.policy_rule``) routes exactly as before.
 
-Competitive allocation (offering a line to several stores at once) will be one more optional
-field of ``Rule``, read from a ``competitive`` sub-table of the rule; today the policy file
-refuses that key as it refuses any key it does not know.
+A rule may allocate competitively (``competitive``): instead of sending its plan's lines to the
+one location it ranks first, it offers them to the ``offer_to`` best placed locations at once, the
+first to claim them serves them (``services.offers``); unclaimed after ``claim_minutes``, they go to
+the next locations the rule ranks, then to the next rules.
 """
 
 from __future__ import annotations
@@ -61,6 +62,16 @@ class Filters:
 
 
 @dataclass(frozen=True, slots=True)
+class Competitive:
+    """Offer the lines to several locations at once; the first to claim them serves them."""
+
+    offer_to: int = 3
+    """How many locations each round offers the lines to (the best placed by the rule's sort)."""
+    claim_minutes: int = 15
+    """How long a round waits for a claim before the lines go to the next locations."""
+
+
+@dataclass(frozen=True, slots=True)
 class Rule:
     """One step of a rule set."""
 
@@ -74,6 +85,8 @@ class Rule:
     promise_tolerance_days: int | None = None
     """How many days later than the best promise this rule's plan may be promised (see
     ``rule_sets.route_by_rules``); None: any date."""
+    competitive: Competitive | None = None
+    """Offer the plan's lines to several locations at once (None: send them to the first)."""
 
     @property
     def needs_cover(self) -> bool:

@@ -28,13 +28,12 @@ from ordersync.domain.future_stock import (
 from ordersync.domain.routing import Line, RoutingDecision
 from ordersync.domain.rule_sets import named_as
 from ordersync.services.incoming_units import hold_incoming
+from ordersync.services.job_creation import create_jobs, record_decision
 from ordersync.services.jobs import close_order_if_done
 from ordersync.services.orders import (
-    create_jobs,
     decide_routing,
     gather_candidates,
     plan_future,
-    record_decision,
     shelf_promise,
 )
 from ordersync.services.routing_context import context_of_order

@@ -33,7 +33,7 @@ from ordersync.domain.errors import InsufficientStock
 from ordersync.domain.reservations import job_hold_until
 from ordersync.domain.service_levels import step_due
 from ordersync.services.drop_ship import lead_time_of_job
-from ordersync.services.orders import ROUTER
+from ordersync.services.job_creation import ROUTER
 from ordersync.services.reservations import create_reservation
 from ordersync.services.routing_policy import PolicyDocument
 

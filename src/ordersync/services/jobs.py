@@ -18,7 +18,6 @@ and a line nothing can serve records ``unfulfillable``.
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
@@ -51,20 +50,15 @@ from ordersync.services.count_tasks import open_count_task
 from ordersync.services.dispositions import set_aside, units_held
 from ordersync.services.drop_ship import refuse_supplier_cancel, settling_for
 from ordersync.services.incoming_units import hold_incoming
+from ordersync.services.job_creation import job_id_for, record_decision
 from ordersync.services.job_holders import ensure_holder, take_hold
 from ordersync.services.job_holds import LostLine, enter_state, prepare_step
 from ordersync.services.movements import Poster
+from ordersync.services.offers import allocation_for, carry_out
 from ordersync.services.order_views import load_job, load_order, record_job_change
-from ordersync.services.orders import (
-    create_jobs,
-    decide_routing,
-    gather_candidates,
-    job_id_for,
-    plan_future,
-    record_decision,
-)
+from ordersync.services.orders import decide_routing, gather_candidates, plan_future
 from ordersync.services.reservations import commit_reservation, release_reservation
-from ordersync.services.routing_context import context_of_order
+from ordersync.services.routing_context import context_of_order, order_destination
 from ordersync.services.routing_policy import PolicyDocument
 from ordersync.services.stock_checks import KnownEntities
 
@@ -302,7 +296,12 @@ def close_order_if_done(tx: LedgerTx, order_id: str) -> None:
         {"id": order_id},
     )
     states = [line for _, line in rows if line is not None]
-    waiting = (OrderLineState.ROUTED, OrderLineState.IN_TRANSIT, OrderLineState.AWAITING_STOCK)
+    waiting = (
+        OrderLineState.ROUTED,
+        OrderLineState.IN_TRANSIT,
+        OrderLineState.AWAITING_STOCK,
+        OrderLineState.OFFERED,
+    )
     if any(s in waiting for s in states):
         return
     final = OrderState.FOLLOW_UP if OrderLineState.UNFULFILLABLE in states else OrderState.CLOSED
@@ -426,18 +425,12 @@ def _reroute(
             {"order": order_id, "line": line.line_no},
         )
     )
-    order = tx.sql.first("SELECT delivery, customer FROM orders WHERE id = :id", {"id": order_id})
-    assert order is not None
-    delivery = json.loads(order[0])
-    customer = json.loads(order[1]).get("name", "")
-    collect_at = delivery.get("collect_at")
-    if collect_at:
-        place = tx.sql.first(
-            "SELECT latitude, longitude FROM locations WHERE code = :code", {"code": collect_at}
-        )
-        target = None if place is None else (float(place[0]), float(place[1]))
-    else:
-        target = (float(delivery["latitude"]), float(delivery["longitude"]))
+    destination = order_destination(tx, order_id)
+    collect_at, target, customer = (
+        destination.collect_at,
+        destination.target,
+        destination.customer_name,
+    )
     candidates = gather_candidates(tx, [line.sku], target)
     context = context_of_order(tx, order_id)
     decision = decide_routing([line], candidates, policy, collect_at, failed, context)
@@ -466,7 +459,10 @@ def _reroute(
             AuditedEntity.ORDER_LINE, order_id, line_state, after.value, line_no=line.line_no
         )
         return None
-    record_decision(tx, order_id, "short_pick", decision)
     attempt = f"line{line.line_no}-after{len(failed)}"
-    create_jobs(tx, order_id, decision, policy, collect_at, customer, attempt=attempt)
+    allocation = allocation_for(decision, candidates, policy, collect_at, failed)
+    explained = carry_out(
+        tx, order_id, allocation, decision, policy, collect_at, customer, attempt=attempt
+    )
+    record_decision(tx, order_id, "short_pick", explained)
     return decision.assignments[0].location

@@ -43,6 +43,7 @@ from ordersync.contract import (
     LineRejection,
     MovementBatch,
     MovementKind,
+    OfferClaim,
     Operation,
     OrderCreate,
     ReplenishmentTransfer,
@@ -74,6 +75,8 @@ from ordersync.services.job_holders import take_over_job
 from ordersync.services.jobs import reject_line, transition_job
 from ordersync.services.movements import apply_movements
 from ordersync.services.no_shows import sweep_no_shows
+from ordersync.services.offer_rounds import sweep_offers
+from ordersync.services.offers import claim_offer
 from ordersync.services.orders import place_order
 from ordersync.services.positions import set_safety_stock
 from ordersync.services.replenishment_documents import replenishment_transfer
@@ -207,6 +210,10 @@ def _job_location(_call: OperationCall[Any], body: dict[str, Any]) -> str:
     return str(job["location"])
 
 
+def _offer_location(_call: OperationCall[Any], body: dict[str, Any]) -> str:
+    return str(body["offer"]["location"])
+
+
 def _body_field(name: str) -> AuditRule[Any]:
     """Audited at the location the reply names in ``name`` (a delivery's destination, the end
     of a transfer that acted)."""
@@ -321,6 +328,16 @@ OPERATIONS: dict[str, OperationSpec[Any]] = {
                 call.tx, call.principal, call.key("job_id"), call.command, call.routing()
             ),
             audit_location=_job_location,
+        ),
+        OperationSpec(
+            op="claim_offer",
+            command=OfferClaim,
+            name="offer.claim",
+            path=("offer_id",),
+            apply=lambda call: claim_offer(
+                call.tx, call.principal, call.key("offer_id"), call.command, call.routing()
+            ),
+            audit_location=_offer_location,
         ),
         OperationSpec(
             op="announce_delivery",
@@ -527,6 +544,15 @@ def no_show_work(policy: PolicyDocument, limit: int = 100) -> Callable[[LedgerTx
 
     def work(tx: LedgerTx) -> int:
         return sweep_no_shows(tx, policy, limit=limit)
+
+    return work
+
+
+def offer_work(policy: PolicyDocument, limit: int = 100) -> Callable[[LedgerTx], int]:
+    """Send the offers nobody claimed in time to the next stores (``services.offer_rounds``)."""
+
+    def work(tx: LedgerTx) -> int:
+        return sweep_offers(tx, policy, limit=limit)
 
     return work
 

@@ -10,8 +10,6 @@ customer could collect, units on their way), never silently accepted.
 
 from __future__ import annotations
 
-import json
-import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,13 +19,9 @@ from ordersync.contract import (
     AuditedEntity,
     Channel,
     DeliveryKind,
-    JobStateName,
     OrderCreate,
     OrderLineState,
     OrderState,
-    ReservationCreate,
-    ReservationLineIn,
-    Role,
     SizedVariant,
     rank_sizes,
 )
@@ -37,10 +31,10 @@ from ordersync.domain.future_stock import FuturePlan, plan_incoming, with_future
 from ordersync.domain.permissions import Action, Principal
 from ordersync.domain.routing import Candidate, Line, RoutingDecision, haversine_km
 from ordersync.domain.rule_sets import named_as, route_by_rules
-from ordersync.services.drop_ship import job_kind_at
 from ordersync.services.incoming_units import free_incoming, hold_incoming
-from ordersync.services.order_views import load_order, record_job_change
-from ordersync.services.reservations import create_reservation
+from ordersync.services.job_creation import record_decision
+from ordersync.services.offers import allocation_for, carry_out
+from ordersync.services.order_views import load_order
 from ordersync.services.routing_context import (
     RoutingContext,
     context_of_command,
@@ -49,9 +43,6 @@ from ordersync.services.routing_context import (
 )
 from ordersync.services.routing_policy import PolicyDocument, Promise
 from ordersync.services.stock_checks import KnownEntities
-
-ROUTER = Principal(token_id=0, location="", role=Role.ADMIN, device="router")
-"""Who holds the units routing reserves: the ledger itself, on the location's behalf."""
 
 
 class OrderUnfulfillable(LedgerError):
@@ -217,9 +208,12 @@ def place_order(
         },
     )
     waiting = {plan.line.line_no for plan in plans}
+    allocation = allocation_for(decision, candidates, policy, delivery.collect_at)
     states = {
         ln.line_no: OrderLineState.AWAITING_STOCK
         if ln.line_no in waiting
+        else OrderLineState.OFFERED
+        if ln.line_no in allocation.offered_lines
         else OrderLineState.ROUTED
         for ln in lines
     }
@@ -242,9 +236,18 @@ def place_order(
         tx.journal.state(
             AuditedEntity.ORDER_LINE, order_id, None, states[ln.line_no].value, line_no=ln.line_no
         )
-    create_jobs(tx, order_id, decision, policy, delivery.collect_at, command.customer.name)
+    offered = carry_out(
+        tx,
+        order_id,
+        allocation,
+        decision,
+        policy,
+        delivery.collect_at,
+        command.customer.name,
+        attempt="first",
+    )
     hold_incoming(tx, order_id, plans)
-    record_decision(tx, order_id, "order", explained)
+    record_decision(tx, order_id, "order", named_as(offered, explained) if plans else offered)
     return load_order(tx, order_id, policy).model_dump(mode="json")
 
 
@@ -335,93 +338,6 @@ def _promise_delay(
 def shipping_days(distance_km: float | None, promise: Promise) -> int:
     """Days a parcel takes over ``distance_km`` (unknown: as if near)."""
     return promise.near_days if (distance_km or 0.0) <= promise.near_km else promise.far_days
-
-
-def job_id_for(order_id: str, location: str, attempt: str) -> str:
-    """Deterministic, so a replayed decision creates the same jobs (never twice)."""
-    return str(uuid.uuid5(uuid.UUID(order_id), f"job:{location}:{attempt}"))
-
-
-def create_jobs(
-    tx: LedgerTx,
-    order_id: str,
-    decision: RoutingDecision,
-    policy: PolicyDocument,
-    collect_at: str | None,
-    customer_name: str,
-    attempt: str = "first",
-) -> list[str]:
-    """One job per location of the decision, each line held by its own reservation."""
-    created = []
-    due = tx.now + timedelta(minutes=policy.service_level.to_start_minutes)
-    for assignment in decision.assignments:
-        job_id = job_id_for(order_id, assignment.location, attempt)
-        at_counter = collect_at == assignment.location
-        kind = job_kind_at(tx, assignment.location, at_counter=at_counter)
-        tx.sql.execute(
-            "INSERT INTO jobs (id, order_id, location, kind, state, destination, created_at, "
-            "due_at, updated_at, updated_by) VALUES (:id, :order_id, :location, :kind, "
-            ":state, :destination, :now, :due, :now, 0)",
-            {
-                "id": job_id,
-                "order_id": order_id,
-                "location": assignment.location,
-                "kind": kind.value,
-                "state": JobStateName.ASSIGNED.value,
-                "destination": None if at_counter else collect_at,
-                "now": tx.sql.time(tx.now),
-                "due": tx.sql.time(due),
-            },
-        )
-        tx.journal.state(AuditedEntity.JOB, job_id, None, JobStateName.ASSIGNED.value)
-        rows = []
-        for number, line in enumerate(assignment.lines, start=1):
-            reservation_id = uuid.uuid5(uuid.UUID(job_id), f"line:{number}")
-            create_reservation(
-                tx,
-                ROUTER,
-                ReservationCreate(
-                    op_id=reservation_id,
-                    lines=[
-                        ReservationLineIn(sku=line.sku, location=assignment.location, qty=line.qty)
-                    ],
-                    ttl_seconds=policy.routing.hold_hours * 3600,
-                    order_ref=order_id,
-                ),
-                policy.routing.hold_hours * 3600,
-            )
-            rows.append(
-                {
-                    "job_id": job_id,
-                    "line_no": number,
-                    "order_line_no": line.line_no,
-                    "sku": line.sku,
-                    "qty": line.qty,
-                    "reservation_id": str(reservation_id),
-                }
-            )
-        tx.sql.executemany(
-            "INSERT INTO job_lines (job_id, line_no, order_line_no, sku, qty, reservation_id, "
-            "state) VALUES (:job_id, :line_no, :order_line_no, :sku, :qty, :reservation_id, "
-            "'open')",
-            rows,
-        )
-        record_job_change(tx, job_id, policy, customer_name)
-        created.append(job_id)
-    return created
-
-
-def record_decision(tx: LedgerTx, order_id: str, trigger: str, decision: RoutingDecision) -> None:
-    tx.sql.execute(
-        "INSERT INTO routing_decisions (order_id, trigger, created_at, explanation) "
-        "VALUES (:order_id, :trigger, :now, :explanation)",
-        {
-            "order_id": order_id,
-            "trigger": trigger,
-            "now": tx.sql.time(tx.now),
-            "explanation": json.dumps(decision.explanation()),
-        },
-    )
 
 
 # --- Future stock: units on their way promised to lines no shelf serves ----------------------

@@ -67,6 +67,31 @@ def context_of_command(tx: LedgerTx, command: OrderCreate) -> RoutingContext:
     return RoutingContext(profile, lambda skus: recent_daily_sales(tx, skus))
 
 
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """Where a stored order goes, as routing it again needs it."""
+
+    collect_at: str | None
+    target: tuple[float, float] | None
+    """The collection store's or the customer's coordinates (None: unknown)."""
+    customer_name: str
+
+
+def order_destination(tx: LedgerTx, order_id: str) -> Destination:
+    order = tx.sql.first("SELECT delivery, customer FROM orders WHERE id = :id", {"id": order_id})
+    assert order is not None
+    delivery: dict[str, Any] = json.loads(order[0])
+    customer = str(json.loads(order[1]).get("name", ""))
+    collect_at = delivery.get("collect_at")
+    if collect_at:
+        place = tx.sql.first(
+            "SELECT latitude, longitude FROM locations WHERE code = :code", {"code": collect_at}
+        )
+        target = None if place is None else (float(place[0]), float(place[1]))
+        return Destination(str(collect_at), target, customer)
+    return Destination(None, (float(delivery["latitude"]), float(delivery["longitude"])), customer)
+
+
 def context_of_order(tx: LedgerTx, order_id: str) -> RoutingContext | None:
     """The context of a stored order (None when there is no such order)."""
     row = tx.sql.first("SELECT channel, delivery FROM orders WHERE id = :id", {"id": order_id})

@@ -5,7 +5,8 @@ or more ``[[rule_sets.rules]]``, each with a name unique in its set. A rule's ke
 the policy's top-level values (``include_warehouses``, ``max_distance_km``,
 ``distance_tolerance_km``) or the behaviour the ledger had before rule sets. Every error names
 the rule set, the rule and the key, so the file is fixed where it is wrong; a key the ledger
-does not know (``competitive`` included, until offers to several stores exist) is an error.
+does not know is an error. A rule's optional ``[rule_sets.rules.competitive]`` table (``offer_to``,
+``claim_minutes``) makes it offer its lines to several locations at once.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from ordersync.contract import Channel, DeliveryKind, LocationKind
 from ordersync.contract.stock import LOCATION_GROUP_PATTERN
 from ordersync.domain.routing import RoutingPolicy, policy_rule
 from ordersync.domain.rule_sets import Conditions, RuleSet
-from ordersync.domain.rules import Filters, Rule, SortKey
+from ordersync.domain.rules import Competitive, Filters, Rule, SortKey
 
 RULE_SETS = "rule_sets"
 """The policy file's key for the array of rule sets."""
@@ -116,6 +117,7 @@ def _rule(table: dict[str, Any], rule_set: str, position: int, top: RoutingPolic
         "distance_tolerance_km": lambda v, k: _number(v, k, 0, 20_000),
         "split": _flag,
         "promise_tolerance_days": lambda v, k: _number(v, k, 0, 60, whole=True),
+        "competitive": _competitive,
     }
     for key, value in table.items():
         if key == "name":
@@ -183,6 +185,26 @@ def _flag(value: object, key: str) -> bool:
     if not isinstance(value, bool):
         raise RuleSetError(f"{key} must be true or false")
     return value
+
+
+MAX_OFFER_TO = 20
+MAX_CLAIM_MINUTES = 24 * 60
+
+
+def _competitive(value: object, key: str) -> Competitive:
+    if not isinstance(value, dict):
+        raise RuleSetError(f"{key} is a table: write it as [{RULE_SETS}.rules.{key}]")
+    settings: dict[str, Any] = {}
+    bounds = {"offer_to": (2, MAX_OFFER_TO), "claim_minutes": (1, MAX_CLAIM_MINUTES)}
+    for name, entry in value.items():
+        if name not in bounds:
+            raise RuleSetError(f"{key}: unknown setting {name!r}")
+        low, high = bounds[name]
+        try:
+            settings[name] = _number(entry, name, low, high, whole=True)
+        except RuleSetError as error:
+            raise RuleSetError(f"{key}: {error}") from None
+    return Competitive(**settings)
 
 
 def _sort(value: object, key: str) -> tuple[SortKey, ...]:

@@ -12,6 +12,7 @@ from storeapp.cache import incoming as _incoming  # noqa: F401  (registers its t
 from storeapp.cache import job_holders as _holders  # noqa: F401  (registers its table)
 from storeapp.cache import motion as _motion  # noqa: F401  (registers its tables)
 from storeapp.cache import motion_drafts as _drafts  # noqa: F401  (registers its tables)
+from storeapp.cache import offers as _offers  # noqa: F401  (registers its tables)
 from storeapp.cache import ship_to as _ship_to  # noqa: F401  (registers its table)
 from storeapp.cache.tables import CACHE_METADATA
 

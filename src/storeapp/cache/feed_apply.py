@@ -18,7 +18,7 @@ from pydantic import Field, TypeAdapter
 from sqlalchemy import Connection, Engine, text
 from typing_extensions import TypedDict  # pydantic reads only this one's fields on 3.11
 
-from ordersync.contract import InboundDelivery, Job, Transfer
+from ordersync.contract import InboundDelivery, Job, Offer, Transfer
 from storeapp.cache.incoming import UPSERT_INCOMING_SQL, FeedIncomingChange, incoming_row
 from storeapp.cache.job_holders import remember_device
 from storeapp.cache.jobs import upsert_jobs
@@ -28,6 +28,7 @@ from storeapp.cache.motion import (
     FeedTransferChange,
     apply_motion,
 )
+from storeapp.cache.offers import upsert_offers
 from storeapp.cache.positions import UPSERT_POSITION_SQL, dispositions_json
 from storeapp.cache.staff import UPSERT_STAFF_SQL
 from storeapp.cache.state import (
@@ -48,6 +49,7 @@ _VIEW_TABLES = (
     "remote_positions",
     "jobs",
     "job_holders",
+    "offers",
     "staff",
     *MOTION_VIEW_TABLES,
     "incoming",
@@ -134,6 +136,12 @@ class FeedJobChange(TypedDict):
     job: Job
 
 
+class FeedOfferChange(TypedDict):
+    seq: int
+    kind: Literal["offer"]
+    offer: Offer
+
+
 class FeedStaff(TypedDict):
     code: str
     name: str
@@ -158,7 +166,8 @@ FeedChange = Annotated[
     | FeedStaffChange
     | FeedDeliveryChange
     | FeedTransferChange
-    | FeedIncomingChange,
+    | FeedIncomingChange
+    | FeedOfferChange,
     Field(discriminator="kind"),
 ]
 
@@ -217,6 +226,7 @@ def apply_page(engine: Engine, page: FeedPage, now: datetime) -> int:
     positions: list[tuple[Any, ...]] = []
     totals: list[tuple[Any, ...]] = []
     jobs: list[tuple[int, Job]] = []
+    offers: list[tuple[int, Offer]] = []
     deliveries: list[tuple[int, InboundDelivery]] = []
     transfers: list[tuple[int, Transfer]] = []
     staff: list[tuple[Any, ...]] = []
@@ -275,6 +285,8 @@ def apply_page(engine: Engine, page: FeedPage, now: datetime) -> int:
             )
         elif change["kind"] == "job":
             jobs.append((change["seq"], change["job"]))
+        elif change["kind"] == "offer":
+            offers.append((change["seq"], change["offer"]))
         elif change["kind"] == "delivery":
             deliveries.append((change["seq"], change["delivery"]))
         elif change["kind"] == "transfer":
@@ -317,6 +329,7 @@ def apply_page(engine: Engine, page: FeedPage, now: datetime) -> int:
         finally:
             cursor.close()
         upsert_jobs(connection, jobs, now)
+        upsert_offers(connection, offers, now)
         apply_motion(connection, deliveries, transfers)
         write_state(connection, CURSOR, str(page.next_since))
         write_state(connection, LEDGER_ID, page.ledger_id)

@@ -150,8 +150,16 @@ def accept(engine: Engine, entry_id: int, positions: list[Position], now: dateti
         upsert_positions(connection, positions)
 
 
-def refuse(engine: Engine, entry_id: int, problem: dict[str, Any], now: datetime) -> None:
-    """The ledger refused the entry for good: take back its effect and show it to staff."""
+def refuse(
+    engine: Engine,
+    entry_id: int,
+    problem: dict[str, Any],
+    now: datetime,
+    *,
+    settled: bool = False,
+) -> None:
+    """The ledger refused the entry for good: take back its effect and show it to staff.
+    ``settled``: the refusal asks nothing of staff (it kept on record, already dismissed)."""
     with engine.begin() as connection:
         connection.execute(
             text("DELETE FROM outbox_effects WHERE outbox_id = :id"), {"id": entry_id}
@@ -159,9 +167,15 @@ def refuse(engine: Engine, entry_id: int, problem: dict[str, Any], now: datetime
         connection.execute(
             text(
                 "UPDATE outbox SET state = 'attention', problem = :problem, "
-                "last_attempt_at = :now, attempts = attempts + 1 WHERE id = :id"
+                "last_attempt_at = :now, attempts = attempts + 1, "
+                "resolved_at = CASE WHEN :settled THEN :now ELSE resolved_at END WHERE id = :id"
             ),
-            {"problem": json.dumps(problem), "now": now.isoformat(), "id": entry_id},
+            {
+                "problem": json.dumps(problem),
+                "now": now.isoformat(),
+                "settled": settled,
+                "id": entry_id,
+            },
         )
 
 

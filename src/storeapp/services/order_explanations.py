@@ -6,7 +6,7 @@ nobody can serve the order (other sizes and colours, stores where the customer c
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -39,6 +39,8 @@ class Explanation:
     """(location, order line numbers it serves)."""
     unserved: list[dict[str, Any]]
     candidates: list[Verdict]
+    offers: list[OfferedLines] = field(default_factory=list)
+    """Lines offered to several stores at once: the first to claim them prepares them."""
 
     @property
     def winners(self) -> list[Verdict]:
@@ -47,6 +49,26 @@ class Explanation:
     @property
     def losers(self) -> list[Verdict]:
         return [c for c in self.candidates if not c.won]
+
+
+@dataclass(frozen=True, slots=True)
+class OfferedLines:
+    """Order lines offered to several stores at once (competitive allocation)."""
+
+    lines: list[int]
+    locations: list[str]
+    expires_at: datetime | None
+
+
+def _offered(raw: Any) -> OfferedLines | None:
+    if not isinstance(raw, Mapping):
+        return None
+    expires = raw.get("expires_at")
+    return OfferedLines(
+        lines=[int(n) for n in raw.get("lines") or []],
+        locations=[str(code) for code in raw.get("locations") or []],
+        expires_at=datetime.fromisoformat(expires) if isinstance(expires, str) else None,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +133,7 @@ def explain(record: RoutingRecord, names: Mapping[str, str] | None = None) -> Ex
         assignments=assignments,
         unserved=[dict(u) for u in raw.get("unserved") or [] if isinstance(u, Mapping)],
         candidates=candidates,
+        offers=[offer for offer in map(_offered, raw.get("offers") or []) if offer is not None],
     )
 
 

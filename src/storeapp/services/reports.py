@@ -29,6 +29,13 @@ from ordersync.contract import (
     StockoutReport,
     VarianceReport,
 )
+from ordersync.contract.report_windows import (
+    KPIS_WINDOW,
+    SALES_TREND_WINDOW,
+    STOCKOUTS_WINDOW,
+    TREND_RECENT_WINDOW,
+    VARIANCE_WINDOW,
+)
 from storeapp.cache.state import read_state, write_state
 from storeapp.sync.client import LedgerClient, LedgerRefused, LedgerUnauthorized, LedgerUnavailable
 
@@ -148,8 +155,8 @@ class ReportsService:
         self,
         reference: str,
         *,
-        days: int = 28,
-        recent_days: int = 7,
+        days: int = SALES_TREND_WINDOW.default,
+        recent_days: int = TREND_RECENT_WINDOW.default,
         location: str | None = None,
     ) -> Answer[SalesTrend]:
         """Units of ``reference`` sold per day, per size and location (this store by default)."""
@@ -162,7 +169,7 @@ class ReportsService:
             recent_days=recent_days,
         )
 
-    def stockouts(self, *, days: int = 30) -> Answer[StockoutReport]:
+    def stockouts(self, *, days: int = STOCKOUTS_WINDOW.default) -> Answer[StockoutReport]:
         return self._read("/reports/stockouts", StockoutReport, location=self._location, days=days)
 
     def replenishment(self) -> Answer[ReplenishmentReport]:
@@ -174,7 +181,7 @@ class ReportsService:
         return self._read("/reports/rebalancing", RebalancingReport, reference=reference.strip())
 
     def variance(
-        self, *, days: int = 30, period: Literal["day", "week"] = "day"
+        self, *, days: int = VARIANCE_WINDOW.default, period: Literal["day", "week"] = "day"
     ) -> Answer[VarianceReport]:
         return self._read(
             "/reports/variance",
@@ -184,5 +191,5 @@ class ReportsService:
             period=period,
         )
 
-    def kpis(self, *, days: int = 7) -> Answer[NetworkKpis]:
+    def kpis(self, *, days: int = KPIS_WINDOW.default) -> Answer[NetworkKpis]:
         return self._read("/reports/kpis", NetworkKpis, days=days)

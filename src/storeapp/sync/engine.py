@@ -28,6 +28,7 @@ from ordersync.contract import PROBLEM_TYPE_PREFIX, OperationResult, Position
 from storeapp.cache import outbox
 from storeapp.cache.count_tasks import TASK_LIST, refresh_after_sync
 from storeapp.cache.feed_apply import apply_page, reset_view
+from storeapp.cache.offers import ENDING_REFUSALS
 from storeapp.cache.state import (
     CURSOR,
     LAST_CONTACT,
@@ -59,6 +60,8 @@ log = logging.getLogger(__name__)
 class SyncReport:
     accepted: int = 0
     refused: int = 0
+    ended: int = 0
+    """Operations refused only because what they were for has ended (``ENDING_REFUSALS``)."""
     pulled: int = 0
     bootstrapped: bool = False
     online: bool = True
@@ -173,6 +176,11 @@ class SyncEngine:
                 report.accepted += 1
             elif answer.status >= 500 or answer.status in _TRANSIENT_STATUS:
                 undecided.append(entry.id)
+            elif answer.body.get("type") in ENDING_REFUSALS.get(entry.kind, ()):
+                # Not a fault to correct: what the operation was for has ended (an offer
+                # another store claimed first). Kept on record, never listed for attention.
+                outbox.refuse(self._engine, entry.id, answer.body, self._now(), settled=True)
+                report.ended += 1
             else:
                 outbox.refuse(self._engine, entry.id, answer.body, self._now())
                 report.refused += 1

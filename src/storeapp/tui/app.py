@@ -39,6 +39,7 @@ from storeapp.tui.messages import (
     EntryDismissed,
     JobActionDone,
     Notice,
+    OfferClaimed,
     OpenItem,
     OrderFinished,
     SaleRecorded,
@@ -344,8 +345,10 @@ class StoreApp(App[None]):
     @on(OrderFinished)
     @on(CountSubmitted)
     @on(MotionRecorded)
+    @on(OfferClaimed)
     def _work_queued(
-        self, message: JobActionDone | OrderFinished | CountSubmitted | MotionRecorded
+        self,
+        message: JobActionDone | OrderFinished | CountSubmitted | MotionRecorded | OfferClaimed,
     ) -> None:
         # An outbox entry waits (a job's move, an order kept offline) or a job may have come
         # here (an order collected in this store): the bar counts it, the sync goes now.

@@ -55,6 +55,7 @@ _OPERATIONS = {
     "move_disposition": N_("Set aside"),
     "write_off": N_("Write-off"),
     "take_over_job": N_("Job takeover"),
+    "claim_offer": N_("Offer claim"),
 }
 
 

@@ -15,6 +15,7 @@ from textual.notifications import SeverityLevel
 from storeapp.cache.outbox import Entry
 from storeapp.services.job_views import JobQueue, JobView
 from storeapp.services.lookup import ItemView, LookupResult
+from storeapp.services.offers import OfferView
 from storeapp.services.orders import OrderInputError, OrderOutcome
 from storeapp.services.picking import PickingRefused, ScanResult
 from storeapp.services.status import StoreStatus
@@ -116,6 +117,20 @@ class JobsLoaded(Message):
     """The store's queue of jobs, freshly read from the cache."""
 
     queue: JobQueue
+
+
+@dataclass
+class OffersLoaded(Message):
+    """The store's offers (those that ended today too), freshly read from the cache."""
+
+    offers: list[OfferView]
+
+
+@dataclass
+class OfferClaimed(Message):
+    """A claim of an offer is written; its outbox entry waits for the ledger."""
+
+    offer: OfferView
 
 
 @dataclass

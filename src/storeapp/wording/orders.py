@@ -140,6 +140,12 @@ def _rule_reason(code: str, reason: Mapping[str, Any]) -> str:
             days=reason.get("days_late"),
             tolerance=reason.get("tolerance_days"),
         )
+    if code == RoutingReason.NOT_CLAIMED:
+        return _("did not claim the offer in time")
+    if code == RoutingReason.CLAIMED_FIRST:
+        return _("claimed the offer first")
+    if code == RoutingReason.CLAIMED_ELSEWHERE:
+        return _("{store} claimed the offer first", store=reason.get("winner"))
     if code == RoutingReason.RULE_PASSED:
         why = reason.get("why")
         because = routing_reason({**reason, "code": why}) if why else ""
@@ -300,6 +306,39 @@ def awaiting_lines(outcome: OrderOutcome) -> list[Line]:
     if not waiting:
         return []
     return [Line(_("Waiting for incoming stock:"), Tone.HEADING), *waiting]
+
+
+def offered_lines(outcome: OrderOutcome) -> list[Line]:
+    """A heading, then each line of the order offered to several stores at once (the first to
+    claim it prepares it) with the stores and until when; nothing when no line is offered."""
+    order, explanation = outcome.order, outcome.explanation
+    if order is None or explanation is None:
+        return []
+    offered = {line.line_no: line for line in order.lines if line.state == OrderLineState.OFFERED}
+    shown: list[Line] = []
+    for offer in explanation.offers:
+        for line_no in offer.lines:
+            line = offered.get(line_no)
+            if line is None:
+                continue
+            until = "" if offer.expires_at is None else active().moment(offer.expires_at, "HH:mm")
+            shown.append(
+                Line(
+                    _(
+                        "  {qty} × {sku}: offered to {stores} until {time}",  # noqa: RUF001
+                        qty=number(line.qty),
+                        sku=line.sku,
+                        stores=", ".join(offer.locations),
+                        time=until,
+                    )
+                )
+            )
+    if not shown:
+        return []
+    return [
+        Line(_("Offered to several stores (the first to claim it prepares it):"), Tone.HEADING),
+        *shown,
+    ]
 
 
 def promise(outcome: OrderOutcome) -> str | None:

@@ -19,6 +19,7 @@ from ordersync.contract import (
     LocationCode,
     VarianceReport,
 )
+from ordersync.contract.report_windows import VARIANCE_WINDOW
 from ordersync.domain.variance import PeriodKind
 from ordersync.services.count_schedule import schedule_counts
 from ordersync.services.day_queue import day_queue
@@ -70,7 +71,7 @@ def variance(
     connection: ReadDep,
     runtime: RuntimeDep,
     location: Annotated[LocationCode | None, Query()] = None,
-    days: Annotated[int, Query(ge=1, le=366)] = 28,
+    days: Annotated[int, Query(ge=1, le=VARIANCE_WINDOW.longest)] = VARIANCE_WINDOW.default,
     period: Annotated[PeriodKind, Query()] = "day",
 ) -> VarianceReport:
     """Counted against expected at a store over its last ``days`` days, per day or ISO week."""

@@ -23,19 +23,42 @@ from ordersync.contract import (
     RebalancingReport,
     ReplenishmentReport,
     ReturnRateReport,
+    SalesPeriod,
     SalesTrend,
     StockoutReport,
 )
+from ordersync.contract.report_windows import (
+    KPIS_WINDOW,
+    RETURNS_WINDOW,
+    SALES_TREND_WINDOW,
+    STOCKOUTS_WINDOW,
+    TOUCHPOINTS_WINDOW,
+    TREND_RECENT_WINDOW,
+)
+from ordersync.contract.touchpoints import (
+    Cancellations,
+    OfferOutcomes,
+    SplitRate,
+    StoreContribution,
+    TimeToCustomer,
+    TouchpointSales,
+)
 from ordersync.domain.analytics.policy import ReportPolicy
 from ordersync.services.reports.access import (
+    CANCELLATIONS,
     COVER,
     KPIS,
+    OFFER_OUTCOMES,
     REBALANCING,
     REPLENISHMENT,
     RETURN_RATES,
     SALES_TREND,
+    SPLIT_RATE,
     STOCKOUT_RISK,
     STOCKOUTS,
+    STORE_CONTRIBUTION,
+    TIME_TO_CUSTOMER,
+    TOUCHPOINT_SALES,
     ReportRead,
 )
 
@@ -102,8 +125,10 @@ class Tuned(ReportQuery):
 
 
 class SalesTrendQuery(Located, Referenced):
-    days: Days = 28
-    recent_days: Annotated[int, Field(ge=1, le=182)] = 7
+    days: Days = SALES_TREND_WINDOW.default
+    recent_days: Annotated[int, Field(ge=1, le=TREND_RECENT_WINDOW.longest)] = (
+        TREND_RECENT_WINDOW.default
+    )
 
 
 class CoverQuery(Tuned, Located):
@@ -111,7 +136,7 @@ class CoverQuery(Tuned, Located):
 
 
 class StockoutsQuery(Located):
-    days: Days = 28
+    days: Days = STOCKOUTS_WINDOW.default
     limit: Limit = 500
 
 
@@ -128,12 +153,20 @@ class RebalancingQuery(Tuned, Referenced):
 
 
 class KpisQuery(Located):
-    days: Days = 30
+    days: Days = KPIS_WINDOW.default
 
 
 class ReturnsQuery(Located):
-    days: Days = 28
+    days: Days = RETURNS_WINDOW.default
     limit: Limit = 500
+
+
+class TouchpointQuery(Located):
+    days: Days = TOUCHPOINTS_WINDOW.default
+
+
+class TouchpointSalesQuery(TouchpointQuery):
+    by: Annotated[SalesPeriod, Field(description="One row per day or ISO week.")] = SalesPeriod.DAY
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +242,54 @@ REPORTS = (
         RETURN_RATES,
         "Units returned per reference over the last ``days`` days against the units it sold,\n"
         "with the reasons given, most returned first (an admin without a location: the network).",
+    ),
+    ReportRoute(
+        "/touchpoint-sales",
+        TouchpointSalesQuery,
+        TouchpointSales,
+        TOUCHPOINT_SALES,
+        "Units and value served per touchpoint (counter sale, order in store, web shipped from a\n"
+        "warehouse, a store or a supplier, click & collect) per day or week, at each store the\n"
+        "customer dealt with (an admin without a location: the network).",
+    ),
+    ReportRoute(
+        "/store-contribution",
+        TouchpointQuery,
+        StoreContribution,
+        STORE_CONTRIBUTION,
+        "Units and value each location shipped or handed over from its own stock for web orders,\n"
+        "and its share of the network's web units.",
+    ),
+    ReportRoute(
+        "/split-rate",
+        TouchpointQuery,
+        SplitRate,
+        SPLIT_RATE,
+        "Share of the orders placed in the window served from the stock of more than one location.",
+    ),
+    ReportRoute(
+        "/time-to-customer",
+        TouchpointQuery,
+        TimeToCustomer,
+        TIME_TO_CUSTOMER,
+        "Hours from the order to shipment and to collection (median, 90th percentile, count)\n"
+        "per touchpoint and store.",
+    ),
+    ReportRoute(
+        "/cancellations",
+        TouchpointQuery,
+        Cancellations,
+        CANCELLATIONS,
+        "Jobs cancelled, lines short-picked and order lines nothing served, by location and\n"
+        "reason.",
+    ),
+    ReportRoute(
+        "/offers",
+        TouchpointQuery,
+        OfferOutcomes,
+        OFFER_OUTCOMES,
+        "Offers each store received, claimed, lost to another store or let expire, and its median\n"
+        "time to claim.",
     ),
 )
 

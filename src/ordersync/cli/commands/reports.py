@@ -50,6 +50,7 @@ from ordersync.cli.tabular import (
     render_table,
     spark,
 )
+from ordersync.cli.touchpoint_reports import TOUCHPOINT_REPORTS
 from ordersync.clock import SystemClock
 from ordersync.contract import (
     CoverReport,
@@ -60,6 +61,14 @@ from ordersync.contract import (
     SalesTrend,
     StockoutReport,
     VarianceReport,
+)
+from ordersync.contract.report_windows import (
+    KPIS_WINDOW,
+    RETURNS_WINDOW,
+    SALES_TREND_WINDOW,
+    STOCKOUTS_WINDOW,
+    TREND_RECENT_WINDOW,
+    VARIANCE_WINDOW,
 )
 from ordersync.domain.analytics.policy import ReportPolicy
 from ordersync.services.reports.cover import cover_report, stockout_risk_report
@@ -298,10 +307,14 @@ register(
         (
             REFERENCE,
             ANY_LOCATION,
-            days(28),
+            days(SALES_TREND_WINDOW.default),
             Option(
                 ("--recent-days",),
-                {"type": bounded(1, 182), "default": 7, "help": "the recent period (7)"},
+                {
+                    "type": bounded(1, TREND_RECENT_WINDOW.longest),
+                    "default": TREND_RECENT_WINDOW.default,
+                    "help": f"the recent period ({TREND_RECENT_WINDOW.default})",
+                },
             ),
         ),
         lambda c, a, now: sales_trend(
@@ -338,7 +351,7 @@ register(
     ReportSpec(
         "stockouts",
         "stock-outs that happened and the sales they probably cost",
-        (LOCATION, days(28), limit(500)),
+        (LOCATION, days(STOCKOUTS_WINDOW.default), limit(500)),
         lambda c, a, now: stockout_report(c, now, location=a.location, days=a.days, limit=a.limit),
         _stockouts_table,
     )
@@ -367,7 +380,7 @@ register(
     ReportSpec(
         "kpis",
         "fill rate, short picks per location, orders saved in store, hours to shipment",
-        (ANY_LOCATION, days(30)),
+        (ANY_LOCATION, days(KPIS_WINDOW.default)),
         lambda c, a, now: network_kpis(c, now, days=a.days, location=a.location),
         _kpis_table,
         lambda report: model_rows(report.locations),
@@ -377,7 +390,7 @@ register(
     ReportSpec(
         "returns",
         "units returned per reference against units sold, with the reasons given",
-        (ANY_LOCATION, days(28), limit(500)),
+        (ANY_LOCATION, days(RETURNS_WINDOW.default), limit(500)),
         lambda c, a, now: return_rate_report(
             c, now, location=a.location, days=a.days, limit=a.limit
         ),
@@ -391,7 +404,7 @@ register(
         "counted against expected at a location, per day or week",
         (
             LOCATION,
-            days(28, "days ending today"),
+            days(VARIANCE_WINDOW.default, "days ending today"),
             Option(("--start",), {"type": day, "help": "first day (YYYY-MM-DD)"}),
             Option(("--end",), {"type": day, "help": "last day (default: today)"}),
             Option(("--period",), {"choices": ["day", "week"], "default": "day"}),
@@ -401,6 +414,8 @@ register(
         lambda report: model_rows(report.periods),
     )
 )
+for parts in TOUCHPOINT_REPORTS:
+    register(ReportSpec(*parts))
 
 
 # --- the command -------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from sqlmodel import SQLModel
 import ordersync.db.counter_tables  # registers dispositions, returns and voids
 import ordersync.db.import_tables  # registers the import_runs table
 import ordersync.db.motion_tables  # registers the tables of stock in motion
+import ordersync.db.offer_tables  # registers offers of competitive allocation
 import ordersync.db.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 config = context.config

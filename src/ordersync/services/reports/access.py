@@ -3,9 +3,9 @@
 Reports are for manager and admin devices (associates get 403). A store manager reads its own
 location: a report about another location is refused. A report without a location is about the
 caller's own location, except that an admin reads the whole network where a report has a
-network-wide form (sales trend, KPIs, return rates). The rebalancing report is network-wide by
-nature: an admin sees every suggested transfer of the reference, a store manager those from or to
-its store.
+network-wide form (sales trend, KPIs, return rates, the touchpoint reports). The rebalancing
+report is network-wide by nature: an admin sees every suggested transfer of the reference, a store
+manager those from or to its store.
 
 Each report is a ``ReportRead``: the report function and the rule that says what it is about.
 The rule runs first, so a caller who may not read the report learns nothing else about it.
@@ -30,6 +30,14 @@ from ordersync.services.reports.rebalancing import rebalancing_report
 from ordersync.services.reports.replenishment import replenishment_report
 from ordersync.services.reports.returns import return_rate_report
 from ordersync.services.reports.stockouts import stockout_report
+from ordersync.services.reports.touchpoint_offers import offer_outcomes
+from ordersync.services.reports.touchpoints import (
+    cancellations,
+    split_rate,
+    store_contribution,
+    time_to_customer,
+    touchpoint_sales,
+)
 from ordersync.services.reports.trend import sales_trend
 from ordersync.services.reports.variance import recent_variance
 
@@ -91,3 +99,9 @@ REBALANCING = ReportRead(rebalancing_report, involving_caller)
 KPIS = ReportRead(network_kpis, at_location_or_network)
 VARIANCE = ReportRead(recent_variance, at_location)
 RETURN_RATES = ReportRead(return_rate_report, at_location_or_network)
+TOUCHPOINT_SALES = ReportRead(touchpoint_sales, at_location_or_network)
+STORE_CONTRIBUTION = ReportRead(store_contribution, at_location_or_network)
+SPLIT_RATE = ReportRead(split_rate, at_location_or_network)
+TIME_TO_CUSTOMER = ReportRead(time_to_customer, at_location_or_network)
+CANCELLATIONS = ReportRead(cancellations, at_location_or_network)
+OFFER_OUTCOMES = ReportRead(offer_outcomes, at_location_or_network)

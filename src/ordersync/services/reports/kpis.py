@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, and_, case, func, or_, select
 
 from ordersync.contract import ORDER_LINES_LOST, ItemIn, LocationKpi, NetworkKpis
+from ordersync.contract.report_windows import KPIS_WINDOW
 from ordersync.db.ledger_tx import ITEMS, table_of
 from ordersync.db.tables import JobLineRow, JobRow, OrderLineRow, OrderRow
 from ordersync.domain.analytics.history import local_today, window_before
@@ -91,7 +92,11 @@ def _location_jobs(
 
 
 def network_kpis(
-    connection: Connection, now: datetime, *, days: int = 30, location: str | None = None
+    connection: Connection,
+    now: datetime,
+    *,
+    days: int = KPIS_WINDOW.default,
+    location: str | None = None,
 ) -> NetworkKpis:
     """The network's figures, or a location's share of them: its own jobs, and the orders it
     placed or took part in."""

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from ordersync.contract import ReturnRateReport, ReturnRateRow
+from ordersync.contract.report_windows import RETURNS_WINDOW
 from ordersync.db.counter_tables import CustomerReturnLineRow, CustomerReturnRow
 from ordersync.db.ledger_tx import ITEMS, table_of
 from ordersync.domain.analytics.history import local_midnight, local_today, window_before
@@ -41,7 +42,7 @@ def return_rate_report(
     now: datetime,
     *,
     location: str | None = None,
-    days: int = 28,
+    days: int = RETURNS_WINDOW.default,
     limit: int = 500,
 ) -> ReturnRateReport:
     """Return rates at ``location`` (None: the whole network), most returned units first."""

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from ordersync.contract import StockoutReport, StockoutRow
+from ordersync.contract.report_windows import STOCKOUTS_WINDOW
 from ordersync.domain.analytics.demand import rounded
 from ordersync.domain.analytics.stockouts import Stockout, stockouts
 from ordersync.services.reports.windows import PositionWindow, location_window
@@ -23,7 +24,7 @@ def stockout_report(
     now: datetime,
     *,
     location: str,
-    days: int = 28,
+    days: int = STOCKOUTS_WINDOW.default,
     limit: int = 500,
 ) -> StockoutReport:
     window = location_window(connection, location, now, days)

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection
 
 from ordersync.contract import SalesTrend, TrendRow
+from ordersync.contract.report_windows import SALES_TREND_WINDOW, TREND_RECENT_WINDOW
 from ordersync.domain.analytics.trend import (
     check_recent_days,
     daily_series,
@@ -27,8 +28,8 @@ def sales_trend(
     *,
     reference: str,
     location: str | None = None,
-    days: int = 28,
-    recent_days: int = 7,
+    days: int = SALES_TREND_WINDOW.default,
+    recent_days: int = TREND_RECENT_WINDOW.default,
 ) -> SalesTrend:
     """The trend of ``reference`` at ``location``, or at every location when None."""
     check_recent_days(days, recent_days)

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Connection
 
 from ordersync.contract import CountRecord, ItemIn, VarianceReport
+from ordersync.contract.report_windows import VARIANCE_WINDOW
 from ordersync.db.raw import RawSql
 from ordersync.domain.day_queue import day_window
 from ordersync.domain.errors import InvalidRequest, UnknownLocation
@@ -100,7 +101,7 @@ def recent_variance(
     now: datetime,
     *,
     location: str,
-    days: int = 28,
+    days: int = VARIANCE_WINDOW.default,
     period: PeriodKind = "day",
 ) -> VarianceReport:
     """The report of the ``days`` store-local days that end today at ``location``."""

@@ -18,6 +18,12 @@ from typing import TypeVar
 from rich.table import Table
 from rich.text import Text
 
+from ordersync.contract.report_windows import (
+    SALES_TREND_WINDOW,
+    STOCKOUTS_WINDOW,
+    TREND_RECENT_WINDOW,
+    VARIANCE_WINDOW,
+)
 from storeapp.cli.arguments import Subcommands, add_command, add_json_option
 from storeapp.cli.output import headed_table, print_json
 from storeapp.cli.session import (
@@ -321,9 +327,19 @@ def add_commands(commands: Subcommands) -> None:
         reports, "trend", cmd_insights_trend, help=_("units sold a day of a reference, per size")
     )
     trend.add_argument("reference", metavar="REFERENCE", help=_("the reference"))
-    trend.add_argument("--days", type=int, default=28, metavar="N", help=_("days shown (28)"))
     trend.add_argument(
-        "--recent", type=int, default=7, metavar="N", help=_("recent days compared (7)")
+        "--days",
+        type=int,
+        default=SALES_TREND_WINDOW.default,
+        metavar="N",
+        help=_("days shown ({days})", days=SALES_TREND_WINDOW.default),
+    )
+    trend.add_argument(
+        "--recent",
+        type=int,
+        default=TREND_RECENT_WINDOW.default,
+        metavar="N",
+        help=_("recent days compared ({days})", days=TREND_RECENT_WINDOW.default),
     )
     replenish = add_command(
         reports,
@@ -365,11 +381,23 @@ def add_commands(commands: Subcommands) -> None:
     stockouts = add_command(
         reports, "stockouts", cmd_insights_stockouts, help=_("stock-outs and the sales they lost")
     )
-    stockouts.add_argument("--days", type=int, default=30, metavar="N", help=_("days (30)"))
+    stockouts.add_argument(
+        "--days",
+        type=int,
+        default=STOCKOUTS_WINDOW.default,
+        metavar="N",
+        help=_("days ({days})", days=STOCKOUTS_WINDOW.default),
+    )
     variance = add_command(
         reports, "variance", cmd_insights_variance, help=_("what counts found against the record")
     )
-    variance.add_argument("--days", type=int, default=28, metavar="N", help=_("days (28)"))
+    variance.add_argument(
+        "--days",
+        type=int,
+        default=VARIANCE_WINDOW.default,
+        metavar="N",
+        help=_("days ({days})", days=VARIANCE_WINDOW.default),
+    )
     variance.add_argument(
         "--period", choices=("day", "week"), default="day", help=_("one row per day or week")
     )

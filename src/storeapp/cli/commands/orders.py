@@ -40,6 +40,7 @@ from storeapp.wording.orders import (
     alternative_lines,
     awaiting_lines,
     explanation_lines,
+    offered_lines,
     order_input_problem,
     ordered_items,
     promise,
@@ -147,7 +148,7 @@ def print_order_outcome(cli: Cli, outcome: OrderOutcome, customer_name: str) -> 
                 distance=distance_text(source.distance_km),
             )
         cli.say(sentence)
-    print_lines(cli, awaiting_lines(outcome))
+    print_lines(cli, [*awaiting_lines(outcome), *offered_lines(outcome)])
     if outcome.explanation is not None:
         cli.say(_("Why:"), style="bold")
         print_explanation(cli, outcome.explanation)

@@ -40,6 +40,7 @@ from ordersync.contract import (
     SalesTrend,
     TransferOrigin,
 )
+from ordersync.contract.report_windows import SALES_TREND_WINDOW, TREND_RECENT_WINDOW
 from storeapp.context import StoreContext
 from storeapp.i18n import N_, _
 from storeapp.services.report_requests import (
@@ -81,8 +82,8 @@ from storeapp.wording.manager import (
     trend_title,
 )
 
-TREND_DAYS = 28
-RECENT_DAYS = 7
+TREND_DAYS = SALES_TREND_WINDOW.default
+RECENT_DAYS = TREND_RECENT_WINDOW.default
 
 
 @dataclass

@@ -17,6 +17,7 @@ from storeapp.wording.orders import (
     alternative_lines,
     awaiting_lines,
     explanation_lines,
+    offered_lines,
     ordered_items,
     promise,
     unserved_lines,
@@ -72,7 +73,7 @@ class OrderOutcomeView(Static):
                 )
             lines.extend(
                 Text(line.text, style=heading if line.tone is Tone.HEADING else "")
-                for line in awaiting_lines(outcome)
+                for line in [*awaiting_lines(outcome), *offered_lines(outcome)]
             )
             if outcome.explanation is not None:
                 lines.append(Text(_("Why:"), style=heading))
