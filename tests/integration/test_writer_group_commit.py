@@ -293,3 +293,30 @@ def test_the_same_operation_twice_in_one_batch_is_applied_once(
     assert second.body == first.body
     assert position(engine, "S1") == (6, 0)
     assert_consistent(engine)
+
+
+def test_work_whose_caller_gave_up_is_dropped_and_the_writer_goes_on(
+    writer: GroupCommitWriter,
+) -> None:
+    """A request cancelled while its work waits in the queue (a client gone, the ledger shutting
+    down) is not carried out, and the writer thread keeps answering the others."""
+    ran: list[str] = []
+
+    def work(name: str) -> Callable[[LedgerTx], str]:
+        def record(tx: LedgerTx) -> str:
+            ran.append(name)
+            return name
+
+        return record
+
+    gate = Gate()
+    gated = writer.submit(gate.work)
+    assert gate.entered.wait(WAIT)
+    abandoned = writer.submit(work("abandoned"))
+    kept = writer.submit(work("kept"))
+    assert abandoned.cancel()
+    gate.opened.set()
+    assert gated.result(WAIT) == "gate"
+    assert kept.result(WAIT) == "kept"
+    assert writer.submit(work("after")).result(WAIT) == "after"
+    assert ran == ["kept", "after"]

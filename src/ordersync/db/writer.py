@@ -163,6 +163,12 @@ class GroupCommitWriter:
                 return
 
     def _run_jobs(self, jobs: list[_Job]) -> None:
+        # A caller that gave up (its request cancelled, the ledger shutting down) cancels its
+        # future: that work is dropped. Once running, a future can no longer be cancelled, so
+        # answering it below cannot fail and stop this thread.
+        jobs = [job for job in jobs if job.future.set_running_or_notify_cancel()]
+        if not jobs:
+            return
         try:
             outcomes = execute_batch(self._engine, self._clock, [job.work for job in jobs])
         except Exception as error:
